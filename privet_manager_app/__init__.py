@@ -1,0 +1,1 @@
+"""PrivetManagerApp: the «Привет Супер» manager's tool (Reflex UI + REST API + domain layer)."""

@@ -1,0 +1,1 @@
+"""REST API (/api/manager, /api/verify) on FastAPI, mounted into the Reflex app."""

@@ -1,0 +1,30 @@
+"""/api/manager/clients: the list by tabs and the client card."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+
+from privet_manager_app.api.deps import current_actor
+from privet_manager_app.domain import clients
+from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.views import ClientDetail, ClientPage
+
+router = APIRouter(prefix="/clients", tags=["Клиенты"])
+
+
+@router.get("", response_model=ClientPage, summary="Список клиентов по вкладке")
+def list_clients(
+    tab: str = Query("new", description="new | in_work | mine | processed"),
+    q: str = Query(
+        "", max_length=clients.MAX_QUERY_LENGTH, description="имя, телефон, email, адрес"
+    ),
+    cursor: str | None = Query(None, max_length=200),
+    limit: int = Query(clients.DEFAULT_PAGE, ge=1, le=clients.MAX_PAGE),
+    actor: Actor = Depends(current_actor),
+) -> ClientPage:
+    return clients.list_clients(actor, tab=tab, query=q, cursor=cursor, limit=limit)
+
+
+@router.get("/{client_id}", response_model=ClientDetail, summary="Карточка клиента")
+def get_client(client_id: int, actor: Actor = Depends(current_actor)) -> ClientDetail:
+    return clients.get_client(actor, client_id)

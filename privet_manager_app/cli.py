@@ -1,0 +1,192 @@
+"""Operator commands: `python -m privet_manager_app <command>` (see README, «Эксплуатация»)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from privet_manager_app.settings import PROJECT_DIR, get_settings
+
+FRONTEND_DIR = PROJECT_DIR / ".web" / "build" / "client"
+FRONTEND_STAMP = PROJECT_DIR / ".web" / "privet_frontend.stamp"
+ALEMBIC_INI = PROJECT_DIR / "alembic.ini"
+
+
+def migrate(revision: str = "head") -> None:
+    from alembic.config import Config
+
+    from alembic import command
+
+    command.upgrade(Config(str(ALEMBIC_INI)), revision)
+
+
+def prepare_database(*, seed_demo: bool) -> None:
+    """Dev/test: stand-in client-app tables, then our migrations, then demo data once.
+
+    Production: migrations only — the client app's tables already exist and are not ours.
+    """
+    from privet_manager_app import demo
+    from privet_manager_app.infra.db import get_engine
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        Path(settings.DATABASE_URL.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    if not settings.is_production:
+        from privet_manager_app.client_app_fixture import create_client_app_tables
+
+        with get_engine().begin() as connection:
+            create_client_app_tables(connection, with_support_bridge=False)
+    migrate()
+    if seed_demo and not demo.has_managers():
+        result = demo.seed_demo(settings.DEMO_CLIENTS, seed=2026)
+        print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_progress']} в работе")
+
+
+def _frontend_fingerprint(port: int) -> str:
+    """Rebuild the frontend only when UI code, assets or the served port changed."""
+    digest = hashlib.sha256(f"port={port};api={os.environ.get('API_URL', '')}".encode())
+    for folder in ("privet_manager_app", "assets"):
+        for path in sorted((PROJECT_DIR / folder).rglob("*")):
+            if path.is_file() and path.suffix not in {".pyc"}:
+                digest.update(str(path.relative_to(PROJECT_DIR)).encode())
+                digest.update(path.read_bytes())
+    digest.update((PROJECT_DIR / "rxconfig.py").read_bytes())
+    return digest.hexdigest()
+
+
+def build_frontend(port: int, *, force: bool = False) -> bool:
+    fingerprint = _frontend_fingerprint(port)
+    index = FRONTEND_DIR / "index.html"
+    up_to_date = index.exists() and FRONTEND_STAMP.exists()
+    if not force and up_to_date and FRONTEND_STAMP.read_text().strip() == fingerprint:
+        return False
+    env = {**os.environ, "PORT": str(port)}
+    subprocess.run(
+        [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip"],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+    )
+    FRONTEND_STAMP.write_text(fingerprint)
+    return True
+
+
+def print_demo_logins() -> None:
+    from privet_manager_app.demo import DEMO_MANAGERS, DEMO_PASSWORD
+
+    print(f"Демо-входы (пароль у всех: {DEMO_PASSWORD}):")
+    for email, name, role in DEMO_MANAGERS:
+        print(f"  {email:<24} {role:<8} {name}")
+
+
+def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: int = 1) -> None:
+    """Migrate, build the frontend if it changed, then serve UI + REST + /docs on one port."""
+    settings = get_settings()
+    prepare_database(seed_demo=seed_demo)
+    if build:
+        build_frontend(port)
+    if not (FRONTEND_DIR / "index.html").exists():
+        raise SystemExit(
+            "Фронтенд не собран: запустите `python -m privet_manager_app build-frontend`"
+        )
+    if seed_demo:
+        print_demo_logins()
+    print(f"PrivetManagerApp: http://localhost:{port}/  (API: /api/manager, Swagger: /docs)")
+    database = "SQLite" if settings.is_sqlite else "PostgreSQL"
+    print(f"База: {database}, хранилище: {settings.STORAGE_BACKEND}")
+    sys.stdout.flush()
+
+    from privet_manager_app.infra.db import dispose_engines
+
+    dispose_engines()  # workers open their own connections
+    from reflex_base import constants as reflex_constants
+    from reflex_base.environment import environment as reflex_environment
+
+    # What `reflex run --env prod --single-port` sets, minus the rebuild on every start.
+    reflex_environment.REFLEX_ENV_MODE.set(reflex_constants.Env.PROD)
+    reflex_environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.set(True)
+    reflex_environment.REFLEX_SKIP_COMPILE.set(True)
+    os.environ["PORT"] = str(port)
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    Server(
+        target="privet_manager_app.privet_manager_app:app",
+        factory=True,
+        address="0.0.0.0",  # noqa: S104 - a container serves on all interfaces
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        log_access=False,
+    ).serve()
+
+
+def create_manager_command(args: argparse.Namespace) -> None:
+    from privet_manager_app.domain import auth
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Пароль: ")
+        if getpass.getpass("Повторите пароль: ") != password:
+            raise SystemExit("Пароли не совпадают")
+    manager = auth.create_manager(args.email, args.name, password, args.role)
+    print(f"Создан {manager.role} {manager.email} (id {manager.id})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m privet_manager_app", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("serve", help="миграции, сборка фронтенда при изменениях, сервер")
+    run.add_argument("--port", type=int, default=None)
+    run.add_argument("--no-build", action="store_true", help="не собирать фронтенд")
+    run.add_argument("--demo", action="store_true", help="демо-данные при первом запуске")
+    run.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+
+    commands.add_parser("migrate", help="alembic upgrade head")
+    commands.add_parser("prepare-db", help="dev/test: таблицы клиентского приложения + миграции")
+    build = commands.add_parser("build-frontend", help="собрать фронтенд (reflex export)")
+    build.add_argument("--port", type=int, default=None)
+    build.add_argument("--force", action="store_true")
+
+    create = commands.add_parser("create-manager", help="создать менеджера или администратора")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=["manager", "admin"], default="manager")
+    create.add_argument("--password-stdin", action="store_true", help="прочитать пароль из stdin")
+
+    commands.add_parser("backfill-clients", help="manager_clients для всех users (идемпотентно)")
+    seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
+    seed.add_argument("count", type=int, nargs="?", default=None)
+
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    port = getattr(args, "port", None) or settings.PORT
+
+    if args.command == "serve":
+        serve(port, build=not args.no_build, seed_demo=args.demo, workers=args.workers)
+    elif args.command == "migrate":
+        migrate()
+    elif args.command == "prepare-db":
+        prepare_database(seed_demo=False)
+    elif args.command == "build-frontend":
+        build_frontend(port, force=args.force)
+    elif args.command == "create-manager":
+        create_manager_command(args)
+    elif args.command == "backfill-clients":
+        from privet_manager_app.domain.clients import backfill_all
+
+        print(f"Добавлено записей manager_clients: {backfill_all()}")
+    elif args.command == "seed-demo":
+        from privet_manager_app import demo
+
+        result = demo.seed_demo(args.count or settings.DEMO_CLIENTS)
+        print(f"Добавлено клиентов: {result['clients']}")

@@ -1,0 +1,1 @@
+"""Business rules in plain Python: no Reflex, no FastAPI. Both surfaces call these functions."""

@@ -1,0 +1,170 @@
+"""What use cases return: the JSON field contract of DESIGN §6.1, shared by REST and the UI.
+
+Plain pydantic models: amounts serialise as strings with two decimals, times as ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from privet_manager_app.models import ClientStatus
+
+STATUS_LABELS = {
+    ClientStatus.NEW: "Новый",
+    ClientStatus.IN_PROGRESS: "В работе",
+    ClientStatus.CONTRACT_SENT: "Договор отправлен",
+    ClientStatus.SIGNED: "Подписан",
+    ClientStatus.AWAITING_PAYMENT: "Ожидает оплаты",
+    ClientStatus.PROCESSED: "Обработан",
+}
+
+
+class View(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ManagerRef(View):
+    id: int
+    name: str
+
+
+class ManagerView(View):
+    id: int
+    email: str
+    name: str
+    role: str
+
+
+class ClientCard(View):
+    id: int
+    user_id: int
+    name: str | None
+    phone: str | None
+    phone_display: str
+    email: str | None
+    status: str
+    status_label: str
+    registration_address: str | None
+    assigned_manager: ManagerRef | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class ClientPage(View):
+    items: list[ClientCard]
+    next_cursor: str | None
+
+
+class AddressView(View):
+    postcode: str | None = None
+    region: str | None = None
+    city: str | None = None
+    street: str | None = None
+    house: str | None = None
+    building: str | None = None
+    apartment: str | None = None
+
+
+class PassportMaskedView(View):
+    last_name: str
+    first_name: str
+    middle_name: str | None
+    birth_date: dt.date
+    birth_place: str
+    number_masked: str
+    issue_date: dt.date
+    issued_by: str
+    division_code: str
+    updated_at: dt.datetime
+
+
+class PhotoView(View):
+    id: int
+    url: str
+    thumb_url: str
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str
+
+
+class DeviceView(View):
+    id: int
+    legacy_device_id: int | None
+    category: str
+    category_label: str
+    brand: str
+    model: str
+    serial_number: str | None
+    purchase_year: int | None
+    condition: str | None
+    notes: str | None
+    photos: list[PhotoView] = []
+
+
+class TariffView(View):
+    id: int
+    code: str
+    name: str
+    description: str | None
+    base_monthly_fee: Decimal
+    included_devices: int
+    extra_device_fee: Decimal
+    category_fees: dict[str, Decimal]
+    max_discount_pct: Decimal
+    is_active: bool
+    version: int
+
+
+class AppliedTariffView(View):
+    id: int
+    tariff_id: int
+    surcharge: Decimal
+    base_monthly_fee: Decimal
+    devices_count: int
+    discount_pct: Decimal
+    discount_reason: str | None
+    breakdown: list[dict[str, Any]]
+    tariff: dict[str, Any]
+    applied_at: dt.datetime
+
+
+class ContractView(View):
+    contract_id: int
+    number: str
+    status: str
+    surcharge: Decimal
+    pdf_url: str | None
+    otp_expires_at: dt.datetime | None
+    otp_resend_available_at: dt.datetime | None
+    otp_attempts_left: int
+    signed_at: dt.datetime | None
+    pdf_sha256: str | None
+    signature_hmac: str | None
+    certificate_url: str | None
+    paid_at: dt.datetime | None
+    payment_amount: Decimal | None
+    payment_method: str | None
+
+
+class InvoiceView(View):
+    invoice_number: str
+    amount: Decimal
+    due_date: dt.date
+    status: str
+    notify_count: int
+    last_notified_at: dt.datetime | None
+
+
+class ClientDetail(ClientCard):
+    address: AddressView
+    passport: PassportMaskedView | None
+    devices: list[DeviceView]
+    tariff: AppliedTariffView | None
+    contract: ContractView | None
+    invoice: InvoiceView | None

@@ -1,0 +1,173 @@
+"""Database engine, transactions and the column types shared by every table."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import sqlite3
+from collections.abc import Iterator
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+from sqlmodel import Session, SQLModel
+
+from privet_manager_app.settings import get_settings
+
+UTC = dt.UTC
+
+# Named constraints: Alembic can drop/alter them later, SQLite batch mode included.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """Aware UTC datetimes in and out, on PostgreSQL (timestamptz) and on SQLite alike."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite keeps no offset
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Money(sa.TypeDecorator):
+    """Rubles as NUMERIC(12,2); always a Decimal with two places in Python."""
+
+    impl = sa.Numeric(12, 2, asdecimal=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal("0.01"))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal("0.01"))
+
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON elsewhere.
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY, not a BIGINT one.
+BigIntPK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class digits_only(GenericFunction):  # noqa: N801 - SQL function naming
+    """The digits of a string: lets a phone typed any way match a phone stored any way."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(digits_only, "postgresql")
+def _digits_only_pg(element, compiler, **kw):
+    return f"regexp_replace({compiler.process(element.clauses, **kw)}, '[^0-9]', '', 'g')"
+
+
+@compiles(digits_only, "sqlite")
+def _digits_only_sqlite(element, compiler, **kw):
+    return f"digits_only({compiler.process(element.clauses, **kw)})"
+
+
+_NON_DIGITS = re.compile(r"\D")
+
+
+def _sqlite_digits_only(value: str | None) -> str | None:
+    return None if value is None else _NON_DIGITS.sub("", value)
+
+
+def _sqlite_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the URLs operators usually have (postgres://, postgresql://) and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+_ENGINES: dict[str, sa.Engine] = {}
+
+
+def _create_engine(url: str, pool_size: int) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_setup(dbapi_connection: sqlite3.Connection, _record):
+            dbapi_connection.create_function("digits_only", 1, _sqlite_digits_only)
+            # SQLite's own lower() folds ASCII only; Cyrillic search needs Python's.
+            dbapi_connection.create_function("lower", 1, _sqlite_lower, deterministic=True)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+    )
+
+
+def get_engine() -> sa.Engine:
+    settings = get_settings()
+    url = normalize_database_url(settings.DATABASE_URL)
+    if url not in _ENGINES:
+        _ENGINES[url] = _create_engine(url, settings.DATABASE_POOL_SIZE)
+    return _ENGINES[url]
+
+
+def dispose_engines() -> None:
+    """Forget cached engines (tests switch databases; forked workers must not share sockets)."""
+    while _ENGINES:
+        _ENGINES.popitem()[1].dispose()
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[Session]:
+    """One use case = one transaction: commit on success, roll back on any error."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def upsert(session: Session, model):
+    """INSERT … ON CONFLICT for the current dialect (both dialects spell it the same way)."""
+    return (postgresql.insert if is_postgres(session) else sqlite.insert)(model)

@@ -1,0 +1,138 @@
+"""Settings from the environment and `.env` (names of the original README kept)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Development defaults. In production mode each of them is refused by name.
+DEV_JWT_SECRET = "dev-only-manager-jwt-secret-not-for-production"
+DEV_SIGNATURE_SECRET = "dev-only-contract-signature-secret-not-for-prod"
+DEV_OTP_SECRET = "dev-only-otp-hmac-secret-not-for-production"
+DEV_STORAGE_SECRET = "dev-only-storage-url-secret-not-for-production"
+# Values seen in the original README and in MinIO's docs: never acceptable in production.
+KNOWN_WEAK_SECRETS = {
+    "",
+    "change_me",
+    "changeme",
+    "change_me_backend_secret",
+    "change_me_manager_secret",
+    "change_me_signature",
+    "minioadmin",
+    "secret",
+    DEV_JWT_SECRET,
+    DEV_SIGNATURE_SECRET,
+    DEV_OTP_SECRET,
+    DEV_STORAGE_SECRET,
+}
+MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 256 bits (RFC 7518 §3.2)
+
+
+class InsecureSettingsError(RuntimeError):
+    """Production mode with a default, weak or empty secret."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    APP_ENV: Literal["dev", "test", "prod"] = "dev"
+    PORT: int = 8000
+    PUBLIC_BASE_URL: str = "http://localhost:8000"
+    # Behind a reverse proxy: take the client IP from X-Forwarded-For (for the ПЭП trace/audit).
+    TRUST_PROXY_HEADERS: bool = False
+
+    DATABASE_URL: str = f"sqlite:///{PROJECT_DIR / 'data' / 'privet_manager.db'}"
+    DATABASE_POOL_SIZE: int = 10
+
+    MANAGER_JWT_SECRET: str = DEV_JWT_SECRET
+    MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=120, ge=1, le=24 * 60)
+    BCRYPT_ROUNDS: int = Field(default=12, ge=4, le=16)
+    LOGIN_MAX_FAILURES: int = 5
+    LOGIN_LOCK_MINUTES: int = 15
+
+    STORAGE_BACKEND: Literal["local", "s3"] = "local"
+    STORAGE_DIR: Path = PROJECT_DIR / "data" / "storage"
+    STORAGE_URL_SECRET: str = DEV_STORAGE_SECRET
+    S3_ENDPOINT: str = ""
+    S3_PUBLIC_ENDPOINT: str = ""
+    S3_ACCESS_KEY: str = ""
+    S3_SECRET_KEY: str = ""
+    S3_BUCKET: str = "privet-bucket"
+    S3_REGION: str = "us-east-1"
+
+    CONTRACT_SIGNATURE_SECRET: str = DEV_SIGNATURE_SECRET
+    OTP_HMAC_SECRET: str = DEV_OTP_SECRET
+    OTP_TTL_MINUTES: int = 10
+    OTP_MAX_ATTEMPTS: int = 5
+    OTP_RESEND_SECONDS: int = 60
+    OTP_MAX_SENDS: int = 5
+    INVOICE_DUE_DAYS: int = 5
+    INVOICE_REMINDER_SECONDS: int = 3600
+
+    COMPANY_NAME: str = "ООО «Привет Супер»"
+    COMPANY_INN: str = "7700000000"
+    COMPANY_KPP: str = "770001001"
+    COMPANY_OGRN: str = "1207700000000"
+    COMPANY_ADDRESS: str = "123112, г. Москва, Пресненская наб., д. 12"
+    COMPANY_BANK: str = "АО «Банк», БИК 044525000"
+    COMPANY_ACCOUNT: str = "40702810000000000000"
+    COMPANY_SIGNATORY: str = "Генеральный директор Иванов И. И."
+    COMPANY_SUPPORT_PHONE: str = "+7 800 000-00-00"
+
+    SEED_DEMO_DATA: bool = False
+    DEMO_CLIENTS: int = 64
+    MAX_PHOTO_BYTES: int = 20 * 1024 * 1024
+    MAX_PHOTO_PIXELS: int = 50_000_000
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV == "prod"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+    def check_production_secrets(self) -> None:
+        """Refuse to run in production with a default or empty secret, naming the variable."""
+        if not self.is_production:
+            return
+        required = {
+            "MANAGER_JWT_SECRET": MIN_SECRET_LENGTH,
+            "CONTRACT_SIGNATURE_SECRET": MIN_SECRET_LENGTH,
+            "OTP_HMAC_SECRET": MIN_SECRET_LENGTH,
+        }
+        if self.STORAGE_BACKEND == "local":
+            required["STORAGE_URL_SECRET"] = MIN_SECRET_LENGTH
+        else:
+            required["S3_SECRET_KEY"] = 8  # MinIO's own minimum
+        for name, min_length in required.items():
+            value = getattr(self, name)
+            if value.strip().lower() in KNOWN_WEAK_SECRETS or len(value) < min_length:
+                raise InsecureSettingsError(
+                    f"{name}: в режиме APP_ENV=prod нужен собственный секрет "
+                    f"(не пустой, не значение по умолчанию, не короче {min_length} символов)"
+                )
+        if len({self.MANAGER_JWT_SECRET, self.CONTRACT_SIGNATURE_SECRET, self.OTP_HMAC_SECRET}) < 3:
+            raise InsecureSettingsError(
+                "MANAGER_JWT_SECRET, CONTRACT_SIGNATURE_SECRET и OTP_HMAC_SECRET должны различаться"
+            )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.check_production_secrets()
+    return settings
+
+
+def reset_settings_cache() -> None:
+    """Tests and the CLI change the environment and then re-read it."""
+    get_settings.cache_clear()

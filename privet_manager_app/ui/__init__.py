@@ -1,0 +1,1 @@
+"""Reflex surface: pages and their small states. Thin: each action calls one domain function."""

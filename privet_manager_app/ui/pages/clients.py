@@ -1,0 +1,208 @@
+"""/clients?tab=…: the four tabs, search and keyset paging."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from privet_manager_app.domain import clients
+from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.views import ClientCard
+from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.format import moscow_datetime
+from privet_manager_app.ui.state import SessionState, run_domain
+
+PAGE_SIZE = 20
+
+
+class CardRow(TypedDict):
+    id: int
+    href: str
+    name: str
+    phone: str
+    email: str
+    status: str
+    status_label: str
+    address: str
+    manager: str
+    updated: str
+
+
+def _row(card: ClientCard) -> CardRow:
+    return CardRow(
+        id=card.id,
+        href=routes.client_step(card.id, 1),
+        name=card.name or "Без имени",
+        phone=card.phone_display,
+        email=card.email or "",
+        status=card.status,
+        status_label=card.status_label,
+        address=card.registration_address or "Адрес не указан",
+        manager=card.assigned_manager.name if card.assigned_manager else "",
+        updated=moscow_datetime(card.updated_at),
+    )
+
+
+class ClientsState(SessionState):
+    tab: str = "new"
+    query: str = ""
+    rows: list[CardRow] = []
+    next_cursor: str = ""
+    loading: bool = False
+    error: str = ""
+
+    async def _load(self, *, append: bool):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        try:
+            page = await run_domain(
+                clients.list_clients,
+                actor,
+                tab=self.tab,
+                query=self.query,
+                cursor=self.next_cursor if append else None,
+                limit=PAGE_SIZE,
+            )
+        except DomainError as error:
+            self.error = error.message
+            return None
+        self.error = ""
+        new_rows = [_row(card) for card in page.items]
+        self.rows = [*self.rows, *new_rows] if append else new_rows
+        self.next_cursor = page.next_cursor or ""
+        return None
+
+    @rx.event
+    async def open_page(self):
+        tab = self.router.url.query_parameters.get("tab", "new")
+        self.tab = tab if tab in routes.TABS else "new"
+        self.loading = True
+        yield
+        result = await self._load(append=False)
+        self.loading = False
+        yield result
+
+    @rx.event
+    async def search(self, value: str):
+        self.query = value[: clients.MAX_QUERY_LENGTH]
+        self.loading = True
+        yield
+        result = await self._load(append=False)
+        self.loading = False
+        yield result
+
+    @rx.event
+    async def load_more(self):
+        if not self.next_cursor:
+            return
+        self.loading = True
+        yield
+        result = await self._load(append=True)
+        self.loading = False
+        yield result
+
+
+def _card(row: CardRow) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text(row["name"], weight="bold", size="3", trim="both"),
+                    rx.spacer(),
+                    layout.status_badge(row["status"], row["status_label"]),
+                    width="100%",
+                    align="center",
+                ),
+                rx.hstack(
+                    rx.icon("phone", size=14, color=rx.color("gray", 10)),
+                    rx.text(row["phone"], size="2"),
+                    rx.cond(
+                        row["email"] != "",
+                        rx.text("· " + row["email"], size="2", color=rx.color("gray", 11)),
+                    ),
+                    spacing="1",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.hstack(
+                    rx.icon("map_pin", size=14, color=rx.color("gray", 10), flex_shrink="0"),
+                    rx.text(row["address"], size="2", color=rx.color("gray", 11)),
+                    spacing="1",
+                    align="start",
+                ),
+                rx.hstack(
+                    rx.cond(
+                        row["manager"] != "",
+                        rx.text(
+                            "Менеджер: " + row["manager"], size="1", color=rx.color("gray", 10)
+                        ),
+                    ),
+                    rx.spacer(),
+                    rx.text(row["updated"], size="1", color=rx.color("gray", 10)),
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+            class_name="client-card",
+        ),
+        href=row["href"],
+        underline="none",
+        color="inherit",
+        width="100%",
+    )
+
+
+def page() -> rx.Component:
+    return layout.shell(
+        rx.vstack(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Имя, телефон, email или адрес",
+                value=ClientsState.query,
+                on_change=ClientsState.search,
+                debounce_timeout=350,
+                size="3",
+                width="100%",
+                type="search",
+                id="client-search",
+            ),
+            rx.cond(
+                ClientsState.error,
+                rx.callout(ClientsState.error, icon="triangle_alert", color_scheme="red"),
+            ),
+            rx.foreach(ClientsState.rows, _card),
+            rx.cond(
+                ClientsState.loading,
+                rx.center(rx.spinner(size="3"), width="100%", padding="12px"),
+                rx.cond(
+                    ClientsState.rows.length() == 0,
+                    rx.center(
+                        rx.text("Никого не нашли", color=rx.color("gray", 10)),
+                        width="100%",
+                        padding="24px",
+                        id="clients-empty",
+                    ),
+                ),
+            ),
+            rx.cond(
+                ClientsState.next_cursor != "",
+                rx.button(
+                    "Ещё",
+                    on_click=ClientsState.load_more,
+                    variant="soft",
+                    size="3",
+                    width="100%",
+                    loading=ClientsState.loading,
+                    id="load-more",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        active_tab=ClientsState.tab,
+    )

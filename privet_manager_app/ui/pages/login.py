@@ -1,0 +1,117 @@
+"""/login: e-mail and password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from privet_manager_app.domain import auth
+from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.state import SessionState, run_domain
+
+
+class LoginState(SessionState):
+    email: str = ""
+    error: str = ""
+    submitting: bool = False
+
+    @rx.event
+    async def open_page(self):
+        if await self.actor() is not None:
+            return rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")))
+        return None
+
+    @rx.event
+    def set_email(self, value: str):
+        self.email = value
+
+    @rx.event
+    async def submit(self, form: dict):
+        self.email = (form.get("email") or "").strip()
+        password = form.get("password") or ""
+        if not self.email or not password:
+            self.error = "Введите email и пароль"
+            return
+        self.submitting = True
+        self.error = ""
+        yield
+        try:
+            issued = await run_domain(
+                auth.login,
+                self.email,
+                password,
+                self.router.session.client_ip or None,
+                self.router.headers.user_agent,
+            )
+        except DomainError as error:
+            self.error = error.message
+            self.submitting = False
+            return
+        self.token = issued.access_token
+        self.manager_name = issued.manager.name
+        self.manager_role = issued.manager.role
+        self.submitting = False
+        yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")))
+
+
+def page() -> rx.Component:
+    return rx.center(
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    layout.brand(),
+                    rx.heading("Вход для менеджеров", size="5"),
+                    rx.text("Email", size="2", weight="medium"),
+                    rx.input(
+                        name="email",
+                        type="email",
+                        placeholder="manager@example.com",
+                        value=LoginState.email,
+                        on_change=LoginState.set_email,
+                        auto_complete="username",
+                        size="3",
+                        width="100%",
+                        id="login-email",
+                    ),
+                    rx.text("Пароль", size="2", weight="medium"),
+                    rx.input(
+                        name="password",
+                        type="password",
+                        auto_complete="current-password",
+                        size="3",
+                        width="100%",
+                        id="login-password",
+                    ),
+                    rx.cond(
+                        LoginState.error,
+                        rx.callout(
+                            LoginState.error,
+                            icon="triangle_alert",
+                            color_scheme="red",
+                            width="100%",
+                            id="login-error",
+                        ),
+                    ),
+                    rx.button(
+                        rx.cond(LoginState.submitting, rx.spinner(size="2"), "Войти"),
+                        type="submit",
+                        size="3",
+                        width="100%",
+                        disabled=LoginState.submitting,
+                        id="login-submit",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=LoginState.submit,
+                reset_on_submit=False,
+            ),
+            width="100%",
+            max_width="400px",
+            size="3",
+        ),
+        min_height="100dvh",
+        padding="16px",
+        background=rx.color("gray", 2),
+    )

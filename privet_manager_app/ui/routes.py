@@ -1,0 +1,36 @@
+"""Every route and URL builder of the UI in one place, so no link is typed twice."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+LOGIN = "/login"
+CLIENTS = "/clients"
+VERIFY = "/verify"
+ADMIN_TARIFFS = "/admin/tariffs"
+ADMIN_MANAGERS = "/admin/managers"
+ADMIN_DASHBOARD = "/admin/dashboard"
+CLIENT_STEP = "/clients/[client_id]/step/[step]"
+
+TABS = ("new", "in_work", "mine", "processed")
+
+
+def clients(tab: str = "new") -> str:
+    return f"{CLIENTS}?{urlencode({'tab': tab})}"
+
+
+def login(next_path: str | None = None) -> str:
+    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
+        return f"{LOGIN}?next={quote(next_path, safe='')}"
+    return LOGIN
+
+
+def client_step(client_id: int | str, step: int | str) -> str:
+    return f"{CLIENTS}/{client_id}/step/{step}"
+
+
+def safe_next(next_path: str | None) -> str:
+    """Only a local path may follow login (no open redirect to another site)."""
+    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
+        return next_path
+    return clients()

@@ -1,0 +1,151 @@
+"""Fixtures: a real PostgreSQL per session, a fresh database per test (cloned from a migrated
+template), managers, and a REST client."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Before any app module reads its settings.
+os.environ.update(
+    {
+        "APP_ENV": "test",
+        "BCRYPT_ROUNDS": "4",  # cost 12 is asserted in test_auth; 4 keeps the suite fast
+        "SEED_DEMO_DATA": "false",
+    }
+)
+
+from tests.support.postgres import ThrowawayPostgres, throwaway_postgres  # noqa: E402
+
+TEMPLATE_DB = "privet_template"
+DEFAULT_PASSWORD = "Secret-Pass-1"
+
+
+def use_database(url: str) -> None:
+    from privet_manager_app.infra.db import dispose_engines
+    from privet_manager_app.settings import reset_settings_cache
+
+    os.environ["DATABASE_URL"] = url
+    reset_settings_cache()
+    dispose_engines()
+
+
+def prepare_schema(*, with_support_bridge: bool = False) -> None:
+    """What a deployment has: the client app's tables, then our migrations."""
+    from privet_manager_app.cli import migrate
+    from privet_manager_app.client_app_fixture import create_client_app_tables
+    from privet_manager_app.infra.db import get_engine
+
+    with get_engine().begin() as connection:
+        create_client_app_tables(connection, with_support_bridge=with_support_bridge)
+    migrate()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    with throwaway_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def template_db(postgres: ThrowawayPostgres) -> str:
+    use_database(postgres.create_database(TEMPLATE_DB))
+    prepare_schema()
+    from privet_manager_app.infra.db import dispose_engines
+
+    dispose_engines()  # CREATE DATABASE … TEMPLATE needs the template without connections
+    return TEMPLATE_DB
+
+
+@pytest.fixture
+def storage_dir(tmp_path, monkeypatch) -> Path:
+    from privet_manager_app.settings import reset_settings_cache
+
+    directory = tmp_path / "storage"
+    monkeypatch.setenv("STORAGE_DIR", str(directory))
+    reset_settings_cache()
+    return directory
+
+
+@pytest.fixture
+def db(postgres: ThrowawayPostgres, template_db: str, storage_dir) -> str:
+    """A fresh, migrated PostgreSQL database for one test."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    url = postgres.create_database(name, template=template_db)
+    use_database(url)
+    yield url
+    from privet_manager_app.infra.db import dispose_engines
+
+    dispose_engines()
+    postgres.drop_database(name)
+
+
+@pytest.fixture
+def make_manager(db):
+    """make_manager(role='manager', email=None, name=None) → Actor (password DEFAULT_PASSWORD)."""
+    from privet_manager_app.domain import auth
+    from privet_manager_app.domain.actors import Actor
+
+    def factory(role: str = "manager", email: str | None = None, name: str | None = None):
+        email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+        manager = auth.create_manager(email, name or f"Тест {role}", DEFAULT_PASSWORD, role)
+        return Actor(id=manager.id, email=manager.email, name=manager.name, role=manager.role)
+
+    return factory
+
+
+@pytest.fixture
+def manager(make_manager):
+    return make_manager("manager", name="Мастер Анна")
+
+
+@pytest.fixture
+def admin(make_manager):
+    return make_manager("admin", name="Админ Борис")
+
+
+@pytest.fixture
+def api(db):
+    from fastapi.testclient import TestClient
+
+    from privet_manager_app.api.app import create_api
+
+    with TestClient(create_api(), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def login_headers(api):
+    """login_headers(actor) → {"Authorization": "Bearer …"} via the real login endpoint."""
+
+    def factory(actor) -> dict[str, str]:
+        response = api.post(
+            "/api/manager/auth/login", json={"email": actor.email, "password": DEFAULT_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return factory
+
+
+@pytest.fixture
+def add_users(db):
+    """add_users(n) → client-app users (and their manager_clients rows)."""
+    from privet_manager_app.client_app_fixture import add_client_app_users
+    from privet_manager_app.domain.clients import backfill_manager_clients
+    from privet_manager_app.infra.db import transaction
+
+    def factory(count: int, seed: int = 1):
+        with transaction() as session:
+            users = add_client_app_users(session, count, seed=seed)
+            backfill_manager_clients(session)
+            return users
+
+    return factory
