@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 
 from privet_manager_app.api.errors import error_response, install_error_handlers
-from privet_manager_app.api.routers import auth, clients
+from privet_manager_app.api.routers import auth, clients, storage
 
 MANAGER_PREFIX = "/api/manager"
 
@@ -24,6 +24,7 @@ def create_api() -> FastAPI:
     manager.include_router(auth.router)
     manager.include_router(clients.router)
     api.include_router(manager)
+    api.include_router(storage.router)
 
     # Anything else under /api is a JSON 404, not the UI's HTML page.
     @api.api_route(

@@ -1,0 +1,228 @@
+"""Object storage for photos and PDFs: a local directory (default) or S3/MinIO, one interface.
+
+Nothing here is public: browsers get short-lived signed URLs. For the local backend those point
+at our own endpoints (`/api/storage/...`, see api/routers/storage.py), signed with
+STORAGE_URL_SECRET; for S3 they are presigned by boto3.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import uuid
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+import jwt
+
+from privet_manager_app.infra.db import utcnow
+from privet_manager_app.settings import Settings, get_settings
+
+UPLOAD_TTL_SECONDS = 15 * 60
+DOWNLOAD_TTL_SECONDS = 10 * 60
+_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_.\-]{0,240}$")
+_SIGNING_ALGORITHM = "HS256"
+_TOKEN_AUDIENCE = {"upload": "privet-storage-upload", "download": "privet-storage-download"}
+
+
+class StorageError(Exception):
+    """A key that does not exist, or a backend failure."""
+
+
+@dataclasses.dataclass(frozen=True)
+class UploadTicket:
+    upload_url: str
+    method: str
+    headers: dict[str, str]
+    file_key: str
+    expires_at: dt.datetime
+
+
+class Storage(Protocol):
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def size(self, key: str) -> int | None: ...
+    def delete(self, key: str) -> None: ...
+    def upload_ticket(self, key: str, content_type: str) -> UploadTicket: ...
+    def download_url(self, key: str, *, filename: str | None = None) -> str: ...
+
+
+def new_key(prefix: str, extension: str = "") -> str:
+    """A random, unguessable key under a prefix: 'photos/12/8f2c….jpg'."""
+    key = f"{prefix.strip('/')}/{uuid.uuid4().hex}{extension}"
+    check_key(key)
+    return key
+
+
+def check_key(key: str) -> str:
+    if not _KEY_PATTERN.match(key) or ".." in key:
+        raise StorageError(f"invalid storage key: {key!r}")
+    return key
+
+
+class LocalStorage:
+    def __init__(self, settings: Settings) -> None:
+        self.root = Path(settings.STORAGE_DIR).resolve()
+        self.secret = settings.STORAGE_URL_SECRET
+        self.base_url = ""  # relative URLs: same origin as the app
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / check_key(key)).resolve()
+        if self.root not in path.parents:
+            raise StorageError("key escapes the storage root")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".part")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # readers never see a half-written file
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise StorageError(f"no object {key}") from None
+
+    def size(self, key: str) -> int | None:
+        path = self._path(key)
+        return path.stat().st_size if path.exists() else None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def sign(self, purpose: str, key: str, ttl: int, **claims) -> tuple[str, dt.datetime]:
+        expires_at = utcnow() + dt.timedelta(seconds=ttl)
+        payload = {"key": key, "aud": _TOKEN_AUDIENCE[purpose], "exp": expires_at, **claims}
+        return jwt.encode(payload, self.secret, algorithm=_SIGNING_ALGORITHM), expires_at
+
+    def verify(self, purpose: str, token: str) -> dict:
+        try:
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[_SIGNING_ALGORITHM],
+                audience=_TOKEN_AUDIENCE[purpose],
+            )
+        except jwt.PyJWTError:
+            raise StorageError("invalid or expired link") from None
+        check_key(claims["key"])
+        return claims
+
+    def upload_ticket(self, key: str, content_type: str) -> UploadTicket:
+        token, expires_at = self.sign("upload", key, UPLOAD_TTL_SECONDS, ct=content_type)
+        return UploadTicket(
+            upload_url=f"{self.base_url}/api/storage/upload/{token}",
+            method="PUT",
+            headers={"Content-Type": content_type},
+            file_key=key,
+            expires_at=expires_at,
+        )
+
+    def download_url(self, key: str, *, filename: str | None = None) -> str:
+        claims = {"fn": filename} if filename else {}
+        token, _ = self.sign("download", key, DOWNLOAD_TTL_SECONDS, **claims)
+        return f"{self.base_url}/api/storage/file/{quote(token)}"
+
+
+class S3Storage:
+    def __init__(self, settings: Settings) -> None:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
+        common = {
+            "aws_access_key_id": settings.S3_ACCESS_KEY,
+            "aws_secret_access_key": settings.S3_SECRET_KEY,
+            "region_name": settings.S3_REGION,
+            "config": config,
+        }
+        self.bucket = settings.S3_BUCKET
+        self.client = boto3.client("s3", endpoint_url=settings.S3_ENDPOINT or None, **common)
+        # Browsers may reach MinIO by another name than the app does (compose: minio:9000 vs
+        # localhost:9000): URLs for browsers are signed for the public endpoint.
+        public = settings.S3_PUBLIC_ENDPOINT or settings.S3_ENDPOINT or None
+        self.public_client = (
+            self.client
+            if public == (settings.S3_ENDPOINT or None)
+            else boto3.client("s3", endpoint_url=public, **common)
+        )
+
+    def ensure_bucket(self) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError:
+            self.client.create_bucket(Bucket=self.bucket)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type
+        )
+
+    def get(self, key: str) -> bytes:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
+        except ClientError:
+            raise StorageError(f"no object {key}") from None
+
+    def size(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=check_key(key))["ContentLength"]
+        except ClientError:
+            return None
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+
+    def upload_ticket(self, key: str, content_type: str) -> UploadTicket:
+        url = self.public_client.generate_presigned_url(
+            "put_object",
+            Params={"Bucket": self.bucket, "Key": check_key(key), "ContentType": content_type},
+            ExpiresIn=UPLOAD_TTL_SECONDS,
+        )
+        return UploadTicket(
+            upload_url=url,
+            method="PUT",
+            headers={"Content-Type": content_type},
+            file_key=key,
+            expires_at=utcnow() + dt.timedelta(seconds=UPLOAD_TTL_SECONDS),
+        )
+
+    def download_url(self, key: str, *, filename: str | None = None) -> str:
+        params = {"Bucket": self.bucket, "Key": check_key(key)}
+        if filename:
+            params["ResponseContentDisposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+        return self.public_client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=DOWNLOAD_TTL_SECONDS
+        )
+
+
+_STORAGES: dict[tuple, Storage] = {}
+
+
+def get_storage() -> Storage:
+    """The configured backend, built once per configuration (tests switch directories)."""
+    settings = get_settings()
+    marker = (
+        settings.STORAGE_BACKEND,
+        str(settings.STORAGE_DIR),
+        settings.S3_ENDPOINT,
+        settings.S3_BUCKET,
+    )
+    if marker not in _STORAGES:
+        if settings.STORAGE_BACKEND == "s3":
+            storage = S3Storage(settings)
+            storage.ensure_bucket()
+        else:
+            storage = LocalStorage(settings)
+        _STORAGES[marker] = storage
+    return _STORAGES[marker]
