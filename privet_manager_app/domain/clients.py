@@ -229,6 +229,7 @@ def load_card(session: Session, client_id: int) -> ClientCard:
 
 
 def get_client(actor: Actor, client_id: int) -> ClientDetail:
+    """The card plus everything the wizard needs; each part is read by the module that owns it."""
     with transaction() as session:
         card = load_card(session, client_id)
         client = session.get(ManagerClient, client_id)
@@ -236,9 +237,9 @@ def get_client(actor: Actor, client_id: int) -> ClientDetail:
         return ClientDetail(
             **card.model_dump(),
             address=address,
-            passport=None,
-            devices=[],
-            tariff=None,
-            contract=None,
-            invoice=None,
+            passport=None,  # step 2: passports module
+            devices=[],  # step 3: devices module
+            tariff=None,  # step 4: tariffs module
+            contract=None,  # step 4: contracts module
+            invoice=None,  # final step: payments module
         )
