@@ -2,9 +2,13 @@ import sys
 
 from privet_manager_app.cli import main
 from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.settings import InsecureSettingsError
 
 try:
     main()
+except InsecureSettingsError as error:
+    print(f"Ошибка конфигурации: {error}", file=sys.stderr)
+    sys.exit(2)
 except DomainError as error:
     print(f"Ошибка: {error.message}", file=sys.stderr)
     sys.exit(2)

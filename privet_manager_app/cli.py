@@ -13,6 +13,8 @@ from pathlib import Path
 from privet_manager_app.settings import PROJECT_DIR, get_settings
 
 FRONTEND_DIR = PROJECT_DIR / ".web" / "build" / "client"
+# `make` installs bun here (Reflex builds with bun; Node 20 is too old for its npm mode).
+TOOLS_BIN = PROJECT_DIR / ".tools" / "node_modules" / ".bin"
 FRONTEND_STAMP = PROJECT_DIR / ".web" / "privet_frontend.stamp"
 ALEMBIC_INI = PROJECT_DIR / "alembic.ini"
 
@@ -38,7 +40,7 @@ def prepare_database(*, seed_demo: bool) -> None:
         Path(settings.DATABASE_URL.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    if not settings.is_production:
+    if not settings.is_production or settings.CREATE_CLIENT_APP_TABLES:
         from privet_manager_app.client_app_fixture import create_client_app_tables
 
         with get_engine().begin() as connection:
@@ -68,6 +70,8 @@ def build_frontend(port: int, *, force: bool = False) -> bool:
     if not force and up_to_date and FRONTEND_STAMP.read_text().strip() == fingerprint:
         return False
     env = {**os.environ, "PORT": str(port)}
+    if TOOLS_BIN.is_dir():
+        env["PATH"] = f"{TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"
     subprocess.run(
         [sys.executable, "-m", "reflex", "export", "--frontend-only", "--no-zip"],
         cwd=PROJECT_DIR,
@@ -79,16 +83,19 @@ def build_frontend(port: int, *, force: bool = False) -> bool:
 
 
 def print_demo_logins() -> None:
-    from privet_manager_app.demo import DEMO_MANAGERS, DEMO_PASSWORD
+    from privet_manager_app.demo import DEMO_PASSWORD, existing_demo_managers
 
-    print(f"Демо-входы (пароль у всех: {DEMO_PASSWORD}):")
-    for email, name, role in DEMO_MANAGERS:
+    managers = existing_demo_managers()
+    if managers:
+        print(f"Демо-входы (пароль у всех: {DEMO_PASSWORD}):")
+    for email, name, role in managers:
         print(f"  {email:<24} {role:<8} {name}")
 
 
 def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: int = 1) -> None:
     """Migrate, build the frontend if it changed, then serve UI + REST + /docs on one port."""
     settings = get_settings()
+    seed_demo = seed_demo or settings.SEED_DEMO_DATA
     prepare_database(seed_demo=seed_demo)
     if build:
         build_frontend(port)

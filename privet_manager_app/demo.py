@@ -25,6 +25,12 @@ def has_managers() -> bool:
         return session.exec(select(ManagerUser.id).limit(1)).first() is not None
 
 
+def existing_demo_managers() -> list[tuple[str, str, str]]:
+    with transaction() as session:
+        existing = set(session.exec(select(ManagerUser.email)).all())
+    return [spec for spec in DEMO_MANAGERS if spec[0] in existing]
+
+
 def ensure_demo_managers() -> list[str]:
     created = []
     with transaction() as session:

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     COMPANY_SUPPORT_PHONE: str = "+7 800 000-00-00"
 
     SEED_DEMO_DATA: bool = False
+    # A standalone demo stack (docker-compose.full.yml) has no client app: create stand-in
+    # `users`/`devices` tables when absent. Never set this against the real shared database.
+    CREATE_CLIENT_APP_TABLES: bool = False
     DEMO_CLIENTS: int = 64
     MAX_PHOTO_BYTES: int = 20 * 1024 * 1024
     MAX_PHOTO_PIXELS: int = 50_000_000
@@ -120,6 +123,11 @@ class Settings(BaseSettings):
                     f"{name}: в режиме APP_ENV=prod нужен собственный секрет "
                     f"(не пустой, не значение по умолчанию, не короче {min_length} символов)"
                 )
+        if self.SEED_DEMO_DATA and not self.CREATE_CLIENT_APP_TABLES:
+            raise InsecureSettingsError(
+                "SEED_DEMO_DATA: демо-менеджеры с известным паролем допустимы только в "
+                "автономном демо-стенде (CREATE_CLIENT_APP_TABLES=true), не в общей базе"
+            )
         if len({self.MANAGER_JWT_SECRET, self.CONTRACT_SIGNATURE_SECRET, self.OTP_HMAC_SECRET}) < 3:
             raise InsecureSettingsError(
                 "MANAGER_JWT_SECRET, CONTRACT_SIGNATURE_SECRET и OTP_HMAC_SECRET должны различаться"

@@ -149,3 +149,93 @@ def add_users(db):
             return users
 
     return factory
+
+
+# ---- Browser tests: the real server + headless Chromium (phone-sized) ----------------------
+
+UI_PORT = int(os.environ.get("TEST_UI_PORT", "8765"))
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def live_server(postgres, template_db, tmp_path_factory):
+    """The app as `make run` serves it, on PostgreSQL with demo data, built once per session."""
+    from privet_manager_app.cli import build_frontend, prepare_database
+    from privet_manager_app.infra.db import dispose_engines
+    from tests.support.live_server import LiveServer
+
+    name = "ui_live"
+    url = postgres.create_database(name, template=template_db)
+    storage = tmp_path_factory.mktemp("ui-storage")
+    previous = os.environ.get("DATABASE_URL")
+    use_database(url)
+    os.environ["STORAGE_DIR"] = str(storage)
+    prepare_database(seed_demo=True)
+    dispose_engines()
+    build_frontend(UI_PORT)
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = LiveServer(
+        UI_PORT,
+        {"DATABASE_URL": url, "STORAGE_DIR": str(storage), "APP_ENV": "test"},
+        ARTIFACTS / "server.log",
+    ).start()
+    yield server
+    server.stop()
+    if previous:
+        use_database(previous)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            args=CHROMIUM_ARGS,
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser, live_server, request):
+    """A fresh phone-sized browser context; screenshots of failures land in test-artifacts/."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="ru-RU",
+        timezone_id="Europe/Moscow",
+        base_url=live_server.url,
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def ui_login(page, email: str = "manager@example.com", password: str = "ChangeMe123") -> None:
+    page.goto("/login")
+    page.fill("#login-email", email)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+    page.wait_for_url("**/clients**")

@@ -69,8 +69,9 @@ def backfill_manager_clients(session: Session) -> int:
         upsert(session, ManagerClient)
         .from_select(["user_id", "status", "version", "created_at", "updated_at"], missing)
         .on_conflict_do_nothing(index_elements=["user_id"])
+        .returning(ManagerClient.id)
     )
-    return session.execute(statement).rowcount or 0
+    return len(session.execute(statement).all())
 
 
 def backfill_all() -> int:
@@ -142,10 +143,20 @@ def _phone_candidates(word: str) -> set[str]:
     return candidates
 
 
+# A phone typed with spaces and dashes is one search term, not several words.
+_PHONE_RUN = re.compile(r"\+?\d[\d\s()\-]*\d")
+
+
+def _search_terms(query: str) -> list[str]:
+    phones = [run.strip() for run in _PHONE_RUN.findall(query)]
+    rest = _PHONE_RUN.sub(" ", query)
+    return phones + rest.split()
+
+
 def _search_condition(query: str):
-    """Every word must match a name, e-mail, address or phone (digits only, any format)."""
+    """Every term must match a name, e-mail, address or phone (digits only, any format)."""
     conditions = []
-    for word in query.split():
+    for word in _search_terms(query):
         pattern = _like_pattern(word)
         alternatives = [
             sa.func.lower(ClientUser.name).like(pattern, escape="\\"),

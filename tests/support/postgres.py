@@ -59,8 +59,18 @@ class ThrowawayPostgres:
         data = self.directory / "data"
         subprocess.run(
             _as_postgres(
-                [str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                 "-E", "UTF8", "--locale=C.UTF-8"]
+                [
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
             ),
             check=True,
             capture_output=True,
@@ -71,8 +81,17 @@ class ThrowawayPostgres:
         )
         subprocess.run(
             _as_postgres(
-                [str(self.bin / "pg_ctl"), "-D", str(data), "-o", options,
-                 "-l", str(self.directory / "log"), "-w", "start"]
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.directory / "log"),
+                    "-w",
+                    "start",
+                ]
             ),
             check=True,
             capture_output=True,
@@ -83,7 +102,10 @@ class ThrowawayPostgres:
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), 1),
+            ):
                 return
             time.sleep(0.1)
         raise RuntimeError("PostgreSQL did not start")
@@ -107,16 +129,40 @@ class ThrowawayPostgres:
     def pg_dump_schema(self, database: str, tables: list[str]) -> str:
         """`pg_dump --schema-only` of some tables, for before/after comparisons."""
         pg_dump = shutil.which("pg_dump") or str(self.bin / "pg_dump")
-        args = [pg_dump, "--schema-only", "--no-owner", "-h", "127.0.0.1", "-p", str(self.port),
-                "-U", "postgres", database]
+        args = [
+            pg_dump,
+            "--schema-only",
+            "--no-owner",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            database,
+        ]
         for table in tables:
             args += ["-t", table]
-        return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+        dump = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+        # pg_dump ≥ 15.14 wraps the dump in \restrict <random key>: not part of the schema.
+        return "\n".join(
+            line
+            for line in dump.splitlines()
+            if not line.startswith(("\\restrict", "\\unrestrict"))
+        )
 
     def stop(self) -> None:
         subprocess.run(
-            _as_postgres([str(self.bin / "pg_ctl"), "-D", str(self.directory / "data"),
-                          "-m", "immediate", "stop"]),
+            _as_postgres(
+                [
+                    str(self.bin / "pg_ctl"),
+                    "-D",
+                    str(self.directory / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ]
+            ),
             check=False,
             capture_output=True,
         )

@@ -1,0 +1,57 @@
+"""Page markup is public; the handlers themselves refuse to work without a valid session."""
+
+from __future__ import annotations
+
+import asyncio
+
+from privet_manager_app.domain import auth
+from privet_manager_app.ui.pages.clients import ClientsState
+from privet_manager_app.ui.state import SessionState
+from tests.conftest import DEFAULT_PASSWORD
+from tests.support.reflex_state import make_state, redirect_path, run_handler
+
+
+def _run(state, handler, *args):
+    return asyncio.run(run_handler(state, handler, *args))
+
+
+def test_обработчик_списка_без_сессии_отказывает_и_ведёт_на_вход(db, add_users):
+    add_users(3)
+    state = make_state(ClientsState)
+    events = _run(state, ClientsState.open_page)
+    assert redirect_path(events) == "/login"
+    assert state.rows == []
+    assert _run(state, ClientsState.search, "а")
+    assert state.rows == []
+
+
+def test_обработчик_с_поддельным_или_завершённым_токеном_отказывает(db, manager, add_users):
+    add_users(3)
+    forged = make_state(ClientsState, token="eyJhbGciOiJIUzI1NiJ9.e30.forged")
+    assert redirect_path(_run(forged, ClientsState.open_page)) == "/login"
+    assert forged.rows == []
+    issued = auth.login(manager.email, DEFAULT_PASSWORD, None, None)
+    auth.logout(auth.authenticate_token(issued.access_token))
+    ended = make_state(ClientsState, token=issued.access_token)
+    assert redirect_path(_run(ended, ClientsState.open_page)) == "/login"
+    assert ended.rows == []
+    assert ended.token == ""
+
+
+def test_обработчик_с_действующей_сессией_загружает_список(db, manager, add_users):
+    add_users(3)
+    token = auth.login(manager.email, DEFAULT_PASSWORD, None, None).access_token
+    state = make_state(ClientsState, token=token)
+    events = _run(state, ClientsState.open_page)
+    assert redirect_path(events) is None
+    assert len(state.rows) == 3
+    assert state.manager_name == manager.name
+
+
+def test_выход_завершает_сессию_на_сервере(db, manager):
+    token = auth.login(manager.email, DEFAULT_PASSWORD, None, None).access_token
+    state = make_state(SessionState, token=token)
+    assert redirect_path(_run(state, SessionState.logout)) == "/login"
+    assert state.token == ""
+    reused = make_state(ClientsState, token=token)
+    assert redirect_path(_run(reused, ClientsState.open_page)) == "/login"
