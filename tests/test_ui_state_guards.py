@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from privet_manager_app.domain import auth
 from privet_manager_app.ui.pages.clients import ClientsState
 from privet_manager_app.ui.state import SessionState
 from tests.conftest import DEFAULT_PASSWORD
-from tests.support.reflex_state import make_state, redirect_path, run_handler
-
-
-def _run(state, handler, *args):
-    return asyncio.run(run_handler(state, handler, *args))
+from tests.support.reflex_state import make_state, redirect_path
+from tests.support.reflex_state import run_sync as _run
 
 
 def test_обработчик_списка_без_сессии_отказывает_и_ведёт_на_вход(db, add_users):

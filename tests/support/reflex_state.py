@@ -35,3 +35,13 @@ def redirect_path(events: list[Any]) -> str | None:
             if "path" in args and "external" in args:
                 return args["path"]._var_value
     return None
+
+
+def run_sync(state: Any, handler, *args) -> list[Any]:
+    """run_handler from synchronous tests, on its own thread: Playwright's sync API keeps an
+    event loop running on the main thread once a browser test has run."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run_handler(state, handler, *args)).result()
