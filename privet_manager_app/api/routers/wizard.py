@@ -1,0 +1,133 @@
+"""/api/manager/clients/{id}: claim, step 1 «Данные», step 2 «Паспорт»; admin reassignment.
+
+Endpoints are sync `def`: FastAPI runs them in its thread pool, off the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from privet_manager_app.api.deps import current_actor, current_admin
+from privet_manager_app.domain import claims, passports, profile
+from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.errors import NotFound
+from privet_manager_app.domain.views import ClientCard
+
+router = APIRouter(tags=["Мастер: шаги 1–2"])
+
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
+ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
+Version = Annotated[int, Field(ge=1, le=MAX_INT, description="версия карточки для блокировки")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressFields(Strict):
+    """Fields to correct one by one; the line is then rebuilt from them."""
+
+    postcode: str | None = Field(None, max_length=50)
+    region: str | None = Field(None, max_length=300)
+    city: str | None = Field(None, max_length=300)
+    street: str | None = Field(None, max_length=300)
+    house: str | None = Field(None, max_length=50)
+    building: str | None = Field(None, max_length=50)
+    apartment: str | None = Field(None, max_length=50)
+
+
+class ProfileRequest(Strict):
+    version: Version
+    name: str | None = Field(None, max_length=1000)
+    phone: str | None = Field(None, max_length=100)
+    email: str | None = Field(None, max_length=500)
+    registration_address: str | None = Field(None, max_length=2000)
+    address: AddressFields | None = None
+
+
+class PassportRequest(Strict):
+    version: Version
+    last_name: str = Field(max_length=300)
+    first_name: str = Field(max_length=300)
+    middle_name: str | None = Field(None, max_length=300)
+    birth_date: str = Field(max_length=30, description="ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+    birth_place: str = Field(max_length=1000)
+    series: str = Field(max_length=30)
+    number: str = Field(max_length=30)
+    issue_date: str = Field(max_length=30, description="ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
+    issued_by: str = Field(max_length=2000)
+    division_code: str = Field(max_length=30)
+
+
+class ReassignRequest(Strict):
+    manager_id: int = Field(ge=1, le=MAX_INT)
+    version: Version | None = None
+
+
+@router.post(
+    "/clients/{client_id}/claim",
+    response_model=ClientCard,
+    summary="Взять клиента в работу (409 already_claimed, если уже взяли)",
+)
+def claim(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ClientCard:
+    return claims.claim_client(actor, client_id)
+
+
+@router.patch(
+    "/clients/{client_id}/profile",
+    response_model=profile.ProfileView,
+    summary="Шаг 1: имя, телефон, email, адрес регистрации",
+)
+def update_profile(
+    client_id: ClientId, body: ProfileRequest, actor: Actor = Depends(current_actor)
+) -> profile.ProfileView:
+    return profile.update_profile(
+        actor,
+        client_id,
+        version=body.version,
+        name=body.name,
+        phone=body.phone,
+        email=body.email,
+        registration_address=body.registration_address,
+        address=body.address.model_dump(exclude_unset=True) if body.address else None,
+    )
+
+
+@router.get(
+    "/clients/{client_id}/passport",
+    response_model=passports.PassportResult,
+    summary="Шаг 2: паспорт полностью (для формы; только ответственный или админ)",
+)
+def get_passport(
+    client_id: ClientId, actor: Actor = Depends(current_actor)
+) -> passports.PassportResult:
+    result = passports.full_passport(actor, client_id)
+    if result is None:
+        raise NotFound("passport_not_found", "Паспорт ещё не заполнен")
+    return result
+
+
+@router.put(
+    "/clients/{client_id}/passport",
+    response_model=passports.PassportResult,
+    summary="Шаг 2: сохранить паспорт (warnings: passport_expired, passport_duplicate)",
+)
+def save_passport(
+    client_id: ClientId, body: PassportRequest, actor: Actor = Depends(current_actor)
+) -> passports.PassportResult:
+    return passports.save_passport(actor, client_id, **body.model_dump())
+
+
+@router.post(
+    "/admin/clients/{client_id}/reassign",
+    response_model=ClientCard,
+    summary="Админ: передать клиента другому менеджеру",
+)
+def reassign(
+    client_id: ClientId, body: ReassignRequest, actor: Actor = Depends(current_admin)
+) -> ClientCard:
+    return claims.reassign_client(actor, client_id, body.manager_id, version=body.version)

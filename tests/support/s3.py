@@ -1,0 +1,38 @@
+"""A real S3 endpoint for tests: moto's ThreadedMotoServer on 127.0.0.1 (real HTTP, so
+presigned URLs are exercised as a browser would use them)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+
+ACCESS_KEY = "test-access-key"
+SECRET_KEY = "test-secret-key-0123456789"  # moto accepts any credentials
+REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def moto_s3_server() -> Iterator[str]:
+    """Start moto's S3 on a free local port; yields the endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def list_keys(storage, prefix: str = "") -> list[str]:
+    """Every key in the storage's bucket under a prefix."""
+    response = storage.client.list_objects_v2(Bucket=storage.bucket, Prefix=prefix)
+    return sorted(item["Key"] for item in response.get("Contents", []))

@@ -1,0 +1,308 @@
+"""Step 1 «Данные»: contact fields into the client app's `users`, the address into ours."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from privet_manager_app.client_app_schema import ClientUser
+from privet_manager_app.domain import clients, profile
+from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.models import (
+    ManagerAuditLog,
+    ManagerClient,
+    ManagerContract,
+    ManagerSupportMessage,
+)
+from tests.support.wizard import claimed_client, new_client, set_status, version_of
+
+
+def _user(user_id: int) -> ClientUser:
+    with transaction() as session:
+        return session.get(ClientUser, user_id)
+
+
+def _client(client_id: int) -> ManagerClient:
+    with transaction() as session:
+        return session.get(ManagerClient, client_id)
+
+
+def test_имя_телефон_и_email_пишутся_в_строку_клиента_приложения(manager):
+    client = claimed_client(manager)
+    before = _user(client.user_id).updated_at
+    view = profile.update_profile(
+        manager,
+        client.id,
+        version=2,
+        name="  Иван   Петров ",
+        phone="8 (916) 765-43-21",
+        email="Ivan.Petrov@Example.RU",
+    )
+    user = _user(client.user_id)
+    assert (user.name, user.phone, user.email) == (
+        "Иван Петров",
+        "+79167654321",
+        "Ivan.Petrov@example.ru",
+    )
+    assert user.updated_at > before
+    assert view.version == 3
+    assert view.phone_display == "+7 916 765-43-21"
+    assert view.warnings == []
+
+
+def test_каждое_изменение_оставляет_запись_в_аудите_и_журнале(manager):
+    client = claimed_client(manager)
+    profile.update_profile(manager, client.id, version=2, name="Иван Петров", phone="+79161234567")
+    with transaction() as session:
+        entry = session.execute(
+            sa.select(ManagerAuditLog).where(ManagerAuditLog.action == "profile_updated")
+        ).scalar_one()
+        journal = (
+            session.execute(
+                sa.select(ManagerSupportMessage.body).order_by(ManagerSupportMessage.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+    # The phone typed as "8 916 123-45-67" becomes E.164: that is a change too.
+    assert entry.changes["name"] == {"before": "иван петров", "after": "Иван Петров"}
+    assert entry.changes["phone"] == {"before": "8 916 123-45-67", "after": "+79161234567"}
+    assert entry.manager_id == manager.id
+    assert entry.client_id == client.id
+    assert journal == "Шаг «Данные»: изменены имя, телефон"
+
+
+def test_сохранение_без_изменений_не_меняет_версию(manager):
+    client = claimed_client(manager, name="Иван Петров", phone="+79161234567")
+    view = profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+    assert view.version == 2
+    with transaction() as session:
+        assert (
+            session.execute(
+                sa.select(sa.func.count())
+                .select_from(ManagerAuditLog)
+                .where(ManagerAuditLog.action == "profile_updated")
+            ).scalar_one()
+            == 0
+        )
+
+
+@pytest.mark.parametrize(
+    ("phone", "message_part"),
+    [
+        ("+7 701 123 45 67", "Казахстан"),
+        ("+7 727 123 45 67", "Казахстан"),
+        ("12345", "российский"),
+        ("+44 20 7946 0958", "российский"),
+        ("телефон", "номер"),
+    ],
+)
+def test_нероссийский_или_неверный_телефон_отклоняется(manager, phone, message_part):
+    client = claimed_client(manager)
+    with pytest.raises(ValidationFailed) as error:
+        profile.update_profile(manager, client.id, version=2, phone=phone)
+    assert error.value.code == "invalid_phone"
+    assert message_part in error.value.fields["phone"]
+    assert _user(client.user_id).phone == "8 916 123-45-67"
+    assert version_of(client.id) == 2
+
+
+def test_все_ошибки_полей_сообщаются_сразу(manager):
+    client = claimed_client(manager)
+    with pytest.raises(ValidationFailed) as error:
+        profile.update_profile(
+            manager,
+            client.id,
+            version=2,
+            name="И",
+            phone="+7 701 123 45 67",
+            email="не-почта",
+            address={"postcode": "12"},
+        )
+    assert error.value.code == "invalid_profile"
+    assert set(error.value.fields) == {"name", "phone", "email", "address.postcode"}
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("<script>alert(1)</script>", "invalid_name"),
+        ("Иван <b>Петров</b>", "invalid_name"),
+        ("Иван\u202eПетров", "invalid_name"),
+        ("Иван\x00", "invalid_name"),
+        ("И", "invalid_name"),
+        ("   ", "invalid_name"),
+        ("12345", "invalid_name"),
+        ("Я" * 256, "invalid_name"),
+    ],
+)
+def test_имя_с_html_управляющими_символами_или_неверной_длины_отклоняется(manager, name, code):
+    client = claimed_client(manager)
+    with pytest.raises(ValidationFailed) as error:
+        profile.update_profile(manager, client.id, version=2, name=name)
+    assert error.value.code == code
+    assert "name" in error.value.fields
+    assert _user(client.user_id).name == "иван петров"
+
+
+def test_html_в_имени_отклоняется_с_понятным_сообщением(manager):
+    client = claimed_client(manager)
+    with pytest.raises(ValidationFailed) as error:
+        profile.update_profile(manager, client.id, version=2, name="<b>Иван</b>")
+    assert error.value.fields["name"] == "Имя: символы < и > недопустимы"
+
+
+def test_имя_с_апострофом_и_амперсандом_сохраняется_как_текст(manager):
+    client = claimed_client(manager)
+    profile.update_profile(manager, client.id, version=2, name="Д'Артаньян & Ко")
+    assert _user(client.user_id).name == "Д'Артаньян & Ко"
+
+
+def test_пустой_email_стирает_его_а_неверный_отклоняется(manager):
+    client = claimed_client(manager, email="old@example.ru")
+    with pytest.raises(ValidationFailed) as error:
+        profile.update_profile(manager, client.id, version=2, email="a@b")
+    assert error.value.code == "invalid_email"
+    profile.update_profile(manager, client.id, version=2, email="  ")
+    assert _user(client.user_id).email is None
+
+
+def test_адрес_строкой_раскладывается_и_виден_в_списке(manager):
+    client = claimed_client(manager)
+    line = "Московская обл., г. Химки, ул. Ленина, д 5 к2 кв 17"
+    view = profile.update_profile(manager, client.id, version=2, registration_address=line)
+    assert view.registration_address == line
+    assert view.address.city == "г. Химки"
+    assert view.address.building == "2"
+    assert view.unrecognized_address_parts == []
+    stored = _client(client.id)
+    assert (stored.region, stored.street, stored.house, stored.apartment) == (
+        "Московская обл.",
+        "ул. Ленина",
+        "5",
+        "17",
+    )
+    page = clients.list_clients(manager, tab="mine")
+    assert [card.registration_address for card in page.items] == [line]
+    assert clients.get_client(manager, client.id).address.apartment == "17"
+
+
+def test_поля_адреса_правятся_по_одному_и_строка_пересобирается(manager):
+    client = claimed_client(manager)
+    profile.update_profile(
+        manager,
+        client.id,
+        version=2,
+        registration_address="г. Москва, ул. Тверская, д. 12, кв. 5",
+    )
+    view = profile.update_profile(
+        manager, client.id, version=3, address={"apartment": "15", "postcode": "125009"}
+    )
+    assert view.registration_address == "125009, г. Москва, ул. Тверская, д. 12, кв. 15"
+    assert view.address.street == "ул. Тверская"
+    view = profile.update_profile(manager, client.id, version=4, address={"apartment": ""})
+    assert view.registration_address == "125009, г. Москва, ул. Тверская, д. 12"
+    assert view.address.apartment is None
+
+
+def test_строка_и_поля_вместе_поля_главнее(manager):
+    client = claimed_client(manager)
+    view = profile.update_profile(
+        manager,
+        client.id,
+        version=2,
+        registration_address="Москва Тверская 12",
+        address={"city": "г. Москва", "street": "ул. Тверская", "house": "12"},
+    )
+    assert view.registration_address == "г. Москва, ул. Тверская, д. 12"
+    assert view.unrecognized_address_parts == ["Москва Тверская 12"]
+
+
+def test_нераспознанная_часть_адреса_возвращается_менеджеру(manager):
+    client = claimed_client(manager)
+    view = profile.update_profile(
+        manager,
+        client.id,
+        version=2,
+        registration_address="г. Москва, ул. Тверская, д. 3, вход со двора 2",
+    )
+    assert view.unrecognized_address_parts == ["вход со двора 2"]
+    assert view.registration_address == "г. Москва, ул. Тверская, д. 3, вход со двора 2"
+
+
+def test_слишком_длинный_адрес_отклоняется(manager):
+    client = claimed_client(manager)
+    with pytest.raises(ValidationFailed) as error:
+        profile.update_profile(manager, client.id, version=2, registration_address="д" * 501)
+    assert error.value.code == "invalid_address"
+    assert _client(client.id).registration_address is None
+
+
+def test_устаревшая_версия_не_перезаписывает_чужую_правку(manager):
+    client = claimed_client(manager)
+    profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+    with pytest.raises(Conflict) as error:
+        profile.update_profile(manager, client.id, version=2, name="Пётр Иванов")
+    assert error.value.code == "stale_version"
+    assert error.value.extra == {"current_version": 3}
+    assert "изменились" in error.value.message
+    assert _user(client.user_id).name == "Иван Петров"
+
+
+def test_чужой_менеджер_не_меняет_данные_а_админ_может(manager, make_manager, admin):
+    other = make_manager(name="Мастер Виктор")
+    client = claimed_client(manager)
+    with pytest.raises(Forbidden) as error:
+        profile.update_profile(other, client.id, version=2, name="Пётр")
+    assert error.value.code == "not_assignee"
+    assert "Мастер Анна" in error.value.message
+    profile.update_profile(admin, client.id, version=2, name="Пётр Первый")
+    assert _user(client.user_id).name == "Пётр Первый"
+
+
+def test_нового_клиента_сначала_нужно_взять_в_работу(manager):
+    client = new_client()
+    with pytest.raises(Conflict) as error:
+        profile.update_profile(manager, client.id, version=1, name="Пётр Первый")
+    assert error.value.code == "not_claimed"
+
+
+def test_телефон_другого_клиента_даёт_предупреждение_но_сохраняется(manager):
+    new_client(name="Другой", phone="8 (916) 111-22-33")
+    client = claimed_client(manager)
+    view = profile.update_profile(manager, client.id, version=2, phone="+7 916 111 22 33")
+    assert [notice.code for notice in view.warnings] == ["phone_in_use"]
+    assert _user(client.user_id).phone == "+79161112233"
+
+
+def test_правка_после_отправки_договора_аннулирует_неподписанный_договор(manager):
+    client = claimed_client(manager)
+    with transaction() as session:
+        contract = ManagerContract(
+            client_id=client.id,
+            number="ПМ-2026-000001",
+            data_snapshot={},
+            surcharge=Decimal("0"),
+            otp_hash="0" * 64,
+        )
+        session.add(contract)
+        session.flush()
+        contract_id = contract.id
+    set_status(client.id, "contract_sent")
+    view = profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+    assert view.status == "in_progress"
+    with transaction() as session:
+        contract = session.get(ManagerContract, contract_id)
+    assert contract.status == "superseded"
+    assert contract.otp_hash is None
+
+
+def test_после_подписания_данные_заморожены(manager):
+    client = claimed_client(manager)
+    set_status(client.id, "signed")
+    with pytest.raises(Conflict) as error:
+        profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+    assert error.value.code == "client_frozen"
