@@ -1,0 +1,124 @@
+"""/api/manager/clients/{id}/contract: generate, the signing code, the PDF, confirmation.
+
+Endpoints are sync `def`: FastAPI runs them (and the PDF rendering) in its thread pool.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from privet_manager_app.api.deps import current_actor
+from privet_manager_app.domain import contracts, signing
+from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.errors import NotFound
+from privet_manager_app.domain.views import ContractView, SignatureResult
+from privet_manager_app.infra.db import transaction
+
+router = APIRouter(prefix="/clients/{client_id}/contract", tags=["Договор и подпись"])
+
+MAX_BIGINT = 2**63 - 1
+ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GenerateRequest(Strict):
+    version: int | None = Field(None, ge=1, le=2**31 - 1, description="версия карточки")
+
+
+class ConfirmRequest(Strict):
+    code: str = Field(max_length=20, description="6 цифр, которые клиент видит в чате")
+    pep_agreed: bool = Field(description="клиент согласен подписать договор ПЭП")
+
+
+class Readiness(BaseModel):
+    ready: bool
+    missing: list[str]
+
+
+class DocumentLink(BaseModel):
+    url: str
+
+
+@router.get("/readiness", response_model=Readiness, summary="Чего не хватает для договора")
+def readiness(client_id: ClientId, actor: Actor = Depends(current_actor)) -> Readiness:
+    missing = contracts.contract_readiness(actor, client_id)
+    return Readiness(ready=not missing, missing=missing)
+
+
+@router.get("", response_model=ContractView, summary="Текущий договор клиента")
+def current(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ContractView:
+    with transaction() as session:
+        view = contracts.current_contract_view(session, client_id, viewer=actor)
+    if view is None:
+        raise NotFound("contract_not_found", "Договор ещё не сформирован")
+    return view
+
+
+@router.post(
+    "/generate",
+    response_model=ContractView,
+    summary="Сформировать договор (PDF) и отправить код в чат клиента; 409 — чего не хватает",
+)
+def generate(
+    client_id: ClientId,
+    body: GenerateRequest | None = None,
+    actor: Actor = Depends(current_actor),
+) -> ContractView:
+    return contracts.generate_contract(actor, client_id, body.version if body else None)
+
+
+@router.post(
+    "/resend-otp",
+    response_model=ContractView,
+    summary="Новый код (не чаще раза в минуту, не больше 5 на договор; 429 с retry_after)",
+)
+def resend_otp(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ContractView:
+    return contracts.resend_otp(actor, client_id)
+
+
+def _link(url: str, redirect: bool):
+    return RedirectResponse(url, status_code=307) if redirect else DocumentLink(url=url)
+
+
+@router.get(
+    "/pdf",
+    summary="PDF договора: переход по короткоживущей подписанной ссылке (?redirect=false — JSON)",
+    responses={307: {"description": "на подписанную ссылку"}, 200: {"model": DocumentLink}},
+)
+def pdf(
+    client_id: ClientId,
+    redirect: bool = Query(True),
+    actor: Actor = Depends(current_actor),
+):
+    return _link(contracts.contract_pdf_url(actor, client_id), redirect)
+
+
+@router.get(
+    "/certificate",
+    summary="Лист подписания (сертификат ПЭП) подписанного договора",
+    responses={307: {"description": "на подписанную ссылку"}, 200: {"model": DocumentLink}},
+)
+def certificate(
+    client_id: ClientId,
+    redirect: bool = Query(True),
+    actor: Actor = Depends(current_actor),
+):
+    return _link(contracts.certificate_url(actor, client_id), redirect)
+
+
+@router.post(
+    "/confirm",
+    response_model=SignatureResult,
+    summary="Подписать: код из чата клиента + согласие на ПЭП (422 otp_invalid с attempts_left)",
+)
+def confirm(
+    client_id: ClientId, body: ConfirmRequest, actor: Actor = Depends(current_actor)
+) -> SignatureResult:
+    return signing.confirm_signature(actor, client_id, body.code, body.pep_agreed)

@@ -1,0 +1,58 @@
+"""/api/manager/clients/{id}: payment on the spot, the invoice and its reminders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from privet_manager_app.api.deps import current_actor
+from privet_manager_app.domain import payments
+from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.errors import NotFound
+from privet_manager_app.domain.views import InvoiceView, PaymentResult
+from privet_manager_app.infra.db import transaction
+
+router = APIRouter(prefix="/clients/{client_id}", tags=["Оплата"])
+
+MAX_BIGINT = 2**63 - 1
+ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
+
+
+class PaymentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(description='сумма доплаты: "1500.00"')
+    method: Literal["cash", "card", "transfer"]
+    reference: str | None = Field(None, max_length=255, description="номер операции, чека")
+
+
+@router.post(
+    "/payment/confirm",
+    response_model=PaymentResult,
+    summary="Оплата получена (идемпотентно: повтор вернёт первое подтверждение)",
+)
+def confirm_payment(
+    client_id: ClientId, body: PaymentRequest, actor: Actor = Depends(current_actor)
+) -> PaymentResult:
+    return payments.confirm_payment(actor, client_id, body.amount, body.method, body.reference)
+
+
+@router.post(
+    "/billing/notify",
+    response_model=InvoiceView,
+    summary="Счёт в чат клиента; повтор — напоминание (не чаще INVOICE_REMINDER_SECONDS)",
+)
+def notify(client_id: ClientId, actor: Actor = Depends(current_actor)) -> InvoiceView:
+    return payments.send_invoice(actor, client_id)
+
+
+@router.get("/invoice", response_model=InvoiceView, summary="Счёт по договору клиента")
+def invoice(client_id: ClientId, actor: Actor = Depends(current_actor)) -> InvoiceView:
+    with transaction() as session:
+        view = payments.current_invoice_view(session, client_id)
+    if view is None:
+        raise NotFound("invoice_not_found", "Счёт не выставлялся")
+    return view

@@ -1,0 +1,118 @@
+"""/api/manager: tariffs (admins edit them) and step 4's choice of a tariff for a client."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from privet_manager_app.api.deps import current_actor, current_admin
+from privet_manager_app.domain import tariffs
+from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.views import AppliedTariffView, SurchargeView, TariffView
+
+router = APIRouter(tags=["Тарифы"])
+
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
+ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
+TariffId = Annotated[int, Path(ge=1, le=MAX_INT, description="id тарифа")]
+Amount = Annotated[Decimal, Field(description='рубли, строкой с копейками: "1500.00"')]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TariffCreateRequest(Strict):
+    code: str = Field(max_length=100, description="латиница, цифры, - и _: basic, family")
+    name: str = Field(max_length=500)
+    description: str | None = Field(None, max_length=4000)
+    base_monthly_fee: Amount
+    included_devices: int = Field(0, ge=0, le=MAX_INT)
+    extra_device_fee: Amount
+    category_fees: dict[str, Amount] = Field(default_factory=dict, max_length=50)
+    max_discount_pct: Decimal = Decimal("0")
+    is_active: bool = True
+
+
+class TariffPatchRequest(Strict):
+    version: int | None = Field(None, ge=1, le=MAX_INT, description="редакция для блокировки")
+    code: str | None = Field(None, max_length=100)
+    name: str | None = Field(None, max_length=500)
+    description: str | None = Field(None, max_length=4000)
+    base_monthly_fee: Amount | None = None
+    included_devices: int | None = Field(None, ge=0, le=MAX_INT)
+    extra_device_fee: Amount | None = None
+    category_fees: dict[str, Amount] | None = Field(None, max_length=50)
+    max_discount_pct: Decimal | None = None
+    is_active: bool | None = None
+
+
+class SurchargeRequest(Strict):
+    tariff_id: int = Field(ge=1, le=MAX_INT)
+    discount_pct: Decimal | None = Field(None, description="скидка, % (не больше максимума)")
+    discount_reason: str | None = Field(None, max_length=1000)
+
+
+class ApplyTariffRequest(SurchargeRequest):
+    version: int | None = Field(None, ge=1, le=MAX_INT, description="версия карточки")
+
+
+@router.get("/tariffs", response_model=list[TariffView], summary="Тарифы (действующие)")
+def list_tariffs(
+    include_inactive: bool = Query(False, description="и снятые с продажи (для админки)"),
+    actor: Actor = Depends(current_actor),
+) -> list[TariffView]:
+    return tariffs.list_tariffs(actor, include_inactive=include_inactive)
+
+
+@router.post("/tariffs", response_model=TariffView, status_code=201, summary="Новый тариф (админ)")
+def create_tariff(body: TariffCreateRequest, admin: Actor = Depends(current_admin)) -> TariffView:
+    return tariffs.create_tariff(admin, **body.model_dump())
+
+
+@router.patch(
+    "/tariffs/{tariff_id}",
+    response_model=TariffView,
+    summary="Изменить тариф (админ): новая редакция, прежние расчёты и договоры не меняются",
+)
+def update_tariff(
+    tariff_id: TariffId, body: TariffPatchRequest, admin: Actor = Depends(current_admin)
+) -> TariffView:
+    changes = body.model_dump(exclude_unset=True)
+    version = changes.pop("version", None)
+    return tariffs.update_tariff(admin, tariff_id, version, **changes)
+
+
+@router.post(
+    "/clients/{client_id}/tariff/preview",
+    response_model=SurchargeView,
+    summary="Доплата по тарифу для устройств клиента — без сохранения",
+)
+def preview_tariff(
+    client_id: ClientId, body: SurchargeRequest, actor: Actor = Depends(current_actor)
+) -> SurchargeView:
+    return tariffs.preview_surcharge(
+        actor, client_id, body.tariff_id, body.discount_pct, body.discount_reason
+    )
+
+
+@router.post(
+    "/clients/{client_id}/tariff/apply",
+    response_model=AppliedTariffView,
+    summary="Применить тариф: расчёт доплаты сохраняется со снимком тарифа",
+)
+def apply_tariff(
+    client_id: ClientId, body: ApplyTariffRequest, actor: Actor = Depends(current_actor)
+) -> AppliedTariffView:
+    return tariffs.apply_tariff(
+        actor,
+        client_id,
+        body.tariff_id,
+        discount_pct=body.discount_pct,
+        discount_reason=body.discount_reason,
+        version=body.version,
+    )

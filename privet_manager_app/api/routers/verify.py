@@ -1,0 +1,103 @@
+"""POST /api/verify (public): is this PDF — or this number + SHA-256 — a signed original?
+
+Answers only {valid, number, signed_at}.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from privet_manager_app.domain import verification
+from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.views import VerificationResult
+
+router = APIRouter(prefix="/api/verify", tags=["Проверка договора (публично)"])
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+
+
+class VerifyByNumber(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: str = Field(max_length=40, description="ПМ-2026-000001")
+    sha256: str = Field(max_length=100, description="SHA-256 файла договора, hex")
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge("file_too_large", "Файл больше 10 МБ — это не наш договор")
+
+
+_OPENAPI_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+            "application/json": {"schema": VerifyByNumber.model_json_schema()},
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    response_model=VerificationResult,
+    summary="Проверить договор: PDF-файл (multipart, поле file) или {number, sha256}",
+    openapi_extra=_OPENAPI_BODY,
+)
+async def verify(request: Request) -> VerificationResult:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PDF_BYTES + 64 * 1024:
+        raise _too_large()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        try:
+            form = await request.form(max_files=1, max_fields=5)
+        except MultiPartException:
+            raise ValidationFailed("invalid_form", "Не удалось прочитать форму с файлом") from None
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            message = "Приложите PDF-файл договора в поле file"
+            raise ValidationFailed("file_required", message, fields={"file": message})
+        data = await upload.read(MAX_PDF_BYTES + 1)
+        if len(data) > MAX_PDF_BYTES:
+            raise _too_large()
+        return await run_in_threadpool(verification.verify_pdf, data)
+    if content_type == "application/json":
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw.extend(chunk)
+            if len(raw) > 64 * 1024:
+                raise _too_large()
+        try:
+            body = VerifyByNumber.model_validate_json(bytes(raw))
+        except ValidationError as error:
+            fields = {
+                ".".join(str(part) for part in item["loc"]) or "body": "Некорректное значение"
+                for item in error.errors()
+            }
+            raise ValidationFailed(
+                "validation_error", "Нужны номер договора и SHA-256 файла", fields=fields
+            ) from None
+        return await run_in_threadpool(verification.verify_number, body.number, body.sha256)
+    raise UnsupportedMediaType(
+        "unsupported_media_type",
+        "Отправьте PDF как multipart/form-data (поле file) или JSON {number, sha256}",
+    )

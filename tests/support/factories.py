@@ -1,0 +1,234 @@
+"""Rows for step-4 tests, written straight into the tables (steps 1–3 have their own tests):
+a claimed client with contacts, address, passport, devices with photos; tariffs; reading the
+client's chat the way the client app does."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlmodel import select
+
+from privet_manager_app.client_app_schema import ClientUser, SupportMessage, SupportTicket
+from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.models import (
+    ClientStatus,
+    ManagerClient,
+    ManagerContract,
+    ManagerDevice,
+    ManagerDevicePhoto,
+    ManagerTariff,
+    UserPassport,
+)
+
+DEFAULT_DEVICES = (("smartphone", "Apple", "iPhone 13"),)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientRef:
+    id: int  # manager_clients.id
+    user_id: int  # users.id
+    full_name: str
+    device_ids: tuple[int, ...] = ()
+
+
+def claimed_client(
+    manager,
+    *,
+    name: str = "Анна Смирнова",
+    phone: str | None = "+79161234567",
+    email: str | None = "anna@example.ru",
+    address: str | None = "119021, г. Москва, ул. Льва Толстого, д. 16, кв. 5",
+) -> ClientRef:
+    """A client the manager took into work, with contacts and a registration address."""
+    now = utcnow()
+    with transaction() as session:
+        user = ClientUser(name=name, phone=phone, email=email)
+        session.add(user)
+        session.flush()
+        client = ManagerClient(
+            user_id=user.id,
+            status=ClientStatus.IN_PROGRESS,
+            assigned_manager_id=manager.id,
+            claimed_at=now,
+            registration_address=address,
+            postcode="119021" if address else None,
+            city="Москва" if address else None,
+            street="ул. Льва Толстого" if address else None,
+            house="16" if address else None,
+            apartment="5" if address else None,
+        )
+        session.add(client)
+        session.flush()
+        return ClientRef(id=client.id, user_id=user.id, full_name=name)
+
+
+def add_passport(
+    client: ClientRef,
+    *,
+    last_name: str = "Смирнова",
+    first_name: str = "Анна",
+    middle_name: str | None = "Сергеевна",
+    series: str = "4512",
+    number: str = "123456",
+) -> None:
+    with transaction() as session:
+        session.add(
+            UserPassport(
+                user_id=client.user_id,
+                last_name=last_name,
+                first_name=first_name,
+                middle_name=middle_name,
+                birth_date=dt.date(1985, 3, 12),
+                birth_place="г. Москва",
+                series=series,
+                number=number,
+                issue_date=dt.date(2010, 2, 1),
+                issued_by="Отделением УФМС России по г. Москве по району Хамовники",
+                division_code="770-001",
+            )
+        )
+
+
+def add_device(
+    client_id: int,
+    category: str = "smartphone",
+    brand: str = "Apple",
+    model: str = "iPhone 13",
+    *,
+    photo: bool = True,
+    serial_number: str | None = "F2LXK1ABCD",
+) -> int:
+    with transaction() as session:
+        device = ManagerDevice(
+            client_id=client_id,
+            category=category,
+            brand=brand,
+            model=model,
+            serial_number=serial_number,
+            purchase_year=2022,
+            condition="good",
+        )
+        session.add(device)
+        session.flush()
+        if photo:
+            add_photo_row(session, device.id)
+        return device.id
+
+
+def add_photo_row(session, device_id: int) -> None:
+    key = f"photos/{device_id}/{uuid.uuid4().hex}"
+    session.add(
+        ManagerDevicePhoto(
+            device_id=device_id,
+            file_key=f"{key}.jpg",
+            thumb_key=f"{key}-thumb.jpg",
+            content_type="image/jpeg",
+            width=1200,
+            height=900,
+            size_bytes=123_456,
+            sha256=hashlib.sha256(key.encode()).hexdigest(),
+        )
+    )
+
+
+def ready_client(
+    manager,
+    devices: Sequence[tuple[str, str, str]] = DEFAULT_DEVICES,
+    *,
+    name: str = "Анна Смирнова",
+    last_name: str = "Смирнова",
+    first_name: str = "Анна",
+    middle_name: str | None = "Сергеевна",
+    phone: str = "+79161234567",
+    series: str = "4512",
+    number: str = "123456",
+) -> ClientRef:
+    """Steps 1–3 done: contacts, address, passport, devices each with a photo."""
+    client = claimed_client(manager, name=name, phone=phone)
+    add_passport(
+        client,
+        last_name=last_name,
+        first_name=first_name,
+        middle_name=middle_name,
+        series=series,
+        number=number,
+    )
+    ids = tuple(add_device(client.id, *device) for device in devices)
+    full_name = " ".join(part for part in (last_name, first_name, middle_name) if part)
+    return dataclasses.replace(client, device_ids=ids, full_name=full_name)
+
+
+def make_tariff(
+    *,
+    code: str | None = None,
+    name: str = "Тестовый",
+    base_monthly_fee: str = "990.00",
+    included_devices: int = 1,
+    extra_device_fee: str = "300.00",
+    category_fees: dict[str, str] | None = None,
+    max_discount_pct: str = "10",
+    is_active: bool = True,
+) -> int:
+    with transaction() as session:
+        tariff = ManagerTariff(
+            code=code or f"t-{uuid.uuid4().hex[:8]}",
+            name=name,
+            base_monthly_fee=Decimal(base_monthly_fee),
+            included_devices=included_devices,
+            extra_device_fee=Decimal(extra_device_fee),
+            category_fees=category_fees or {},
+            max_discount_pct=Decimal(max_discount_pct),
+            is_active=is_active,
+        )
+        session.add(tariff)
+        session.flush()
+        return tariff.id
+
+
+def tariff_id_by_code(code: str) -> int:
+    with transaction() as session:
+        return session.exec(select(ManagerTariff.id).where(ManagerTariff.code == code)).one()
+
+
+def chat_messages(user_id: int) -> list[SupportMessage]:
+    """The client's chat as the client app reads it: every ticket of the user, oldest first."""
+    with transaction() as session:
+        return list(
+            session.exec(
+                select(SupportMessage)
+                .join(SupportTicket, SupportTicket.id == SupportMessage.ticket_id)
+                .where(SupportTicket.user_id == user_id)
+                .order_by(SupportMessage.id)
+            ).all()
+        )
+
+
+def last_code(user_id: int) -> str:
+    """The code from the newest OTP card in the client's chat (what the client reads out)."""
+    cards = [
+        m.payload for m in chat_messages(user_id) if (m.payload or {}).get("type") == "contract_otp"
+    ]
+    return cards[-1]["code"]
+
+
+def contract_row(contract_id: int) -> ManagerContract:
+    with transaction() as session:
+        return session.get(ManagerContract, contract_id)
+
+
+def client_row(client_id: int) -> ManagerClient:
+    with transaction() as session:
+        return session.get(ManagerClient, client_id)
+
+
+def update_contract(contract_id: int, **values) -> None:
+    with transaction() as session:
+        contract = session.get(ManagerContract, contract_id)
+        for name, value in values.items():
+            setattr(contract, name, value)
+        session.add(contract)

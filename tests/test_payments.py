@@ -1,0 +1,220 @@
+"""The final step: payment on the spot (idempotent), the invoice and its throttled reminders."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from privet_manager_app.domain import contracts, payments, signing, tariffs
+from privet_manager_app.domain.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.numbering import moscow_today
+from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.models import ManagerInvoice
+from tests.support.factories import (
+    chat_messages,
+    client_row,
+    last_code,
+    make_tariff,
+    ready_client,
+)
+
+TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("tablet", "Apple", "iPad Air"))
+YEAR = moscow_today().year
+
+
+def signed_client(manager, extra_fee: str = "1500.00"):
+    client = ready_client(manager, TWO_DEVICES)
+    tariffs.apply_tariff(manager, client.id, make_tariff(extra_device_fee=extra_fee))
+    contracts.generate_contract(manager, client.id)
+    signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
+    return client
+
+
+def cards(user_id: int, kind: str) -> list:
+    return [m for m in chat_messages(user_id) if m.payload["type"] == kind]
+
+
+def test_оплата_на_месте_подтверждается_один_раз(db, manager):
+    client = signed_client(manager)
+    first = payments.confirm_payment(manager, client.id, "1500.00", "card", "RRN 123456789")
+    assert first.status == "processed"
+    assert first.amount == Decimal("1500.00")
+    assert first.already_confirmed is False
+    row = client_row(client.id)
+    assert row.status == "processed"
+    assert row.processed_at is not None
+
+    again = payments.confirm_payment(manager, client.id, "1500", "cash")
+    assert again.already_confirmed is True
+    assert again.paid_at == first.paid_at
+    assert again.method == "card"  # the first confirmation, not a second payment
+    received = cards(client.user_id, "payment_received")
+    assert len(received) == 1
+    assert received[0].author_type == "system"
+    assert received[0].payload == {
+        "type": "payment_received",
+        "contract_number": f"ПМ-{YEAR}-000001",
+        "invoice_number": None,
+        "amount": "1500.00",
+        "currency": "RUB",
+        "method": "card",
+        "paid_at": first.paid_at.isoformat(),
+    }
+    assert received[0].body == (
+        f"Оплата получена: 1\u00a0500,00\u00a0₽ по договору ПМ-{YEAR}-000001. Спасибо!"
+    )
+
+
+def test_сумма_оплаты_должна_совпадать_с_доплатой(db, manager):
+    client = signed_client(manager)
+    with pytest.raises(ValidationFailed) as error:
+        payments.confirm_payment(manager, client.id, "1000.00", "cash")
+    assert error.value.code == "payment_amount_mismatch"
+    assert "1\u00a0500,00\u00a0₽" in error.value.message
+    assert error.value.extra == {"expected_amount": "1500.00"}
+    with pytest.raises(ValidationFailed) as method:
+        payments.confirm_payment(manager, client.id, "1500.00", "bitcoin")
+    assert method.value.code == "invalid_payment_method"
+    assert client_row(client.id).status == "signed"
+
+
+def test_одновременные_подтверждения_дают_одну_оплату(db, manager):
+    client = signed_client(manager)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(
+            pool.map(
+                lambda _: payments.confirm_payment(manager, client.id, "1500.00", "cash"),
+                range(4),
+            )
+        )
+    assert sorted(result.already_confirmed for result in results) == [False, True, True, True]
+    assert len({result.paid_at for result in results}) == 1
+    assert len(cards(client.user_id, "payment_received")) == 1
+
+
+def test_до_подписания_оплату_не_подтвердить(db, manager):
+    client = ready_client(manager, TWO_DEVICES)
+    tariffs.apply_tariff(manager, client.id, make_tariff())
+    contracts.generate_contract(manager, client.id)
+    with pytest.raises(Conflict) as error:
+        payments.confirm_payment(manager, client.id, "300.00", "cash")
+    assert error.value.code == "contract_not_signed"
+    with pytest.raises(Conflict):
+        payments.send_invoice(manager, client.id)
+
+
+def test_при_нулевой_доплате_нет_ни_счёта_ни_оплаты(db, manager):
+    client = signed_client(manager, extra_fee="0")
+    assert client_row(client.id).status == "processed"
+    with pytest.raises(Conflict) as invoice:
+        payments.send_invoice(manager, client.id)
+    assert invoice.value.code == "nothing_to_pay"
+    with pytest.raises(Conflict) as payment:
+        payments.confirm_payment(manager, client.id, "0", "cash")
+    assert payment.value.code == "nothing_to_pay"
+
+
+def test_счёт_выставляется_один_раз_а_повтор_это_напоминание_не_чаще_часа(db, manager):
+    client = signed_client(manager)
+    invoice = payments.send_invoice(manager, client.id)
+    assert invoice.invoice_number == f"СЧ-{YEAR}-000001"
+    assert invoice.amount == Decimal("1500.00")
+    assert invoice.due_date == moscow_today() + dt.timedelta(days=5)
+    assert invoice.status == "issued"
+    assert invoice.client_status == "awaiting_payment"
+    assert client_row(client.id).status == "awaiting_payment"
+    [card] = cards(client.user_id, "invoice")
+    assert card.author_type == "system"
+    assert card.payload["invoice_number"] == invoice.invoice_number
+    assert card.payload["amount"] == "1500.00"
+    assert card.payload["due_date"] == invoice.due_date.isoformat()
+    assert card.payload["contract_number"] == f"ПМ-{YEAR}-000001"
+    assert card.payload["recipient"]["inn"] == "7700000000"
+    assert "на сумму 1\u00a0500,00\u00a0₽" in card.body
+
+    with pytest.raises(TooManyAttempts) as too_soon:
+        payments.send_invoice(manager, client.id)
+    assert too_soon.value.code == "invoice_reminder_too_soon"
+    assert 3500 < too_soon.value.extra["retry_after_seconds"] <= 3601
+
+    with transaction() as session:
+        row = session.exec(select(ManagerInvoice)).one()
+        row.last_notified_at = utcnow() - dt.timedelta(hours=2)
+        session.add(row)
+    reminder = payments.send_invoice(manager, client.id)
+    assert reminder.invoice_number == invoice.invoice_number
+    assert reminder.notify_count == 2
+    [reminder_card] = cards(client.user_id, "invoice_reminder")
+    assert reminder_card.body.startswith(f"Напоминаем об оплате счёта {invoice.invoice_number}")
+    with transaction() as session:
+        assert len(session.exec(select(ManagerInvoice)).all()) == 1
+
+    paid = payments.confirm_payment(manager, client.id, "1500.00", "transfer", "п/п 77")
+    assert paid.invoice_number == invoice.invoice_number
+    assert paid.status == "processed"
+    with transaction() as session:
+        view = payments.current_invoice_view(session, client.id)
+    assert view.status == "paid"
+    assert view.paid_at == paid.paid_at
+    with pytest.raises(Conflict) as after_payment:
+        payments.send_invoice(manager, client.id)
+    assert after_payment.value.code == "already_paid"
+
+
+def test_rest_оплата_и_счёт(api, login_headers, manager, make_manager):
+    client = signed_client(manager)
+    headers = login_headers(manager)
+    base = f"/api/manager/clients/{client.id}"
+    other = make_manager(name="Мастер Пётр")
+    assert api.post(f"{base}/billing/notify", headers=login_headers(other)).status_code == 403
+
+    notify = api.post(f"{base}/billing/notify", headers=headers)
+    assert notify.status_code == 200, notify.text
+    body = notify.json()
+    assert body["invoice_number"] == f"СЧ-{YEAR}-000001"
+    assert body["amount"] == "1500.00"
+    assert body["status"] == "issued"
+    assert body["due_date"] == (moscow_today() + dt.timedelta(days=5)).isoformat()
+    again = api.post(f"{base}/billing/notify", headers=headers)
+    assert again.status_code == 429
+    assert again.json()["code"] == "invoice_reminder_too_soon"
+    assert again.json()["retry_after_seconds"] > 0
+
+    bad_method = api.post(
+        f"{base}/payment/confirm", json={"amount": "1500.00", "method": "iou"}, headers=headers
+    )
+    assert bad_method.status_code == 422
+    wrong_amount = api.post(
+        f"{base}/payment/confirm", json={"amount": "15.00", "method": "cash"}, headers=headers
+    )
+    assert wrong_amount.status_code == 422
+    assert wrong_amount.json()["code"] == "payment_amount_mismatch"
+    not_a_number = api.post(
+        f"{base}/payment/confirm", json={"amount": "много", "method": "cash"}, headers=headers
+    )
+    assert not_a_number.status_code == 422
+
+    paid = api.post(
+        f"{base}/payment/confirm",
+        json={"amount": "1500.00", "method": "cash", "reference": "чек 5"},
+        headers=headers,
+    )
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "processed"
+    assert paid.json()["amount"] == "1500.00"
+    repeat = api.post(
+        f"{base}/payment/confirm", json={"amount": "1500.00", "method": "cash"}, headers=headers
+    )
+    assert repeat.json()["paid_at"] == paid.json()["paid_at"]
+    assert repeat.json()["already_confirmed"] is True
+
+    invoice = api.get(f"{base}/invoice", headers=headers).json()
+    assert invoice["status"] == "paid"
+    card = api.get(base, headers=headers).json()
+    assert card["status"] == "processed"
+    assert card["invoice"]["invoice_number"] == f"СЧ-{YEAR}-000001"
+    assert card["contract"]["paid_at"] == paid.json()["paid_at"]

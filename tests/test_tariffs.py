@@ -1,0 +1,500 @@
+"""Step 4, tariff: the surcharge formula (with property tests), admin editing with versions,
+applying a tariff to a client and the REST surface."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from privet_manager_app.domain import contracts, tariffs
+from privet_manager_app.domain.device_categories import DEVICE_CATEGORIES
+from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.tariffs import TariffParams, calculate_surcharge
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.models import ManagerAuditLog, ManagerClientTariff, ManagerContract
+from tests.support.factories import (
+    add_device,
+    claimed_client,
+    client_row,
+    make_tariff,
+    ready_client,
+    tariff_id_by_code,
+)
+
+
+def params(**changes) -> TariffParams:
+    values = {
+        "code": "test",
+        "name": "Тест",
+        "version": 1,
+        "base_monthly_fee": Decimal("990.00"),
+        "included_devices": 1,
+        "extra_device_fee": Decimal("300.00"),
+        "category_fees": {"fridge": Decimal("700.00"), "tv": Decimal("400.00")},
+        "max_discount_pct": Decimal("20"),
+    }
+    values.update(changes)
+    return TariffParams(**values)
+
+
+# ---- The formula --------------------------------------------------------------------------------
+
+
+def test_доплата_складывается_из_лишних_устройств_и_категорий_с_понятной_разбивкой():
+    surcharge = calculate_surcharge(params(), ["smartphone", "fridge", "tv", "fridge"])
+    # 3 devices over the 1 included × 300 + 2 fridges × 700 + 1 TV × 400
+    assert surcharge.total == Decimal("2700.00")
+    assert [line.label for line in surcharge.lines] == [
+        "Дополнительные устройства: 3 × 300,00\u00a0₽",
+        "Категория «Телевизор» × 1",
+        "Категория «Холодильник» × 2",
+    ]
+    assert [line.amount for line in surcharge.lines] == [
+        Decimal("900.00"),
+        Decimal("400.00"),
+        Decimal("1400.00"),
+    ]
+    assert surcharge.breakdown()[0]["amount"] == "900.00"
+
+
+def test_категория_без_платы_в_тарифе_не_добавляет_ничего():
+    surcharge = calculate_surcharge(params(included_devices=5), ["smartphone", "laptop"])
+    assert surcharge.total == Decimal("0.00")
+    assert surcharge.lines == ()
+
+
+def test_скидка_округляется_до_копеек_половина_вверх():
+    tariff = params(extra_device_fee=Decimal("250.25"), category_fees={}, max_discount_pct=50)
+    surcharge = calculate_surcharge(tariff, ["tv", "tv"], Decimal("50"), "акция")
+    # 250.25 × 50 % = 125.125 → 125.13 (banker's rounding would give 125.12)
+    assert surcharge.total == Decimal("125.13")
+    assert surcharge.discount_amount == Decimal("125.12")
+    assert surcharge.lines[-1].label == "Скидка 50% (акция)"
+    assert surcharge.lines[-1].amount == Decimal("-125.12")
+    assert sum(line.amount for line in surcharge.lines) == surcharge.total
+
+
+def test_дробная_скидка_пишется_по_русски():
+    surcharge = calculate_surcharge(params(), ["tv", "tv"], "12.5", "постоянный клиент")
+    assert surcharge.lines[-1].label == "Скидка 12,5% (постоянный клиент)"
+
+
+@pytest.mark.parametrize(
+    ("discount", "reason", "code"),
+    [
+        ("25", "много", "invalid_discount"),  # over the tariff's 20 %
+        ("-1", "минус", "invalid_discount"),
+        ("10.555", "точность", "invalid_discount"),
+        ("десять", "текст", "invalid_amount"),
+        ("10", "", "discount_reason_required"),
+        ("10", None, "discount_reason_required"),
+    ],
+)
+def test_скидка_в_пределах_тарифа_и_только_с_причиной(discount, reason, code):
+    with pytest.raises(ValidationFailed) as error:
+        calculate_surcharge(params(), ["tv", "tv"], discount, reason)
+    assert error.value.code == code
+
+
+def test_нулевая_скидка_причину_не_требует_и_не_хранит():
+    surcharge = calculate_surcharge(params(), ["tv", "tv"], "0", "просто так")
+    assert surcharge.discount_reason is None
+    assert surcharge.total == Decimal("1100.00")  # 1 extra × 300 + 2 TVs × 400
+
+
+# ---- Property tests of the formula ---------------------------------------------------------------
+
+kopecks = st.integers(min_value=0, max_value=10_000_000)
+category_keys = st.sampled_from(sorted(DEVICE_CATEGORIES))
+
+
+@st.composite
+def tariff_and_devices(draw):
+    fees = draw(st.dictionaries(category_keys, kopecks, max_size=6))
+    tariff = params(
+        included_devices=draw(st.integers(min_value=0, max_value=10)),
+        extra_device_fee=Decimal(draw(kopecks)) / 100,
+        category_fees={key: Decimal(value) / 100 for key, value in fees.items()},
+        max_discount_pct=Decimal(draw(st.integers(min_value=0, max_value=10_000))) / 100,
+    )
+    devices = draw(st.lists(category_keys, max_size=25))
+    pct_hundredths = draw(st.integers(min_value=0, max_value=int(tariff.max_discount_pct * 100)))
+    return tariff, devices, Decimal(pct_hundredths) / 100
+
+
+def independent_total(tariff: TariffParams, devices: list[str], pct: Decimal) -> Decimal:
+    """The DESIGN §5 formula in exact fractions of a kopeck, rounded half up at the end."""
+    extra = max(0, len(devices) - tariff.included_devices)
+    subtotal = Fraction(tariff.extra_device_fee) * extra + sum(
+        (Fraction(tariff.category_fees.get(category, 0)) for category in devices), Fraction(0)
+    )
+    total_in_kopecks = subtotal * 100 * (1 - Fraction(pct) / 100)
+    rounded = math.floor(total_in_kopecks + Fraction(1, 2))
+    return Decimal(rounded) / 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(tariff_and_devices())
+def test_формула_совпадает_с_независимым_расчётом_в_дробях(case):
+    tariff, devices, pct = case
+    surcharge = calculate_surcharge(tariff, devices, pct, "причина")
+    assert surcharge.total == independent_total(tariff, devices, pct)
+    assert surcharge.total.as_tuple().exponent == -2
+
+
+@settings(max_examples=300, deadline=None)
+@given(tariff_and_devices())
+def test_доплата_никогда_не_отрицательна_и_скидка_её_только_уменьшает(case):
+    tariff, devices, pct = case
+    surcharge = calculate_surcharge(tariff, devices, pct, "причина")
+    assert Decimal(0) <= surcharge.total <= surcharge.subtotal
+    assert surcharge.total + surcharge.discount_amount == surcharge.subtotal
+    assert sum(line.amount for line in surcharge.lines) == surcharge.total
+
+
+@settings(max_examples=300, deadline=None)
+@given(tariff_and_devices(), category_keys)
+def test_ещё_одно_устройство_никогда_не_уменьшает_доплату(case, extra_device):
+    tariff, devices, pct = case
+    before = calculate_surcharge(tariff, devices, pct, "причина")
+    after = calculate_surcharge(tariff, [*devices, extra_device], pct, "причина")
+    assert after.subtotal >= before.subtotal
+    assert after.total >= before.total
+
+
+@settings(max_examples=200, deadline=None)
+@given(tariff_and_devices(), st.integers(min_value=1, max_value=10_000))
+def test_скидка_сверх_максимума_тарифа_всегда_отклоняется(case, over):
+    tariff, devices, _ = case
+    too_much = tariff.max_discount_pct + Decimal(over) / 100
+    with pytest.raises(ValidationFailed):
+        calculate_surcharge(tariff, devices, too_much, "причина")
+
+
+def test_превью_в_админке_считает_по_несохранённым_параметрам():
+    surcharge = tariffs.preview_tariff_values(
+        {
+            "code": "",
+            "name": "",
+            "base_monthly_fee": "990",
+            "included_devices": "2",
+            "extra_device_fee": "250,50",
+            "category_fees": {"fridge": "700"},
+            "max_discount_pct": "10",
+            "is_active": True,
+        },
+        ["smartphone", "tablet", "fridge"],
+    )
+    assert surcharge.total == Decimal("950.50")
+    with pytest.raises(ValidationFailed):
+        tariffs.preview_tariff_values({"extra_device_fee": "-1"}, ["tv"])
+
+
+# ---- Demo tariffs -----------------------------------------------------------------------------
+
+
+def test_демо_тарифы_создаются_один_раз_и_базовый_для_смартфона_без_доплаты(db, manager):
+    assert tariffs.ensure_demo_tariffs() == ["basic", "family", "home", "premium"]
+    assert tariffs.ensure_demo_tariffs() == []
+    client = ready_client(manager)
+    applied = tariffs.apply_tariff(manager, client.id, tariff_id_by_code("basic"))
+    assert applied.surcharge == Decimal("0.00")
+    assert applied.breakdown == []
+    home = tariffs.preview_surcharge(manager, client.id, tariff_id_by_code("home"))
+    assert home.surcharge == Decimal("0.00")  # 1 of 5 included, a smartphone has no fee
+    assert [tariff.code for tariff in tariffs.list_tariffs(manager)] == [
+        "basic",
+        "family",
+        "home",
+        "premium",
+    ]
+
+
+# ---- Applying a tariff to a client --------------------------------------------------------------
+
+
+def test_применённый_тариф_хранит_снимок_и_разбивку_и_меняет_версию_клиента(db, manager):
+    client = ready_client(manager, [("smartphone", "Apple", "iPhone"), ("fridge", "Bosch", "K1")])
+    tariff_id = make_tariff(category_fees={"fridge": "700.00"})
+    version = client_row(client.id).version
+    applied = tariffs.apply_tariff(manager, client.id, tariff_id, "10", "акция", version=version)
+    assert applied.surcharge == Decimal("900.00")  # (300 + 700) − 10 %
+    assert applied.tariff["version"] == 1
+    assert applied.tariff["category_fees"] == {"fridge": "700.00"}
+    assert [line["kind"] for line in applied.breakdown] == ["extra_devices", "category", "discount"]
+    assert client_row(client.id).version == version + 1
+    with transaction() as session:
+        audit = session.exec(
+            select(ManagerAuditLog).where(ManagerAuditLog.action == "tariff_applied")
+        ).one()
+    assert audit.changes["surcharge"] == {"before": None, "after": "900.00"}
+
+
+def test_расчёт_на_устаревшей_версии_карточки_отклоняется(db, manager):
+    client = ready_client(manager)
+    tariff_id = make_tariff()
+    with pytest.raises(Conflict) as error:
+        tariffs.apply_tariff(manager, client.id, tariff_id, version=999)
+    assert error.value.code == "stale_version"
+
+
+def test_тариф_снятый_с_продажи_выбрать_нельзя(db, manager):
+    client = ready_client(manager)
+    with pytest.raises(Conflict) as error:
+        tariffs.apply_tariff(manager, client.id, make_tariff(is_active=False))
+    assert error.value.code == "tariff_inactive"
+
+
+def test_чужой_менеджер_не_применяет_тариф(db, manager, make_manager):
+    client = ready_client(manager)
+    other = make_manager(name="Мастер Пётр")
+    with pytest.raises(Forbidden) as error:
+        tariffs.apply_tariff(other, client.id, make_tariff())
+    assert error.value.code == "not_assignee"
+
+
+def test_если_устройства_изменились_расчёт_требует_пересчёта(db, manager):
+    client = ready_client(manager)
+    tariffs.apply_tariff(manager, client.id, make_tariff())
+    with transaction() as session:
+        assert tariffs.current_applied(session, client.id).needs_recalculation is False
+    add_device(client.id, "tv", "LG", "OLED55")
+    with transaction() as session:
+        assert tariffs.current_applied(session, client.id).needs_recalculation is True
+        missing = contracts.readiness(session, client_row(client.id))
+    assert missing == ["пересчёт тарифа (устройства изменились после расчёта доплаты)"]
+
+
+# ---- Administration -----------------------------------------------------------------------------
+
+
+def test_админ_меняет_тариф_а_прежние_расчёты_и_договоры_сохраняют_свой_снимок(db, manager, admin):
+    created = tariffs.create_tariff(
+        admin,
+        code="family-test",
+        name="Семейный тест",
+        base_monthly_fee="990",
+        extra_device_fee="300.00",
+        included_devices=1,
+        category_fees={"tv": "400"},
+        max_discount_pct="10",
+    )
+    assert created.version == 1
+    assert created.category_fees == {"tv": Decimal("400.00")}
+    client = ready_client(manager, [("smartphone", "Apple", "iPhone"), ("tv", "LG", "OLED")])
+    applied = tariffs.apply_tariff(manager, client.id, created.id)
+    assert applied.surcharge == Decimal("700.00")
+    contract = contracts.generate_contract(manager, client.id)
+
+    updated = tariffs.update_tariff(
+        admin, created.id, 1, extra_device_fee="500.00", category_fees={"tv": "900.00"}
+    )
+    assert updated.version == 2
+    assert updated.extra_device_fee == Decimal("500.00")
+
+    with transaction() as session:
+        kept = tariffs.current_applied(session, client.id)
+        stored = session.get(ManagerContract, contract.contract_id)
+    assert kept.surcharge == Decimal("700.00")
+    assert kept.tariff["version"] == 1
+    assert kept.tariff["extra_device_fee"] == "300.00"
+    assert stored.surcharge == Decimal("700.00")
+    assert stored.data_snapshot["tariff"]["version"] == 1
+    assert stored.data_snapshot["tariff"]["category_fees"] == {"tv": "400.00"}
+
+    preview = tariffs.preview_surcharge(manager, client.id, created.id)
+    assert preview.surcharge == Decimal("1400.00")  # the new edition for new calculations
+    assert preview.tariff["version"] == 2
+
+    with pytest.raises(Conflict) as stale:
+        tariffs.update_tariff(admin, created.id, 1, name="Старая редакция")
+    assert stale.value.code == "stale_version"
+
+
+def test_снятие_тарифа_с_продажи_убирает_его_из_выбора(db, manager, admin):
+    tariff_id = make_tariff(code="old-one")
+    tariffs.set_tariff_active(admin, tariff_id, False)
+    assert "old-one" not in [t.code for t in tariffs.list_tariffs(manager)]
+    assert "old-one" in [t.code for t in tariffs.list_tariffs(admin, include_inactive=True)]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("base_monthly_fee", "-1"),
+        ("base_monthly_fee", "10.555"),
+        ("extra_device_fee", "abc"),
+        ("included_devices", -1),
+        ("included_devices", "1.5"),
+        ("category_fees", {"spaceship": "100"}),
+        ("category_fees", {"tv": "-5"}),
+        ("max_discount_pct", "100.5"),
+        ("max_discount_pct", "-1"),
+        ("code", "Пробел и кириллица"),
+        ("name", "   "),
+    ],
+)
+def test_параметры_тарифа_проверяются(db, admin, field, value):
+    values = {
+        "code": "checked",
+        "name": "Проверка",
+        "base_monthly_fee": "990",
+        "extra_device_fee": "300",
+        "included_devices": 1,
+        "category_fees": {},
+        "max_discount_pct": "10",
+        field: value,
+    }
+    with pytest.raises(ValidationFailed) as error:
+        tariffs.create_tariff(admin, **values)
+    assert error.value.code == "invalid_tariff"
+    assert field in error.value.fields
+
+
+def test_код_тарифа_уникален(db, admin):
+    make_tariff(code="unique")
+    with pytest.raises(Conflict) as error:
+        tariffs.create_tariff(
+            admin, code="UNIQUE", name="Дубль", base_monthly_fee="1", extra_device_fee="1"
+        )
+    assert error.value.code == "tariff_code_taken"
+
+
+def test_менеджер_тарифы_не_создаёт(db, manager):
+    with pytest.raises(Forbidden):
+        tariffs.create_tariff(
+            manager, code="nope", name="Нет", base_monthly_fee="1", extra_device_fee="1"
+        )
+
+
+# ---- REST ---------------------------------------------------------------------------------------
+
+
+def test_rest_тарифы_правит_только_админ(api, login_headers, manager, admin):
+    body = {
+        "code": "rest-tariff",
+        "name": "REST",
+        "base_monthly_fee": "1990.00",
+        "included_devices": 2,
+        "extra_device_fee": "250.00",
+        "category_fees": {"fridge": "700.00"},
+        "max_discount_pct": "15",
+    }
+    as_manager = api.post("/api/manager/tariffs", json=body, headers=login_headers(manager))
+    assert as_manager.status_code == 403
+    assert as_manager.json()["code"] == "admin_only"
+    assert as_manager.json()["detail"]
+
+    created = api.post("/api/manager/tariffs", json=body, headers=login_headers(admin))
+    assert created.status_code == 201, created.text
+    tariff = created.json()
+    assert tariff["base_monthly_fee"] == "1990.00"
+    assert tariff["category_fees"] == {"fridge": "700.00"}
+    assert tariff["max_discount_pct"] == "15.00"
+
+    patch_url = f"/api/manager/tariffs/{tariff['id']}"
+    assert (
+        api.patch(patch_url, json={"name": "X"}, headers=login_headers(manager)).status_code == 403
+    )
+    patched = api.patch(
+        patch_url,
+        json={"version": 1, "extra_device_fee": "300", "is_active": False},
+        headers=login_headers(admin),
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["version"] == 2
+    assert patched.json()["extra_device_fee"] == "300.00"
+
+    listed = api.get("/api/manager/tariffs", headers=login_headers(manager)).json()
+    assert all(item["code"] != "rest-tariff" for item in listed)
+    everything = api.get(
+        "/api/manager/tariffs?include_inactive=true", headers=login_headers(admin)
+    ).json()
+    assert any(item["code"] == "rest-tariff" for item in everything)
+
+    bad = api.post(
+        "/api/manager/tariffs",
+        json={**body, "code": "bad", "base_monthly_fee": "-5"},
+        headers=login_headers(admin),
+    )
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_tariff"
+    assert "base_monthly_fee" in bad.json()["fields"]
+    missing = api.patch("/api/manager/tariffs/999999", json={}, headers=login_headers(admin))
+    assert missing.status_code == 404
+
+
+def test_rest_предпросмотр_ничего_не_пишет_а_применение_сохраняет(api, login_headers, manager):
+    client = ready_client(manager, [("smartphone", "Apple", "iPhone"), ("fridge", "Bosch", "K")])
+    tariff_id = make_tariff(category_fees={"fridge": "700.00"}, max_discount_pct="10")
+    headers = login_headers(manager)
+    preview = api.post(
+        f"/api/manager/clients/{client.id}/tariff/preview",
+        json={"tariff_id": tariff_id, "discount_pct": "5", "discount_reason": "акция"},
+        headers=headers,
+    )
+    assert preview.status_code == 200, preview.text
+    assert preview.json()["surcharge"] == "950.00"
+    assert preview.json()["subtotal"] == "1000.00"
+    with transaction() as session:
+        assert session.exec(select(ManagerClientTariff)).all() == []
+
+    applied = api.post(
+        f"/api/manager/clients/{client.id}/tariff/apply",
+        json={"tariff_id": tariff_id},
+        headers=headers,
+    )
+    assert applied.status_code == 200, applied.text
+    data = applied.json()
+    assert data["surcharge"] == "1000.00"
+    assert data["base_monthly_fee"] == "990.00"
+    assert data["breakdown"][0] == {
+        "kind": "extra_devices",
+        "label": "Дополнительные устройства: 1 × 300,00\u00a0₽",
+        "amount": "300.00",
+        "quantity": 1,
+        "unit_price": "300.00",
+        "category": None,
+    }
+    assert data["tariff"]["id"] == tariff_id
+
+    too_much = api.post(
+        f"/api/manager/clients/{client.id}/tariff/apply",
+        json={"tariff_id": tariff_id, "discount_pct": "50", "discount_reason": "?"},
+        headers=headers,
+    )
+    assert too_much.status_code == 422
+    assert too_much.json()["code"] == "invalid_discount"
+    assert "discount_pct" in too_much.json()["fields"]
+
+    card = api.get(f"/api/manager/clients/{client.id}", headers=headers).json()
+    assert card["tariff"]["surcharge"] == "1000.00"
+
+
+def test_rest_новый_клиент_сначала_берётся_в_работу(api, login_headers, manager, add_users):
+    user = add_users(1)[0]
+    with transaction() as session:
+        from privet_manager_app.models import ManagerClient
+
+        client_id = session.exec(
+            select(ManagerClient.id).where(ManagerClient.user_id == user.id)
+        ).one()
+    response = api.post(
+        f"/api/manager/clients/{client_id}/tariff/apply",
+        json={"tariff_id": make_tariff()},
+        headers=login_headers(manager),
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_claimed"
+
+
+def test_клиент_без_устройств_получает_нулевую_доплату_но_договор_не_готов(db, manager):
+    client = claimed_client(manager)
+    applied = tariffs.apply_tariff(manager, client.id, make_tariff())
+    assert applied.surcharge == Decimal("0.00")
