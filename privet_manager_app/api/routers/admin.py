@@ -1,0 +1,100 @@
+"""/api/manager/admin: manager accounts and the dashboard (admins only, `current_admin`).
+
+Sync `def` endpoints: FastAPI runs them in its thread pool (bcrypt and SQL off the event loop).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from privet_manager_app.api.deps import current_admin
+from privet_manager_app.domain import dashboard, managers
+from privet_manager_app.domain.actors import Actor
+
+router = APIRouter(prefix="/admin", tags=["Администрирование"])
+
+MAX_INT = 2**31 - 1
+ManagerId = Annotated[int, Path(ge=1, le=MAX_INT, description="id менеджера")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NewManagerRequest(Strict):
+    email: str = Field(max_length=255)
+    name: str = Field(max_length=1000)
+    password: str = Field(max_length=1000)
+    role: Literal["manager", "admin"] = "manager"
+
+
+class ManagerPatch(Strict):
+    role: Literal["manager", "admin"] | None = None
+    is_active: bool | None = None
+    name: str | None = Field(None, max_length=1000)
+
+
+class PasswordReset(Strict):
+    password: str = Field(max_length=1000)
+
+
+@router.get(
+    "/managers",
+    response_model=list[managers.ManagerAccount],
+    summary="Менеджеры и сколько клиентов у каждого в работе",
+)
+def list_managers(actor: Actor = Depends(current_admin)) -> list[managers.ManagerAccount]:
+    return managers.list_managers(actor)
+
+
+@router.post(
+    "/managers",
+    response_model=managers.ManagerAccount,
+    status_code=201,
+    summary="Создать менеджера (409 email_taken)",
+)
+def create_manager(
+    body: NewManagerRequest, actor: Actor = Depends(current_admin)
+) -> managers.ManagerAccount:
+    return managers.create_manager(
+        actor, email=body.email, name=body.name, password=body.password, role=body.role
+    )
+
+
+@router.patch(
+    "/managers/{manager_id}",
+    response_model=managers.ManagerAccount,
+    summary="Роль, имя, отключение/включение (409 last_admin, cannot_deactivate_self)",
+)
+def update_manager(
+    manager_id: ManagerId, body: ManagerPatch, actor: Actor = Depends(current_admin)
+) -> managers.ManagerAccount:
+    return managers.update_manager(
+        actor, manager_id, role=body.role, is_active=body.is_active, name=body.name
+    )
+
+
+@router.post(
+    "/managers/{manager_id}/reset-password",
+    response_model=managers.ManagerAccount,
+    summary="Задать новый пароль; сессии менеджера завершаются",
+)
+def reset_password(
+    manager_id: ManagerId, body: PasswordReset, actor: Actor = Depends(current_admin)
+) -> managers.ManagerAccount:
+    return managers.reset_password(actor, manager_id, body.password)
+
+
+@router.get(
+    "/dashboard",
+    response_model=dashboard.Dashboard,
+    summary="Воронка, обработанные по дням, загрузка менеджеров, медиана «взят → подписан»",
+)
+def get_dashboard(
+    days: int = Query(dashboard.DEFAULT_DAYS, ge=7, le=90, description="дней в графике"),
+    actor: Actor = Depends(current_admin),
+) -> dashboard.Dashboard:
+    return dashboard.get_dashboard(actor, days=days)

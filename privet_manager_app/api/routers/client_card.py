@@ -1,0 +1,102 @@
+"""/api/manager/clients: CSV export of a list view, and the client card's history —
+internal log and notes, messages sent to the client's chat, audit trail, passport reveal.
+
+Included BEFORE the clients router: `/clients/export.csv` must not be taken for a client id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from privet_manager_app.api.deps import current_actor
+from privet_manager_app.domain import audit_trail, clients, exports, notes, pii
+from privet_manager_app.domain.actors import Actor
+
+router = APIRouter(prefix="/clients", tags=["Карточка клиента"])
+
+MAX_BIGINT = 2**63 - 1
+ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
+
+
+class NoteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(max_length=notes.NOTE_MAX_LENGTH * 2)
+
+
+@router.get(
+    "/export.csv",
+    summary="CSV текущего списка (вкладка + поиск): UTF-8 с BOM, «;», паспорт замаскирован",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_csv(
+    tab: str = Query("new", description="new | in_work | mine | processed"),
+    q: str = Query("", max_length=clients.MAX_QUERY_LENGTH),
+    actor: Actor = Depends(current_actor),
+) -> Response:
+    data = exports.export_clients_csv(actor, tab, q)
+    filename = exports.export_filename(tab)
+    return Response(
+        content=data,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.get(
+    "/{client_id}/log",
+    response_model=list[notes.LogEntry],
+    summary="Внутренний журнал: заметки и события шагов, новые сверху",
+)
+def get_log(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[notes.LogEntry]:
+    return notes.client_log(actor, client_id)
+
+
+@router.post(
+    "/{client_id}/notes",
+    response_model=notes.LogEntry,
+    status_code=201,
+    summary="Добавить заметку во внутренний журнал (клиент её не видит)",
+)
+def add_note(
+    client_id: ClientId, body: NoteRequest, actor: Actor = Depends(current_actor)
+) -> notes.LogEntry:
+    return notes.add_note(actor, client_id, body.body)
+
+
+@router.get(
+    "/{client_id}/chat",
+    response_model=list[notes.ChatMessage],
+    summary="Что мы отправили в чат поддержки клиента (коды скрыты), новые сверху",
+)
+def get_chat(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[notes.ChatMessage]:
+    return notes.sent_to_client(actor, client_id)
+
+
+@router.get(
+    "/{client_id}/audit",
+    response_model=list[audit_trail.AuditEntry],
+    summary="Журнал аудита клиента: кто, что, когда, откуда",
+)
+def get_audit(
+    client_id: ClientId, actor: Actor = Depends(current_actor)
+) -> list[audit_trail.AuditEntry]:
+    return audit_trail.client_trail(actor, client_id)
+
+
+@router.post(
+    "/{client_id}/passport/reveal",
+    response_model=pii.RevealedPassport,
+    summary="Показать полный номер паспорта (просмотр записывается в аудит)",
+)
+def reveal_passport(
+    client_id: ClientId, actor: Actor = Depends(current_actor)
+) -> pii.RevealedPassport:
+    return pii.reveal_passport(actor, client_id)

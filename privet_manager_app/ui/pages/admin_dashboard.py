@@ -1,0 +1,374 @@
+"""/admin/dashboard: the funnel, processed per day (30 days), managers' load and the median time
+from claim to signature — charts sized for a phone. Figures come from SQL aggregates
+(domain/dashboard.py); the page only draws them.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from privet_manager_app.domain import dashboard
+from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.format import moscow_datetime
+from privet_manager_app.ui.state import SessionState, run_domain
+
+ADMIN_ONLY = "Раздел доступен только администратору"
+BAR_ROW_HEIGHT = 34
+STATUS_FILLS = {
+    "new": "var(--blue-9)",
+    "in_progress": "var(--amber-9)",
+    "contract_sent": "var(--violet-9)",
+    "signed": "var(--teal-9)",
+    "awaiting_payment": "var(--orange-9)",
+    "processed": "var(--green-9)",
+}
+
+
+class FunnelBar(TypedDict):
+    label: str
+    count: int
+    fill: str
+
+
+class DayBar(TypedDict):
+    label: str
+    count: int
+
+
+class ManagerBar(TypedDict):
+    name: str
+    in_work: int
+    processed: int
+
+
+class DashboardState(SessionState):
+    refused: bool = False
+    loaded: bool = False
+    loading: bool = False
+    error: str = ""
+    kpi: dict[str, str] = {}
+    funnel: list[FunnelBar] = []
+    per_day: list[DayBar] = []
+    manager_bars: list[ManagerBar] = []
+    generated: str = ""
+
+    @rx.var
+    def funnel_height(self) -> int:
+        return len(self.funnel) * BAR_ROW_HEIGHT + 16
+
+    @rx.var
+    def managers_height(self) -> int:
+        return max(1, len(self.manager_bars)) * (BAR_ROW_HEIGHT + 6) + 48
+
+    def _refuse(self):
+        self.refused = True
+        self.loaded = True
+        self.error = ADMIN_ONLY
+        self.kpi = {}
+        self.funnel = []
+        self.per_day = []
+        self.manager_bars = []
+
+    def _show(self, data: dashboard.Dashboard) -> None:
+        self.kpi = {
+            "total": str(data.total_clients),
+            "in_work": str(data.in_work),
+            "processed_period": str(data.processed_in_period),
+            "processed_total": str(data.processed_total),
+            "median": data.median_claim_to_sign_label,
+            "signed": str(data.signed_clients),
+            "days": str(data.days),
+        }
+        self.funnel = [
+            FunnelBar(label=step.label, count=step.count, fill=STATUS_FILLS.get(step.status, ""))
+            for step in data.funnel
+        ]
+        self.per_day = [DayBar(label=day.label, count=day.count) for day in data.processed_per_day]
+        self.manager_bars = [
+            ManagerBar(name=row.name, in_work=row.in_work, processed=row.processed)
+            for row in data.managers
+        ]
+        self.generated = moscow_datetime(data.generated_at)
+
+    @rx.event
+    async def open_page(self):
+        self.error = ""
+        self.refused = False
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        if not actor.is_admin:
+            yield self._refuse()
+            return
+        self.loading = True
+        yield
+        try:
+            self._show(await run_domain(dashboard.get_dashboard, actor))
+        except DomainError as error:
+            self.error = error.message
+        finally:
+            self.loading = False
+            self.loaded = True
+
+
+# ---- Markup -------------------------------------------------------------------------------------
+
+
+def _kpi(
+    label: str, key: str, icon: str, hint: rx.Var | str = "", value_size: str = "6"
+) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon(icon, size=16, color=rx.color("accent", 10)),
+                rx.text(label, size="1", color=rx.color("gray", 11), weight="medium"),
+                spacing="1",
+                align="center",
+            ),
+            rx.text(DashboardState.kpi[key], size=value_size, weight="bold", id=f"kpi-{key}"),
+            rx.text(hint, size="1", color=rx.color("gray", 10)),
+            spacing="1",
+        ),
+        width="100%",
+    )
+
+
+def _chart_card(title: str, subtitle: rx.Var | str, chart: rx.Component, card_id: str):
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="3"),
+            rx.text(subtitle, size="1", color=rx.color("gray", 10)),
+            rx.box(chart, width="100%"),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        id=card_id,
+        class_name="dashboard-chart",
+    )
+
+
+_TOOLTIP = {
+    "content_style": {"borderRadius": "8px", "fontSize": "12px"},
+    "cursor": {"fill": "var(--gray-a3)"},
+}
+
+
+def _funnel_chart() -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.x_axis(type_="number", hide=True, allow_decimals=False),
+        rx.recharts.y_axis(
+            data_key="label",
+            type_="category",
+            width=130,
+            tick_line=False,
+            axis_line=False,
+            tick={"fontSize": 12},
+        ),
+        rx.recharts.tooltip(**_TOOLTIP),
+        rx.recharts.bar(
+            rx.foreach(DashboardState.funnel, lambda step: rx.recharts.cell(fill=step["fill"])),
+            rx.recharts.label_list(data_key="count", position="right", font_size=12),
+            data_key="count",
+            name="Клиентов",
+            radius=[0, 6, 6, 0],
+            bar_size=20,
+            is_animation_active=False,
+        ),
+        data=DashboardState.funnel,
+        layout="vertical",
+        margin={"top": 0, "right": 36, "left": 0, "bottom": 0},
+        height=DashboardState.funnel_height,
+    )
+
+
+def _per_day_chart() -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.cartesian_grid(vertical=False, stroke_dasharray="3 3"),
+        rx.recharts.x_axis(data_key="label", interval=6, tick_line=False, tick={"fontSize": 11}),
+        rx.recharts.y_axis(
+            allow_decimals=False, width=28, tick_line=False, axis_line=False, tick={"fontSize": 11}
+        ),
+        rx.recharts.tooltip(**_TOOLTIP),
+        rx.recharts.bar(
+            data_key="count",
+            name="Обработано",
+            fill="var(--green-9)",
+            radius=[4, 4, 0, 0],
+            is_animation_active=False,
+        ),
+        data=DashboardState.per_day,
+        margin={"top": 8, "right": 4, "left": 0, "bottom": 0},
+        height=200,
+    )
+
+
+def _inside_label(key: str) -> rx.Component:
+    """The count inside its bar segment: a phone has no hover to show a tooltip."""
+    return rx.recharts.label_list(
+        data_key=key, position="center", fill="white", font_size=11, font_weight="bold"
+    )
+
+
+def _managers_chart() -> rx.Component:
+    return rx.recharts.bar_chart(
+        rx.recharts.x_axis(type_="number", hide=True, allow_decimals=False),
+        rx.recharts.y_axis(
+            data_key="name",
+            type_="category",
+            width=120,
+            tick_line=False,
+            axis_line=False,
+            tick={"fontSize": 12},
+        ),
+        rx.recharts.tooltip(**_TOOLTIP),
+        rx.recharts.bar(
+            _inside_label("in_work"),
+            data_key="in_work",
+            name="В работе",
+            stack_id="load",
+            fill="var(--amber-9)",
+            bar_size=18,
+            is_animation_active=False,
+        ),
+        rx.recharts.bar(
+            _inside_label("processed"),
+            data_key="processed",
+            name="Обработано",
+            stack_id="load",
+            fill="var(--green-9)",
+            radius=[0, 6, 6, 0],
+            bar_size=18,
+            is_animation_active=False,
+        ),
+        data=DashboardState.manager_bars,
+        layout="vertical",
+        margin={"top": 0, "right": 12, "left": 0, "bottom": 0},
+        height=DashboardState.managers_height,
+    )
+
+
+def _legend_item(label: str, color: str) -> rx.Component:
+    return rx.hstack(
+        rx.box(width="10px", height="10px", border_radius="3px", background=color),
+        rx.text(label, size="1", color=rx.color("gray", 11)),
+        spacing="1",
+        align="center",
+    )
+
+
+def _refusal() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.icon("shield_x", size=32, color=rx.color("red", 10)),
+            rx.heading(ADMIN_ONLY, size="4", text_align="center"),
+            rx.link(rx.button("К списку клиентов", variant="soft"), href=routes.clients()),
+            align="center",
+            spacing="3",
+            padding="12px",
+        ),
+        width="100%",
+        id="admin-refused",
+    )
+
+
+def _content() -> rx.Component:
+    state = DashboardState
+    days = state.kpi["days"]
+    return rx.vstack(
+        rx.hstack(
+            rx.vstack(
+                rx.heading("Дашборд", size="6"),
+                rx.text("Обновлено " + state.generated, size="1", color=rx.color("gray", 10)),
+                spacing="0",
+            ),
+            rx.spacer(),
+            rx.icon_button(
+                rx.icon("refresh_cw", size=16),
+                variant="soft",
+                size="3",
+                on_click=state.open_page,
+                loading=state.loading,
+                aria_label="Обновить",
+                id="dashboard-refresh",
+            ),
+            align="center",
+            width="100%",
+        ),
+        rx.cond(
+            state.error,
+            rx.callout(state.error, icon="triangle_alert", color_scheme="red", width="100%"),
+        ),
+        rx.grid(
+            _kpi("Всего клиентов", "total", "users"),
+            _kpi("В работе", "in_work", "briefcase"),
+            _kpi(
+                "Обработано",
+                "processed_period",
+                "circle_check",
+                "за " + days + " дн. · всего " + state.kpi["processed_total"],
+            ),
+            _kpi(
+                "Взят → подписан",
+                "median",
+                "timer",
+                "медиана · подписей: " + state.kpi["signed"],
+                value_size="5",
+            ),
+            columns="2",
+            spacing="3",
+            width="100%",
+        ),
+        _chart_card(
+            "Воронка",
+            "Сколько клиентов сейчас на каждом этапе",
+            _funnel_chart(),
+            "chart-funnel",
+        ),
+        _chart_card(
+            "Обработано по дням",
+            "Последние " + days + " дней, по московскому времени",
+            _per_day_chart(),
+            "chart-per-day",
+        ),
+        _chart_card(
+            "Менеджеры",
+            "Клиенты в работе и обработанные",
+            rx.vstack(
+                _managers_chart(),
+                rx.hstack(
+                    _legend_item("В работе", "var(--amber-9)"),
+                    _legend_item("Обработано", "var(--green-9)"),
+                    spacing="4",
+                    justify="center",
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            "chart-managers",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def page() -> rx.Component:
+    state = DashboardState
+    return layout.shell(
+        rx.cond(
+            state.refused,
+            _refusal(),
+            rx.cond(
+                state.loaded,
+                _content(),
+                rx.center(rx.spinner(size="3"), width="100%", padding="48px"),
+            ),
+        ),
+        back_href=routes.clients(),
+    )

@@ -1,0 +1,681 @@
+"""/admin/managers: the team's accounts — create, role, deactivate/activate, reset password.
+
+The markup is public; every handler checks on the server that the session is an admin's, and a
+manager's session gets a refusal and no data.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from privet_manager_app.domain import managers
+from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import forms, layout
+from privet_manager_app.ui.format import moscow_datetime
+from privet_manager_app.ui.state import SessionState, run_domain
+
+ADMIN_ONLY = "Раздел доступен только администратору"
+EMPTY_FORM = {"email": "", "name": "", "password": "", "role": "manager"}
+
+
+class ManagerRow(TypedDict):
+    id: int
+    name: str
+    initial: str
+    email: str
+    role_label: str
+    is_admin: bool
+    is_active: bool
+    is_locked: bool
+    is_self: bool
+    in_work: int
+    processed: int
+    last_login: str
+
+
+def _row(account: managers.ManagerAccount, actor_id: int) -> ManagerRow:
+    return ManagerRow(
+        id=account.id,
+        name=account.name,
+        initial=(account.name[:1] or "?").upper(),
+        email=account.email,
+        role_label=account.role_label,
+        is_admin=account.role == "admin",
+        is_active=account.is_active,
+        is_locked=account.is_locked,
+        is_self=account.id == actor_id,
+        in_work=account.clients_in_work,
+        processed=account.clients_processed,
+        last_login=moscow_datetime(account.last_login_at) or "не входил",
+    )
+
+
+class ManagersState(SessionState):
+    refused: bool = False
+    loaded: bool = False
+    rows: list[ManagerRow] = []
+    message: str = ""
+    error: str = ""
+    busy: bool = False
+
+    create_open: bool = False
+    form: dict[str, str] = dict(EMPTY_FORM)
+    errors: dict[str, str] = {}
+    form_error: str = ""
+
+    password_open: bool = False
+    password_for: int = 0
+    password_name: str = ""
+    new_password: str = ""
+    password_error: str = ""
+
+    confirm_open: bool = False
+    confirm_id: int = 0
+    confirm_name: str = ""
+    confirm_in_work: int = 0
+
+    def _refuse(self):
+        """A manager's session: nothing is loaded, nothing is changed."""
+        self.refused = True
+        self.rows = []
+        self.loaded = True
+        self.error = ADMIN_ONLY
+        self.create_open = self.password_open = self.confirm_open = False
+
+    async def _reload(self, actor) -> None:
+        accounts = await run_domain(managers.list_managers, actor)
+        self.rows = [_row(account, actor.id) for account in accounts]
+        self.loaded = True
+
+    @rx.event
+    async def open_page(self):
+        self.message = ""
+        self.error = ""
+        self.refused = False
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        if not actor.is_admin:
+            return self._refuse()
+        try:
+            await self._reload(actor)
+        except DomainError as error:
+            self.error = error.message
+        return None
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        self.form = {**self.form, name: value}
+        if name in self.errors:
+            self.errors = {key: text for key, text in self.errors.items() if key != name}
+
+    @rx.event
+    def set_new_password(self, value: str):
+        self.new_password = value
+        self.password_error = ""
+
+    @rx.event
+    async def open_create(self):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        if not actor.is_admin:
+            return self._refuse()
+        self.form = dict(EMPTY_FORM)
+        self.errors = {}
+        self.form_error = ""
+        self.create_open = True
+        return None
+
+    @rx.event
+    def set_create_open(self, value: bool):
+        self.create_open = value
+
+    @rx.event
+    def set_password_open(self, value: bool):
+        self.password_open = value
+
+    @rx.event
+    def set_confirm_open(self, value: bool):
+        self.confirm_open = value
+
+    @rx.event
+    async def generate_password(self, target: str):
+        """A random password into the create form ("form") or the reset dialog ("reset")."""
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        if not actor.is_admin:
+            return self._refuse()
+        password = managers.suggest_password()
+        if target == "form":
+            self.form = {**self.form, "password": password}
+            self.errors = {key: text for key, text in self.errors.items() if key != "password"}
+        else:
+            self.new_password = password
+            self.password_error = ""
+        return None
+
+    @rx.event
+    async def create(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        if not actor.is_admin:
+            yield self._refuse()
+            return
+        self.busy = True
+        self.form_error = ""
+        yield
+        try:
+            account = await run_domain(
+                managers.create_manager,
+                actor,
+                email=self.form.get("email", ""),
+                name=self.form.get("name", ""),
+                password=self.form.get("password", ""),
+                role=self.form.get("role", "manager") or "manager",
+            )
+            await self._reload(actor)
+        except ValidationFailed as error:
+            self.errors = error.fields
+            self.form_error = error.message
+        except DomainError as error:
+            self.form_error = error.message
+        else:
+            self.create_open = False
+            self.error = ""
+            self.message = (
+                f"Учётная запись «{account.name}» создана. Передайте email {account.email} "
+                "и пароль лично."
+            )
+        finally:
+            self.busy = False
+
+    async def _update(self, manager_id: int, done: str, **changes):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        if not actor.is_admin:
+            return self._refuse()
+        self.message = ""
+        self.error = ""
+        try:
+            account = await run_domain(managers.update_manager, actor, manager_id, **changes)
+            await self._reload(actor)
+        except DomainError as error:
+            self.error = error.message
+        else:
+            self.message = done.format(name=account.name)
+        return None
+
+    @rx.event
+    async def make_admin(self, manager_id: int):
+        return await self._update(manager_id, "{name} теперь администратор", role="admin")
+
+    @rx.event
+    async def make_manager(self, manager_id: int):
+        return await self._update(manager_id, "{name} теперь менеджер", role="manager")
+
+    @rx.event
+    async def activate(self, manager_id: int):
+        return await self._update(manager_id, "{name}: учётная запись включена", is_active=True)
+
+    @rx.event
+    async def ask_deactivate(self, manager_id: int):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        if not actor.is_admin:
+            return self._refuse()
+        row = next((row for row in self.rows if row["id"] == manager_id), None)
+        if row is None:
+            return None
+        self.confirm_id = manager_id
+        self.confirm_name = row["name"]
+        self.confirm_in_work = row["in_work"]
+        self.confirm_open = True
+        return None
+
+    @rx.event
+    async def deactivate(self):
+        self.confirm_open = False
+        return await self._update(
+            self.confirm_id,
+            "{name}: учётная запись отключена, все сессии завершены",
+            is_active=False,
+        )
+
+    @rx.event
+    async def open_password(self, manager_id: int):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        if not actor.is_admin:
+            return self._refuse()
+        row = next((row for row in self.rows if row["id"] == manager_id), None)
+        if row is None:
+            return None
+        self.password_for = manager_id
+        self.password_name = row["name"]
+        self.new_password = ""
+        self.password_error = ""
+        self.password_open = True
+        return None
+
+    @rx.event
+    async def save_password(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        if not actor.is_admin:
+            yield self._refuse()
+            return
+        self.busy = True
+        yield
+        try:
+            account = await run_domain(
+                managers.reset_password, actor, self.password_for, self.new_password
+            )
+            await self._reload(actor)
+        except DomainError as error:
+            self.password_error = error.message
+        else:
+            self.password_open = False
+            self.new_password = ""
+            self.error = ""
+            self.message = f"{account.name}: пароль изменён, прежние сессии завершены"
+        finally:
+            self.busy = False
+
+
+# ---- Markup -------------------------------------------------------------------------------------
+
+
+def _avatar(row: ManagerRow) -> rx.Component:
+    return rx.box(
+        rx.text(row["initial"], weight="bold", size="3"),
+        width="40px",
+        height="40px",
+        min_width="40px",
+        border_radius="50%",
+        display="flex",
+        align_items="center",
+        justify_content="center",
+        background=rx.cond(row["is_active"], rx.color("accent", 4), rx.color("gray", 4)),
+        color=rx.cond(row["is_active"], rx.color("accent", 11), rx.color("gray", 10)),
+    )
+
+
+def _actions(row: ManagerRow) -> rx.Component:
+    state = ManagersState
+    return rx.menu.root(
+        rx.menu.trigger(
+            rx.icon_button(
+                rx.icon("ellipsis_vertical", size=18),
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                aria_label="Действия",
+                id=f"manager-actions-{row['id']}",
+            )
+        ),
+        rx.menu.content(
+            rx.cond(
+                row["is_admin"],
+                rx.menu.item(
+                    rx.icon("user_round", size=14),
+                    "Сделать менеджером",
+                    on_click=state.make_manager(row["id"]),
+                    id="action-make-manager",
+                ),
+                rx.menu.item(
+                    rx.icon("shield_check", size=14),
+                    "Сделать администратором",
+                    on_click=state.make_admin(row["id"]),
+                    id="action-make-admin",
+                ),
+            ),
+            rx.menu.item(
+                rx.icon("key_round", size=14),
+                "Сбросить пароль",
+                on_click=state.open_password(row["id"]),
+                id="action-reset-password",
+            ),
+            rx.menu.separator(),
+            rx.cond(
+                row["is_active"],
+                rx.menu.item(
+                    rx.icon("user_x", size=14),
+                    "Отключить",
+                    color="red",
+                    disabled=row["is_self"],
+                    on_click=state.ask_deactivate(row["id"]),
+                    id="action-deactivate",
+                ),
+                rx.menu.item(
+                    rx.icon("user_check", size=14),
+                    "Включить",
+                    on_click=state.activate(row["id"]),
+                    id="action-activate",
+                ),
+            ),
+        ),
+    )
+
+
+def _manager_card(row: ManagerRow) -> rx.Component:
+    muted = rx.color("gray", 10)
+    return rx.card(
+        rx.hstack(
+            _avatar(row),
+            rx.vstack(
+                rx.hstack(
+                    rx.text(row["name"], weight="bold", size="3", trim="both"),
+                    rx.cond(row["is_self"], rx.text("(вы)", size="1", color=muted)),
+                    spacing="1",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(row["email"], size="2", color=rx.color("gray", 11), class_name="email"),
+                rx.hstack(
+                    rx.badge(
+                        row["role_label"],
+                        color_scheme=rx.cond(row["is_admin"], "violet", "gray"),
+                        variant="soft",
+                    ),
+                    rx.cond(
+                        row["is_active"],
+                        rx.badge("Активен", color_scheme="green", variant="soft"),
+                        rx.badge("Отключён", color_scheme="red", variant="outline"),
+                    ),
+                    rx.cond(
+                        row["is_locked"],
+                        rx.badge("Вход заблокирован", color_scheme="orange", variant="soft"),
+                    ),
+                    spacing="1",
+                    wrap="wrap",
+                ),
+                rx.hstack(
+                    rx.text("В работе: ", rx.text.strong(row["in_work"]), size="1", color=muted),
+                    rx.text("·", size="1", color=muted),
+                    rx.text(
+                        "Обработано: ", rx.text.strong(row["processed"]), size="1", color=muted
+                    ),
+                    spacing="1",
+                    wrap="wrap",
+                ),
+                rx.text("Последний вход: " + row["last_login"], size="1", color=muted),
+                spacing="1",
+                flex="1",
+                min_width="0",
+            ),
+            _actions(row),
+            align="start",
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        class_name="manager-card",
+        id=f"manager-{row['id']}",
+        opacity=rx.cond(row["is_active"], "1", "0.75"),
+    )
+
+
+def _password_input(value, on_change, field_id: str, target: str) -> rx.Component:
+    return rx.hstack(
+        rx.input(
+            value=value,
+            on_change=on_change,
+            size="3",
+            flex="1",
+            auto_complete="new-password",
+            id=field_id,
+            placeholder="Не короче 8 символов",
+        ),
+        rx.button(
+            rx.icon("dices", size=16),
+            "Придумать",
+            variant="soft",
+            size="3",
+            on_click=ManagersState.generate_password(target),
+            id=f"{field_id}-generate",
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def _create_dialog() -> rx.Component:
+    state = ManagersState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Новый менеджер"),
+            rx.dialog.description(
+                "Пароль передайте лично; сменить его можно в любой момент.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            rx.vstack(
+                forms.text_field(
+                    state, "name", "Имя", placeholder="Иван Петров", auto_complete="off"
+                ),
+                forms.text_field(
+                    state,
+                    "email",
+                    "Email для входа",
+                    type="email",
+                    input_mode="email",
+                    auto_complete="off",
+                ),
+                forms.labelled(
+                    "Пароль",
+                    _password_input(
+                        state.form["password"],
+                        lambda value: state.set_field("password", value),
+                        "field-password",
+                        "form",
+                    ),
+                    state.errors["password"],
+                ),
+                forms.select_field(
+                    state,
+                    "role",
+                    "Роль",
+                    [("manager", "Менеджер"), ("admin", "Администратор")],
+                ),
+                forms.form_error(state.form_error),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
+                    rx.button(
+                        "Создать",
+                        on_click=state.create,
+                        loading=state.busy,
+                        id="create-manager-submit",
+                    ),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+                margin_top="12px",
+            ),
+            max_width="440px",
+        ),
+        open=state.create_open,
+        on_open_change=state.set_create_open,
+    )
+
+
+def _password_dialog() -> rx.Component:
+    state = ManagersState
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Новый пароль"),
+            rx.dialog.description(
+                state.password_name + ": все открытые сессии завершатся, войти можно будет "
+                "только с новым паролем.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            rx.vstack(
+                _password_input(
+                    state.new_password, state.set_new_password, "new-password", "reset"
+                ),
+                rx.cond(
+                    state.password_error,
+                    rx.text(state.password_error, size="1", color=rx.color("red", 11)),
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
+                    rx.button(
+                        "Сохранить пароль",
+                        on_click=state.save_password,
+                        loading=state.busy,
+                        id="save-password",
+                    ),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+                margin_top="12px",
+            ),
+            max_width="440px",
+        ),
+        open=state.password_open,
+        on_open_change=state.set_password_open,
+    )
+
+
+def _confirm_dialog() -> rx.Component:
+    state = ManagersState
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Отключить учётную запись?"),
+            rx.alert_dialog.description(
+                state.confirm_name + " сразу выйдет из системы на всех устройствах и не "
+                "сможет войти, пока учётную запись не включат снова.",
+                size="2",
+            ),
+            rx.cond(
+                state.confirm_in_work > 0,
+                rx.callout(
+                    "Клиентов в работе: "
+                    + state.confirm_in_work.to_string()
+                    + ". Они останутся за ним — передайте их другим менеджерам из карточки "
+                    "клиента.",
+                    icon="triangle_alert",
+                    color_scheme="amber",
+                    size="1",
+                    margin_top="12px",
+                ),
+            ),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Отмена", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Отключить",
+                        color_scheme="red",
+                        on_click=state.deactivate,
+                        id="confirm-deactivate",
+                    )
+                ),
+                justify="end",
+                width="100%",
+                margin_top="16px",
+            ),
+            max_width="440px",
+        ),
+        open=state.confirm_open,
+        on_open_change=state.set_confirm_open,
+    )
+
+
+def _refusal() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.icon("shield_x", size=32, color=rx.color("red", 10)),
+            rx.heading(ADMIN_ONLY, size="4", text_align="center"),
+            rx.text(
+                "Управлять менеджерами может только администратор. Если вам нужен доступ, "
+                "обратитесь к нему.",
+                size="2",
+                color=rx.color("gray", 11),
+                text_align="center",
+            ),
+            rx.link(rx.button("К списку клиентов", variant="soft"), href=routes.clients()),
+            align="center",
+            spacing="3",
+            padding="12px",
+        ),
+        width="100%",
+        id="admin-refused",
+    )
+
+
+def page() -> rx.Component:
+    state = ManagersState
+    return layout.shell(
+        rx.cond(
+            state.refused,
+            _refusal(),
+            rx.vstack(
+                rx.hstack(
+                    rx.vstack(
+                        rx.heading("Менеджеры", size="6"),
+                        rx.text(
+                            "Учётные записи, роли и доступ",
+                            size="2",
+                            color=rx.color("gray", 10),
+                        ),
+                        spacing="0",
+                    ),
+                    rx.spacer(),
+                    rx.button(
+                        rx.icon("user_plus", size=16),
+                        "Добавить",
+                        on_click=state.open_create,
+                        size="3",
+                        id="add-manager",
+                    ),
+                    align="center",
+                    width="100%",
+                ),
+                rx.cond(
+                    state.message,
+                    rx.callout(
+                        state.message,
+                        icon="circle_check",
+                        color_scheme="green",
+                        width="100%",
+                        id="managers-message",
+                    ),
+                ),
+                rx.cond(
+                    state.error,
+                    rx.callout(
+                        state.error,
+                        icon="triangle_alert",
+                        color_scheme="red",
+                        width="100%",
+                        id="managers-error",
+                    ),
+                ),
+                rx.cond(
+                    state.loaded,
+                    rx.foreach(state.rows, _manager_card),
+                    rx.center(rx.spinner(size="3"), width="100%", padding="24px"),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+        ),
+        _create_dialog(),
+        _password_dialog(),
+        _confirm_dialog(),
+        back_href=routes.clients(),
+    )

@@ -1,0 +1,205 @@
+"""The client card: internal log and notes, what we sent to the client's chat, the audit trail,
+and the passport number shown only by an explicit, audited «Показать»."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from privet_manager_app.client_app_schema import SupportMessage, SupportTicket
+from privet_manager_app.domain import audit_trail, claims, clients, notes, pii
+from privet_manager_app.domain.errors import Forbidden, NotFound, ValidationFailed
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.models import ManagerAuditLog, UserPassport
+from tests.support.wizard import claimed_client, new_client
+
+UTC = dt.UTC
+
+
+def _passport(user_id: int, series="4512", number="987654") -> None:
+    with transaction() as session:
+        session.add(
+            UserPassport(
+                user_id=user_id,
+                last_name="Петров",
+                first_name="Иван",
+                birth_date=dt.date(1990, 1, 1),
+                birth_place="г. Москва",
+                series=series,
+                number=number,
+                issue_date=dt.date(2015, 1, 1),
+                issued_by="ОВД",
+                division_code="770-001",
+            )
+        )
+
+
+def _chat(user_id: int, *messages: tuple[str, str, dict | None]) -> None:
+    with transaction() as session:
+        ticket = SupportTicket(user_id=user_id, subject="Договор и оплата")
+        session.add(ticket)
+        session.flush()
+        for index, (author, body, payload) in enumerate(messages):
+            session.add(
+                SupportMessage(
+                    ticket_id=ticket.id,
+                    author_type=author,
+                    body=body,
+                    payload=payload,
+                    created_at=dt.datetime(2026, 11, 1, 10, index, tzinfo=UTC),
+                )
+            )
+
+
+def _reveals(client_id: int) -> list[ManagerAuditLog]:
+    with transaction() as session:
+        return list(
+            session.exec(
+                sa.select(ManagerAuditLog).where(
+                    ManagerAuditLog.client_id == client_id,
+                    ManagerAuditLog.action == "passport_revealed",
+                )
+            ).scalars()
+        )
+
+
+def test_заметка_попадает_во_внутренний_журнал_рядом_с_событиями_шагов(manager, make_manager):
+    colleague = make_manager("manager", name="Коллега")
+    client = claimed_client(manager)
+    note = notes.add_note(colleague, client.id, "  Клиент просил звонить после 18:00\nпо будням ")
+    assert note.body == "Клиент просил звонить после 18:00\nпо будням"
+    assert (note.kind, note.author) == ("note", "Коллега")
+    log = notes.client_log(manager, client.id)
+    assert [entry.kind for entry in log] == ["note", "event"]
+    assert log[0].id == note.id
+    assert "взял в работу" in log[1].body
+    assert log[1].author == manager.name
+
+
+def test_пустая_или_слишком_длинная_заметка_отклоняется(manager):
+    client = claimed_client(manager)
+    for body in ("   ", "x" * (notes.NOTE_MAX_LENGTH + 1), "текст\u202e"):
+        with pytest.raises(ValidationFailed) as error:
+            notes.add_note(manager, client.id, body)
+        assert error.value.fields["body"]
+    with pytest.raises(NotFound):
+        notes.add_note(manager, 999_999, "текст")
+    assert notes.client_log(manager, new_client(phone="+79035550000").id) == []
+
+
+def test_чат_клиента_показывает_только_наши_сообщения_новые_сверху_и_без_кода(manager):
+    client = claimed_client(manager)
+    _chat(
+        client.user_id,
+        ("user", "Здравствуйте, когда придёт мастер?", None),
+        (
+            "system",
+            "Код для подписания договора ПМ-2026-000123 на сумму 1 500,00 ₽: 482913. "
+            "Код действует 10 минут.",
+            {"type": "contract_otp", "code": "482913", "contract_number": "ПМ-2026-000123"},
+        ),
+        ("support", "Ответ оператора", None),
+        ("system", "Договор ПМ-2026-000123 подписан", {"type": "contract_signed"}),
+    )
+    chat = notes.sent_to_client(manager, client.id)
+    assert [message.kind for message in chat] == ["contract_signed", "contract_otp"]
+    otp = chat[1]
+    assert "482913" not in otp.body
+    assert "ПМ-2026-000123" in otp.body
+    assert "1 500,00" in otp.body
+    assert otp.kind_label == "Код для подписания"
+    assert not hasattr(otp, "payload")
+
+
+def test_аудит_клиента_с_именами_менеджеров_и_без_номеров_паспорта(admin, manager, make_manager):
+    other = make_manager("manager", name="Пётр")
+    client = claimed_client(manager)
+    claims.reassign_client(admin, client.id, other.id)
+    trail = audit_trail.client_trail(manager, client.id)
+    assert [entry.action for entry in trail] == ["client_reassigned", "client_claimed"]
+    assert trail[0].manager_name == admin.name
+    assert trail[0].action_label == "Передал клиента другому менеджеру"
+    assert trail[1].manager_name == manager.name
+    change = next(c for c in trail[0].changes if c.field == "assigned_manager_id")
+    assert (change.before, change.after) == (str(manager.id), str(other.id))
+
+
+def test_показ_паспорта_пишет_в_аудит_кто_когда_откуда(manager):
+    client = claimed_client(manager)
+    _passport(client.user_id)
+    actor = manager.with_origin("10.1.2.3", "Mozilla/5.0 (iPhone)")
+    detail = clients.get_client(manager, client.id)
+    assert detail.passport.number_masked == "45** ****54"
+    assert "987654" not in detail.model_dump_json()
+    assert _reveals(client.id) == []
+
+    revealed = pii.reveal_passport(actor, client.id)
+    assert revealed.number_full == "4512 987654"
+    [entry] = _reveals(client.id)
+    assert (entry.manager_id, entry.ip, entry.user_agent) == (
+        manager.id,
+        "10.1.2.3",
+        "Mozilla/5.0 (iPhone)",
+    )
+    assert entry.created_at is not None
+    assert "987654" not in str(entry.changes)
+    trail = audit_trail.client_trail(manager, client.id)
+    assert trail[0].action_label == "Посмотрел полный номер паспорта"
+    assert "987654" not in str([item.model_dump() for item in trail])
+
+
+def test_паспорт_чужого_клиента_менеджеру_не_показывается(manager, make_manager, admin):
+    other = make_manager("manager", name="Пётр")
+    client = claimed_client(other)
+    _passport(client.user_id)
+    with pytest.raises(Forbidden) as error:
+        pii.reveal_passport(manager, client.id)
+    assert error.value.code == "pii_forbidden"
+    assert _reveals(client.id) == []
+    assert pii.reveal_passport(admin, client.id).number == "987654"
+    assert len(_reveals(client.id)) == 1
+    without = claimed_client(manager, phone="+79035550001")
+    with pytest.raises(NotFound) as missing:
+        pii.reveal_passport(manager, without.id)
+    assert missing.value.code == "passport_not_found"
+
+
+# ---- REST -------------------------------------------------------------------------------------
+
+
+def test_rest_журнал_заметки_чат_аудит(api, manager, login_headers):
+    headers = login_headers(manager)
+    client = claimed_client(manager)
+    base = f"/api/manager/clients/{client.id}"
+    added = api.post(f"{base}/notes", json={"body": "Перезвонить завтра"}, headers=headers)
+    assert added.status_code == 201
+    assert added.json()["author"] == manager.name
+    log = api.get(f"{base}/log", headers=headers).json()
+    assert log[0]["body"] == "Перезвонить завтра"
+    empty = api.post(f"{base}/notes", json={"body": " "}, headers=headers)
+    assert empty.status_code == 422
+    assert empty.json()["code"] == "invalid_note"
+    assert api.get(f"{base}/chat", headers=headers).json() == []
+    audit = api.get(f"{base}/audit", headers=headers).json()
+    assert audit[0]["action"] == "client_claimed"
+    assert api.get("/api/manager/clients/999999/log", headers=headers).status_code == 404
+    assert api.get(f"{base}/log").status_code == 401
+
+
+def test_rest_паспорт_полностью_только_через_показать(api, manager, login_headers):
+    headers = login_headers(manager)
+    client = claimed_client(manager)
+    _passport(client.user_id)
+    base = f"/api/manager/clients/{client.id}"
+    for path in ("", "/log", "/audit", "/chat"):
+        assert "987654" not in api.get(base + path, headers=headers).text
+    revealed = api.post(f"{base}/passport/reveal", headers=headers)
+    assert revealed.status_code == 200
+    assert revealed.json()["number_full"] == "4512 987654"
+    [entry] = _reveals(client.id)
+    assert entry.user_agent == "testclient"
+    audit = api.get(f"{base}/audit", headers=headers)
+    assert audit.json()[0]["action"] == "passport_revealed"
+    assert "987654" not in audit.text
