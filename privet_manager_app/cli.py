@@ -46,6 +46,10 @@ def prepare_database(*, seed_demo: bool) -> None:
         with get_engine().begin() as connection:
             create_client_app_tables(connection, with_support_bridge=False)
     migrate()
+    if not settings.is_production:
+        from privet_manager_app.domain.tariffs import ensure_demo_tariffs
+
+        ensure_demo_tariffs()  # dev/test: tariffs to choose from in step 4
     if seed_demo and not demo.has_managers():
         result = demo.seed_demo(settings.DEMO_CLIENTS, seed=2026)
         print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_progress']} в работе")

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from privet_manager_app.client_app_fixture import add_client_app_users, random_address
 from privet_manager_app.domain import auth, clients
+from privet_manager_app.domain.tariffs import ensure_demo_tariffs
 from privet_manager_app.infra.db import transaction, utcnow
 from privet_manager_app.models import ClientStatus, ManagerClient, ManagerRole, ManagerUser
 
@@ -45,6 +46,7 @@ def ensure_demo_managers() -> list[str]:
 def seed_demo(client_count: int, *, seed: int | None = None) -> dict[str, int]:
     """Add `client_count` clients; a few are already in work with a registration address."""
     ensure_demo_managers()
+    ensure_demo_tariffs()
     rng = random.Random(seed)
     with transaction() as session:
         users = add_client_app_users(session, client_count, seed=rng.randint(0, 10**6))

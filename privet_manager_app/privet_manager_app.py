@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import reflex as rx
 
 from privet_manager_app.api.app import create_api
+from privet_manager_app.infra import pdf
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.http import no_store_html
-from privet_manager_app.ui.pages import clients, login
+from privet_manager_app.ui.pages import (
+    admin_dashboard,
+    admin_managers,
+    admin_tariffs,
+    client_card,
+    clients,
+    login,
+    step_contract,
+    step_devices,
+    step_final,
+    step_passport,
+    step_profile,
+    verify,
+)
 from privet_manager_app.ui.state import SessionState
 
 get_settings()  # in production, refuse to start on a default secret before serving anything
@@ -24,6 +40,12 @@ app = rx.App(
     ],
     api_transformer=[create_api(), no_store_html],
 )
+
+
+@app.register_lifespan_task
+async def _warm_up_pdf_fonts():
+    """Parse the contract fonts at start-up (≈0.4 s, in a thread), not in the first request."""
+    await asyncio.to_thread(pdf.warm_up)
 
 
 def _index() -> rx.Component:
@@ -42,3 +64,39 @@ app.add_page(
     title="Клиенты — Привет Супер",
     on_load=[SessionState.require_login, clients.ClientsState.open_page],
 )
+
+for step, module, state, title in (
+    (1, step_profile, step_profile.ProfileState, "Данные"),
+    (2, step_passport, step_passport.PassportState, "Паспорт"),
+    (3, step_devices, step_devices.DevicesState, "Устройства"),
+    (4, step_contract, step_contract.ContractState, "Договор"),
+    ("success", step_final, step_final.FinalState, "Оплата"),
+):
+    app.add_page(
+        module.page,
+        route=routes.client_step_route(step),
+        title=f"{title} — Привет Супер",
+        on_load=[SessionState.require_login, state.open_page],
+    )
+
+app.add_page(
+    verify.page,
+    route=routes.VERIFY,
+    title="Проверка договора — Привет Супер",
+    on_load=verify.VerifyState.open_page,
+)
+
+# Admin pages and the client card: the markup is public, every handler checks the session
+# (and the admin role) on the server.
+for module, route, state, title in (
+    (admin_tariffs, routes.ADMIN_TARIFFS, admin_tariffs.TariffsAdminState, "Тарифы"),
+    (admin_managers, routes.ADMIN_MANAGERS, admin_managers.ManagersState, "Менеджеры"),
+    (admin_dashboard, routes.ADMIN_DASHBOARD, admin_dashboard.DashboardState, "Дашборд"),
+    (client_card, routes.CLIENT_CARD_ROUTE, client_card.ClientCardState, "Карточка клиента"),
+):
+    app.add_page(
+        module.page,
+        route=route,
+        title=f"{title} — Привет Супер",
+        on_load=[SessionState.require_login, state.open_page],
+    )

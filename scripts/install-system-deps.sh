@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System packages the test suite needs (idempotent): Chromium for browser tests, poppler-utils
-# to look at PDFs, PostgreSQL binaries for the throwaway cluster.
+# to look at PDFs, zbar to read the contract's QR code, PostgreSQL binaries for the throwaway
+# cluster.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+command -v zbarimg >/dev/null 2>&1 || missing+=(zbar-tools)  # decodes the contract's QR code
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

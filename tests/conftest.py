@@ -234,8 +234,49 @@ def pytest_runtest_makereport(item, call):
 
 
 def ui_login(page, email: str = "manager@example.com", password: str = "ChangeMe123") -> None:
+    page.context.clear_cookies()  # whoever was logged in before, this is a fresh session
     page.goto("/login")
     page.fill("#login-email", email)
     page.fill("#login-password", password)
     page.click("#login-submit")
     page.wait_for_url("**/clients**")
+
+
+# ---- S3 storage: moto's S3 over real HTTP on 127.0.0.1 (presigned URLs as browsers use them) --
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    from tests.support.s3 import moto_s3_server
+
+    with moto_s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_storage(db, s3_endpoint, monkeypatch):
+    """STORAGE_BACKEND=s3 against moto, a fresh bucket per test; yields the S3Storage."""
+    from privet_manager_app.infra import storage
+    from privet_manager_app.settings import reset_settings_cache
+    from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
+
+    monkeypatch.setenv("STORAGE_BACKEND", "s3")
+    monkeypatch.setenv("S3_ENDPOINT", s3_endpoint)
+    monkeypatch.setenv("S3_PUBLIC_ENDPOINT", "")
+    monkeypatch.setenv("S3_ACCESS_KEY", ACCESS_KEY)
+    monkeypatch.setenv("S3_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("S3_REGION", REGION)
+    monkeypatch.setenv("S3_BUCKET", f"privet-{uuid.uuid4().hex[:12]}")
+    reset_settings_cache()
+    storage._STORAGES.clear()
+    yield storage.get_storage()
+    storage._STORAGES.clear()
+    monkeypatch.undo()
+    reset_settings_cache()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests share one live server (one port): under xdist they run on one worker."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -175,3 +175,11 @@ def test_карточка_клиента_и_404(api, manager, login_headers, add
     assert missing.status_code == 404
     assert missing.json() == {"detail": "Клиент не найден", "code": "client_not_found"}
     assert api.get("/api/manager/clients/abc", headers=headers).status_code == 422
+
+
+def test_огромный_id_клиента_это_422_а_не_500(api, manager, login_headers):
+    response = api.get(
+        "/api/manager/clients/99999999999999999999999", headers=login_headers(manager)
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"

@@ -18,9 +18,9 @@ from sqlmodel import select
 from privet_manager_app.domain import contracts, tariffs
 from privet_manager_app.domain.contract_text import contract_document
 from privet_manager_app.domain.errors import Conflict, Forbidden
-from privet_manager_app.domain.numbering import moscow_today, next_number
+from privet_manager_app.domain.numbering import next_number
 from privet_manager_app.infra import pdf
-from privet_manager_app.infra.db import transaction
+from privet_manager_app.infra.db import moscow_today, transaction
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.models import ContractStatus, ManagerContract
 from privet_manager_app.settings import get_settings

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from privet_manager_app.domain import clients, passports
 from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
-from privet_manager_app.domain.passports import add_years, expiry_notice, moscow_today
-from privet_manager_app.infra.db import transaction
+from privet_manager_app.domain.passports import add_years, expiry_notice
+from privet_manager_app.infra.db import moscow_today, transaction
 from privet_manager_app.models import ManagerAuditLog, ManagerSupportMessage, UserPassport
 from tests.support.wizard import claimed_client, count
 

@@ -11,8 +11,7 @@ from sqlmodel import select
 
 from privet_manager_app.domain import contracts, payments, signing, tariffs
 from privet_manager_app.domain.errors import Conflict, TooManyAttempts, ValidationFailed
-from privet_manager_app.domain.numbering import moscow_today
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import moscow_today, transaction, utcnow
 from privet_manager_app.models import ManagerInvoice
 from tests.support.factories import (
     chat_messages,

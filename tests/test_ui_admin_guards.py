@@ -223,3 +223,71 @@ def test_карточка_показывает_паспорт_замаскиро
     _run(state, ClientCardState.add_note)
     assert state.log[0]["body"] == "Позвонить вечером"
     assert state.note == ""
+
+
+def test_менеджер_не_может_переоткрыть_дело_с_карточки(db, manager, card_params):
+    from privet_manager_app.models import ClientStatus
+
+    client = claimed_client(manager)
+    with transaction() as session:
+        session.execute(
+            sa.update(ManagerClient)
+            .where(ManagerClient.id == client.id)
+            .values(status=ClientStatus.SIGNED)
+        )
+    state = card_params(make_state(ClientCardState, token=_token(manager)), client.id)
+    _run(state, ClientCardState.open_page)
+    state.reopen_reason = "Хочу переоткрыть"
+    _run(state, ClientCardState.reopen)
+    assert state.reopen_error == REASSIGN_ADMIN_ONLY
+    with transaction() as session:
+        assert session.get(ManagerClient, client.id).status == ClientStatus.SIGNED
+
+
+def test_менеджер_не_видит_и_не_меняет_тарифы_обработчиками(db, manager, admin):
+    from privet_manager_app.domain import tariffs
+    from privet_manager_app.ui.pages.admin_tariffs import ADMIN_ONLY as TARIFFS_ADMIN_ONLY
+    from privet_manager_app.ui.pages.admin_tariffs import TariffsAdminState
+
+    tariffs.ensure_demo_tariffs()
+    before = [(t.id, t.version, t.is_active) for t in tariffs.list_tariffs(admin, True)]
+    state = make_state(TariffsAdminState, token=_token(manager))
+    _run(state, TariffsAdminState.open_page)
+    assert state.denied == TARIFFS_ADMIN_ONLY
+    assert state.rows == []
+    state.editing_id = before[0][0]
+    state.editing_version = before[0][1]
+    state.form = {
+        "name": "Взлом",
+        "code": "hack",
+        "base_monthly_fee": "1.00",
+        "extra_device_fee": "1.00",
+        "included_devices": "1",
+        "max_discount_pct": "0",
+        "is_active": "true",
+    }
+    _run(state, TariffsAdminState.save)
+    _run(state, TariffsAdminState.toggle_active, before[0][0], False)
+    after = [(t.id, t.version, t.is_active) for t in tariffs.list_tariffs(admin, True)]
+    assert after == before
+    assert all(t.name != "Взлом" for t in tariffs.list_tariffs(admin, True))
+
+
+def test_администратор_меняет_тариф_обработчиком(db, admin):
+    from privet_manager_app.domain import tariffs
+    from privet_manager_app.ui.pages.admin_tariffs import TariffsAdminState
+
+    tariffs.ensure_demo_tariffs()
+    state = make_state(TariffsAdminState, token=_token(admin))
+    _run(state, TariffsAdminState.open_page)
+    assert len(state.rows) == 4
+    base = next(row for row in state.rows if row["code"] == "basic")
+    _run(state, TariffsAdminState.open_edit, base["id"])
+    state.form = {**state.form, "extra_device_fee": "650.00"}
+    state.counts = {"smartphone": "3"}
+    _run(state, TariffsAdminState.update_preview)
+    assert state.preview_total.startswith("1\u00a0300,00")
+    _run(state, TariffsAdminState.save)
+    assert state.form_error == ""
+    updated = tariffs.get_tariff(admin, base["id"])
+    assert (str(updated.extra_device_fee), updated.version) == ("650.00", 2)

@@ -50,3 +50,46 @@ def test_выход_завершает_сессию_на_сервере(db, mana
     assert state.token == ""
     reused = make_state(ClientsState, token=token)
     assert redirect_path(_run(reused, ClientsState.open_page)) == "/login"
+
+
+def test_шаги_мастера_без_сессии_ничего_не_меняют(db, manager):
+    from privet_manager_app.ui.pages.step_contract import ContractState
+    from privet_manager_app.ui.pages.step_devices import DevicesState
+    from privet_manager_app.ui.pages.step_final import FinalState
+    from privet_manager_app.ui.pages.step_passport import PassportState
+    from privet_manager_app.ui.pages.step_profile import ProfileState
+    from tests.support.wizard import claimed_client, version_of
+
+    client = claimed_client(manager)
+    before = version_of(client.id)
+    for state_class, handler in (
+        (ProfileState, ProfileState.save),
+        (PassportState, PassportState.save),
+        (DevicesState, DevicesState.save_device),
+        (ContractState, ContractState.generate),
+        (ContractState, ContractState.sign),
+        (FinalState, FinalState.confirm_payment),
+        (FinalState, FinalState.send_invoice),
+    ):
+        state = make_state(state_class)
+        state.cid = client.id
+        state.version = before
+        assert redirect_path(_run(state, handler)) == "/login", handler
+    assert version_of(client.id) == before
+
+
+def test_чужой_менеджер_не_меняет_данные_клиента_обработчиком(db, manager, make_manager):
+    from privet_manager_app.ui.pages.step_profile import ProfileState
+    from tests.support.wizard import claimed_client, version_of
+
+    client = claimed_client(manager)
+    other = make_manager(name="Чужой Мастер")
+    state = make_state(
+        ProfileState, token=auth.login(other.email, DEFAULT_PASSWORD, None, None).access_token
+    )
+    state.cid = client.id
+    state.version = version_of(client.id)
+    state.form = {"name": "Подменённое Имя", "phone": "+79160000000", "email": ""}
+    _run(state, ProfileState.save)
+    assert "Клиента ведёт" in state.form_error
+    assert version_of(client.id) == state.version

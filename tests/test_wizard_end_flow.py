@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from privet_manager_app.domain import tariffs
-from privet_manager_app.domain.numbering import moscow_today
+from privet_manager_app.infra.db import moscow_today
 from tests.support.factories import chat_messages, ready_client
 
 YEAR = moscow_today().year

@@ -5,7 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 
 from privet_manager_app.api.errors import error_response, install_error_handlers
-from privet_manager_app.api.routers import auth, clients, storage
+from privet_manager_app.api.routers import admin as admin_routes
+from privet_manager_app.api.routers import (
+    auth,
+    client_card,
+    clients,
+    contracts,
+    payments,
+    storage,
+    tariffs,
+    verify,
+    wizard,
+)
+from privet_manager_app.api.routers import devices as device_routes
 
 MANAGER_PREFIX = "/api/manager"
 
@@ -22,9 +34,18 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     manager = APIRouter(prefix=MANAGER_PREFIX)
     manager.include_router(auth.router)
+    # Before `clients`: /clients/export.csv must not be read as /clients/{client_id}.
+    manager.include_router(client_card.router)
     manager.include_router(clients.router)
+    manager.include_router(admin_routes.router)
+    manager.include_router(wizard.router)
+    manager.include_router(device_routes.router)
+    manager.include_router(tariffs.router)
+    manager.include_router(contracts.router)
+    manager.include_router(payments.router)
     api.include_router(manager)
     api.include_router(storage.router)
+    api.include_router(verify.router)
 
     # Anything else under /api is a JSON 404, not the UI's HTML page.
     @api.api_route(

@@ -6,6 +6,8 @@ version check) and ends with `mark_changed` (version bump, unsigned contract sup
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -75,17 +77,13 @@ def client_for_change(
     return client
 
 
-def mark_changed(session: Session, client: ManagerClient, *, supersede_contract: bool) -> None:
-    """Bump the version; an edit of steps 1–4 kills the unsigned contract and its code."""
-    now = utcnow()
-    client.version += 1
-    client.updated_at = now
-    if supersede_contract and client.status == ClientStatus.CONTRACT_SENT:
-        client.status = ClientStatus.IN_PROGRESS
+def supersede_unsigned(session: Session, client_id: int, now: dt.datetime) -> list[str]:
+    """Unsigned contracts of the client are replaced: their codes die with them."""
+    return list(
         session.execute(
             sa.update(ManagerContract)
             .where(
-                ManagerContract.client_id == client.id,
+                ManagerContract.client_id == client_id,
                 ManagerContract.status == ContractStatus.OTP_SENT,
             )
             .values(
@@ -95,5 +93,17 @@ def mark_changed(session: Session, client: ManagerClient, *, supersede_contract:
                 otp_expires_at=None,
                 updated_at=now,
             )
-        )
+            .returning(ManagerContract.number)
+        ).scalars()
+    )
+
+
+def mark_changed(session: Session, client: ManagerClient, *, supersede_contract: bool) -> None:
+    """Bump the version; an edit of steps 1–4 kills the unsigned contract and its code."""
+    now = utcnow()
+    client.version += 1
+    client.updated_at = now
+    if supersede_contract and client.status == ClientStatus.CONTRACT_SENT:
+        client.status = ClientStatus.IN_PROGRESS
+        supersede_unsigned(session, client.id, now)
     session.add(client)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
+from privet_manager_app.domain import audit
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.errors import (
     Conflict,
@@ -108,8 +109,15 @@ def _locked_error(until: dt.datetime) -> TooManyAttempts:
 
 
 def create_manager(
-    email: str, name: str, password: str, role: str = ManagerRole.MANAGER
+    email: str,
+    name: str,
+    password: str,
+    role: str = ManagerRole.MANAGER,
+    *,
+    created_by: Actor | None = None,
 ) -> ManagerUser:
+    """A new account; `created_by` (an admin in the UI/REST) is written to the audit log in the
+    same transaction. The CLI's first admin has no creator."""
     email = validate_new_email(email)
     name = (name or "").strip()
     if not name or len(name) > 255:
@@ -124,7 +132,20 @@ def create_manager(
             raise Conflict("email_taken", "Менеджер с таким email уже есть")
         manager = ManagerUser(email=email, name=name, role=role, password_hash=password_hash)
         session.add(manager)
-        session.flush()
+        try:
+            session.flush()
+        except sa.exc.IntegrityError:
+            # Two admins adding the same e-mail at once: the unique index decides.
+            raise Conflict("email_taken", "Менеджер с таким email уже есть") from None
+        if created_by is not None:
+            audit.record(
+                session,
+                created_by,
+                "manager_created",
+                "manager",
+                manager.id,
+                changes=audit.changed_fields({}, {"email": email, "name": name, "role": role}),
+            )
         return manager
 
 

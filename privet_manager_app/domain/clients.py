@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from privet_manager_app.client_app_schema import ClientUser
+from privet_manager_app.domain import contracts, devices, passports, payments, tariffs
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.errors import NotFound, ValidationFailed
 from privet_manager_app.domain.phones import display_phone
@@ -248,9 +249,9 @@ def get_client(actor: Actor, client_id: int) -> ClientDetail:
         return ClientDetail(
             **card.model_dump(),
             address=address,
-            passport=None,  # step 2: passports module
-            devices=[],  # step 3: devices module
-            tariff=None,  # step 4: tariffs module
-            contract=None,  # step 4: contracts module
-            invoice=None,  # final step: payments module
+            passport=passports.masked_view(session, card.user_id),
+            devices=devices.device_views(session, client_id),
+            tariff=tariffs.current_applied(session, client_id),
+            contract=contracts.current_contract_view(session, client_id, viewer=actor),
+            invoice=payments.current_invoice_view(session, client_id),
         )

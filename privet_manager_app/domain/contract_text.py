@@ -14,8 +14,8 @@ from typing import Any
 
 from privet_manager_app.domain.masking import mask_passport
 from privet_manager_app.domain.money import NBSP, amount_with_words, format_rub, plural
-from privet_manager_app.domain.numbering import MOSCOW
 from privet_manager_app.domain.phones import display_phone
+from privet_manager_app.infra.db import MOSCOW
 from privet_manager_app.infra.pdf import (
     Block,
     Column,

@@ -24,6 +24,7 @@ from privet_manager_app.domain.access import (
     client_for_change,
     lock_client,
     mark_changed,
+    supersede_unsigned,
 )
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.contract_text import contract_document
@@ -36,12 +37,12 @@ from privet_manager_app.domain.errors import (
     ValidationFailed,
 )
 from privet_manager_app.domain.journal import log_event
-from privet_manager_app.domain.numbering import CONTRACT_PREFIX, moscow_today, next_number
+from privet_manager_app.domain.numbering import CONTRACT_PREFIX, next_number
 from privet_manager_app.domain.phones import normalize_russian_phone
 from privet_manager_app.domain.tariffs import TariffParams, current_applied_row, is_stale
 from privet_manager_app.domain.views import ContractView
 from privet_manager_app.infra import pdf
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import moscow_today, transaction, utcnow
 from privet_manager_app.infra.storage import get_storage, new_key
 from privet_manager_app.models import (
     ClientStatus,
@@ -303,12 +304,14 @@ def contract_view(
 
 
 def latest_contract(session: Session, client_id: int) -> ManagerContract | None:
-    """The contract that counts: the newest one not superseded."""
+    """The contract that counts: the newest one not superseded (an unsigned one replaced by a
+    new edition, or a signed one whose file an admin reopened — that one stays «signed»)."""
     return session.exec(
         select(ManagerContract)
         .where(
             ManagerContract.client_id == client_id,
             ManagerContract.status != ContractStatus.SUPERSEDED,
+            ManagerContract.superseded_at.is_(None),
         )
         .order_by(ManagerContract.id.desc())
         .limit(1)
@@ -370,27 +373,6 @@ def certificate_url(actor: Actor, client_id: int) -> str:
 
 
 # ---- Generation ---------------------------------------------------------------------------------
-
-
-def supersede_unsigned(session: Session, client_id: int, now: dt.datetime) -> list[str]:
-    """Unsigned contracts of the client are replaced: their codes die with them."""
-    return list(
-        session.execute(
-            sa.update(ManagerContract)
-            .where(
-                ManagerContract.client_id == client_id,
-                ManagerContract.status == ContractStatus.OTP_SENT,
-            )
-            .values(
-                status=ContractStatus.SUPERSEDED,
-                superseded_at=now,
-                otp_hash=None,
-                otp_expires_at=None,
-                updated_at=now,
-            )
-            .returning(ManagerContract.number)
-        ).scalars()
-    )
 
 
 def generate_contract(actor: Actor, client_id: int, version: int | None = None) -> ContractView:

@@ -16,7 +16,7 @@ from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.clients import IN_WORK_STATUSES
 from privet_manager_app.domain.managers import client_counts_by_manager
 from privet_manager_app.domain.views import STATUS_LABELS, View
-from privet_manager_app.infra.db import is_postgres, transaction, utcnow
+from privet_manager_app.infra.db import MOSCOW, is_postgres, transaction, utcnow
 from privet_manager_app.models import (
     ClientStatus,
     ContractStatus,
@@ -26,7 +26,6 @@ from privet_manager_app.models import (
 )
 
 # Moscow has kept UTC+3 all year since 2014; a fixed offset needs no tz database in the image.
-MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
 DEFAULT_DAYS = 30
 _SQLITE_MOSCOW_SHIFT = "+3 hours"  # SQLite has no time zones
 FUNNEL_ORDER = (

@@ -7,7 +7,6 @@ what the tab and the search show. Passport numbers are masked, as everywhere out
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 
@@ -17,11 +16,10 @@ from privet_manager_app.domain import clients
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.masking import mask_passport
 from privet_manager_app.domain.views import ClientCard
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import MOSCOW, moscow_text, transaction, utcnow
 from privet_manager_app.models import UserPassport
 
 # Moscow has kept UTC+3 all year since 2014; a fixed offset needs no tz database in the image.
-MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
 MAX_EXPORT_ROWS = 10_000
 BOM = "\ufeff"  # Excel reads a BOM-less CSV as the local ANSI code page and garbles Cyrillic
 HEADERS = (
@@ -54,10 +52,6 @@ def _safe(value: str) -> str:
     return value
 
 
-def _moscow(value) -> str:
-    return value.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M") if value else ""
-
-
 def _masked_passports(user_ids: list[int]) -> dict[int, str]:
     if not user_ids:
         return {}
@@ -80,8 +74,8 @@ def _line(card: ClientCard, passport: str) -> list[str]:
         card.registration_address or "",
         passport,
         card.assigned_manager.name if card.assigned_manager else "",
-        _moscow(card.created_at),
-        _moscow(card.updated_at),
+        moscow_text(card.created_at),
+        moscow_text(card.updated_at),
     ]
 
 

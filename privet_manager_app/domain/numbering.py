@@ -8,22 +8,13 @@ generation gives its number back (no gaps from failures).
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from sqlmodel import Session
 
-from privet_manager_app.infra.db import upsert, utcnow
+from privet_manager_app.infra.db import upsert
 from privet_manager_app.models import ManagerNumberSequence
 
 CONTRACT_PREFIX = "ПМ"
 INVOICE_PREFIX = "СЧ"
-MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def moscow_today(now: dt.datetime | None = None) -> dt.date:
-    """Documents are dated in Moscow: 31 Dec 22:00 UTC is already next year's number."""
-    return (now or utcnow()).astimezone(MOSCOW).date()
 
 
 def next_number(session: Session, prefix: str, year: int) -> str:

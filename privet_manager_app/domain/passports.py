@@ -21,11 +21,9 @@ from privet_manager_app.domain.masking import mask_passport
 from privet_manager_app.domain.notices import Notice
 from privet_manager_app.domain.text import line_error, person_name_error
 from privet_manager_app.domain.views import PassportMaskedView, View
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import moscow_today, transaction, utcnow
 from privet_manager_app.models import ManagerClient, UserPassport
 
-# Moscow has kept UTC+3 all year since 2014; a fixed offset needs no tz database in the image.
-MOSCOW = dt.timezone(dt.timedelta(hours=3), "MSK")
 MIN_ISSUE_AGE = 14
 REPLACEMENT_AGES = (20, 45)
 REPLACEMENT_GRACE = dt.timedelta(days=90)  # Положение о паспорте (ПП РФ № 828), п. 15
@@ -70,10 +68,6 @@ class PassportView(View):
 class PassportResult(PassportView):
     warnings: list[Notice] = Field(default_factory=list)
     version: int  # the client's version after the save: the next write sends it
-
-
-def moscow_today() -> dt.date:
-    return utcnow().astimezone(MOSCOW).date()
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -18,10 +18,10 @@ from privet_manager_app.domain.contracts import latest_contract, signed_contract
 from privet_manager_app.domain.errors import Conflict, TooManyAttempts, ValidationFailed
 from privet_manager_app.domain.journal import log_event
 from privet_manager_app.domain.money import format_rub, parse_money
-from privet_manager_app.domain.numbering import INVOICE_PREFIX, moscow_today, next_number
+from privet_manager_app.domain.numbering import INVOICE_PREFIX, next_number
 from privet_manager_app.domain.support_chat import MessageType, post_to_client
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import moscow_today, transaction, utcnow
 from privet_manager_app.models import (
     ClientStatus,
     InvoiceStatus,

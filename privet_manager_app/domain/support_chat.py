@@ -28,6 +28,7 @@ class MessageType:
     PAYMENT_RECEIVED = "payment_received"
     INVOICE = "invoice"
     INVOICE_REMINDER = "invoice_reminder"
+    CONTRACT_REOPENED = "contract_reopened"
 
 
 MESSAGE_TYPES = frozenset(

@@ -132,12 +132,14 @@ class AppliedTariffView(View):
     breakdown: list[dict[str, Any]]
     tariff: dict[str, Any]
     applied_at: dt.datetime
+    # The devices changed since: apply the tariff again before generating the contract.
+    needs_recalculation: bool = False
 
 
 class ContractView(View):
     contract_id: int
     number: str
-    status: str
+    status: str  # the contract's: otp_sent | signed | superseded
     surcharge: Decimal
     pdf_url: str | None
     otp_expires_at: dt.datetime | None
@@ -150,15 +152,25 @@ class ContractView(View):
     paid_at: dt.datetime | None
     payment_amount: Decimal | None
     payment_method: str | None
+    client_status: str | None = None
+    created_at: dt.datetime | None = None
+    otp_sent_at: dt.datetime | None = None
+    otp_sends_left: int = 0
+    pep_agreed_at: dt.datetime | None = None
+    payment_reference: str | None = None
 
 
 class InvoiceView(View):
     invoice_number: str
     amount: Decimal
     due_date: dt.date
-    status: str
+    status: str  # the invoice's: issued | paid | cancelled
     notify_count: int
     last_notified_at: dt.datetime | None
+    contract_number: str | None = None
+    paid_at: dt.datetime | None = None
+    reminder_available_at: dt.datetime | None = None
+    client_status: str | None = None
 
 
 class ClientDetail(ClientCard):
@@ -168,3 +180,50 @@ class ClientDetail(ClientCard):
     tariff: AppliedTariffView | None
     contract: ContractView | None
     invoice: InvoiceView | None
+
+
+class SurchargeView(View):
+    """A surcharge computed for a client's devices under a tariff (before applying it)."""
+
+    tariff_id: int | None
+    surcharge: Decimal
+    subtotal: Decimal
+    discount_pct: Decimal
+    discount_amount: Decimal
+    discount_reason: str | None
+    base_monthly_fee: Decimal
+    devices_count: int
+    included_devices: int
+    extra_devices: int
+    breakdown: list[dict[str, Any]]
+    tariff: dict[str, Any]
+
+
+class SignatureResult(View):
+    status: str  # the client's: signed | processed (nothing to pay)
+    number: str
+    signed_at: dt.datetime
+    pdf_sha256: str
+    signature_hmac: str
+    certificate_url: str | None
+    pdf_url: str | None
+    surcharge: Decimal
+
+
+class PaymentResult(View):
+    status: str  # the client's: processed
+    paid_at: dt.datetime
+    amount: Decimal
+    method: str
+    reference: str | None
+    contract_number: str
+    invoice_number: str | None
+    already_confirmed: bool = False  # a repeat: the first confirmation is returned
+
+
+class VerificationResult(View):
+    """All an anonymous visitor learns: whether it is a signed original, its number and date."""
+
+    valid: bool
+    number: str | None
+    signed_at: dt.datetime | None

@@ -8,6 +8,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,8 +30,22 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# The UI, documents and business dates (contract date, number year, invoice due date, passport
+# age) use Moscow time. The IANA zone comes with the pinned `tzdata` package, so a slim image
+# without /usr/share/zoneinfo has it too.
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(UTC)
+
+
+def moscow_today(now: dt.datetime | None = None) -> dt.date:
+    return (now or utcnow()).astimezone(MOSCOW).date()
+
+
+def moscow_text(value: dt.datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
+    return value.astimezone(MOSCOW).strftime(pattern) if value else ""
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -1,27 +1,23 @@
-"""Presentation helpers: times are stored in UTC and shown in Europe/Moscow."""
+"""Presentation helpers: times are stored in UTC and shown in Europe/Moscow; rubles in the
+Russian way (the one format lives in domain/money.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-MOSCOW = ZoneInfo("Europe/Moscow")
-NBSP = "\u00a0"
+from privet_manager_app.domain.money import format_rub
+from privet_manager_app.infra.db import moscow_text
 
 
 def moscow_datetime(value: dt.datetime | str | None) -> str:
-    if value is None or value == "":
-        return ""
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+        value = dt.datetime.fromisoformat(value) if value else None
+    return moscow_text(value)
 
 
 def rubles(value: Decimal | str | None) -> str:
-    """Decimal('12500.5') → '12 500,50 ₽' (Russian grouping and decimal comma)."""
+    """Decimal('12500.5') → '12 500,50 ₽'; empty for no amount."""
     if value is None or value == "":
         return ""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    whole, _, cents = f"{amount:,.2f}".partition(".")
-    return f"{whole.replace(',', NBSP)},{cents}{NBSP}₽"
+    return format_rub(Decimal(value))

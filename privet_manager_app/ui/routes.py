@@ -10,7 +10,6 @@ VERIFY = "/verify"
 ADMIN_TARIFFS = "/admin/tariffs"
 ADMIN_MANAGERS = "/admin/managers"
 ADMIN_DASHBOARD = "/admin/dashboard"
-CLIENT_STEP = "/clients/[client_id]/step/[step]"
 
 TABS = ("new", "in_work", "mine", "processed")
 
@@ -27,6 +26,19 @@ def login(next_path: str | None = None) -> str:
 
 def client_step(client_id: int | str, step: int | str) -> str:
     return f"{CLIENTS}/{client_id}/step/{step}"
+
+
+def client_step_route(step: int | str) -> str:
+    """The route pattern a step page is registered under."""
+    return client_step("[client_id]", step)
+
+
+def client_card(client_id: int | str) -> str:
+    """Everything about one client, read-only, with its history (log, chat, audit)."""
+    return f"{CLIENTS}/{client_id}/card"
+
+
+CLIENT_CARD_ROUTE = client_card("[client_id]")
 
 
 def safe_next(next_path: str | None) -> str:

@@ -5,23 +5,18 @@ Sync `def` endpoints: FastAPI runs them in its thread pool (bcrypt and SQL off t
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
 
 from privet_manager_app.api.deps import current_admin
-from privet_manager_app.domain import dashboard, managers
+from privet_manager_app.api.params import MAX_INT, ClientId, ManagerId, Strict
+from privet_manager_app.domain import dashboard, managers, reopen
 from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.views import ClientCard
 
 router = APIRouter(prefix="/admin", tags=["Администрирование"])
-
-MAX_INT = 2**31 - 1
-ManagerId = Annotated[int, Path(ge=1, le=MAX_INT, description="id менеджера")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NewManagerRequest(Strict):
@@ -39,6 +34,24 @@ class ManagerPatch(Strict):
 
 class PasswordReset(Strict):
     password: str = Field(max_length=1000)
+
+
+class ReopenRequest(Strict):
+    reason: str = Field(max_length=1000)
+    version: int | None = Field(None, ge=1, le=MAX_INT)
+
+
+@router.post(
+    "/clients/{client_id}/reopen",
+    response_model=ClientCard,
+    summary="Переоткрыть подписанное дело (причина обязательна); дальше — новая версия договора",
+)
+def reopen_client(
+    client_id: ClientId,
+    body: ReopenRequest,
+    actor: Actor = Depends(current_admin),
+) -> ClientCard:
+    return reopen.reopen_client(actor, client_id, body.reason, version=body.version)
 
 
 @router.get(

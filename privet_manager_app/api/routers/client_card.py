@@ -6,19 +6,15 @@ Included BEFORE the clients router: `/clients/export.csv` must not be taken for 
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain import audit_trail, clients, exports, notes, pii
 from privet_manager_app.domain.actors import Actor
 
 router = APIRouter(prefix="/clients", tags=["Карточка клиента"])
-
-MAX_BIGINT = 2**63 - 1
-ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
 
 
 class NoteRequest(BaseModel):

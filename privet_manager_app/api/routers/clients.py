@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain import clients
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.views import ClientDetail, ClientPage
@@ -26,5 +27,5 @@ def list_clients(
 
 
 @router.get("/{client_id}", response_model=ClientDetail, summary="Карточка клиента")
-def get_client(client_id: int, actor: Actor = Depends(current_actor)) -> ClientDetail:
+def get_client(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ClientDetail:
     return clients.get_client(actor, client_id)

@@ -5,13 +5,12 @@ Endpoints are sync `def`: FastAPI runs them (and the PDF rendering) in its threa
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.params import ClientId, Strict
 from privet_manager_app.domain import contracts, signing
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.errors import NotFound
@@ -19,13 +18,6 @@ from privet_manager_app.domain.views import ContractView, SignatureResult
 from privet_manager_app.infra.db import transaction
 
 router = APIRouter(prefix="/clients/{client_id}/contract", tags=["Договор и подпись"])
-
-MAX_BIGINT = 2**63 - 1
-ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class GenerateRequest(Strict):

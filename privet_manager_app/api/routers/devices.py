@@ -9,30 +9,25 @@ FastAPI's thread pool, never on the event loop.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.params import (
+    MAX_BIGINT,
+    MAX_INT,
+    ClientId,
+    DeviceId,
+    OptionalVersion,
+    PhotoId,
+    Strict,
+)
 from privet_manager_app.domain import devices, photos
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.views import DeviceView
 
 router = APIRouter(tags=["Мастер: шаг 3, устройства и фото"])
-
-MAX_BIGINT = 2**63 - 1
-MAX_INT = 2**31 - 1
-ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента")]
-DeviceId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id устройства")]
-PhotoId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id фото")]
-OptionalVersion = Annotated[
-    int | None, Query(ge=1, le=MAX_INT, description="версия карточки (если передана — проверяется)")
-]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class DeviceRequest(Strict):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain import payments
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.errors import NotFound
@@ -16,9 +17,6 @@ from privet_manager_app.domain.views import InvoiceView, PaymentResult
 from privet_manager_app.infra.db import transaction
 
 router = APIRouter(prefix="/clients/{client_id}", tags=["Оплата"])
-
-MAX_BIGINT = 2**63 - 1
-ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
 
 
 class PaymentRequest(BaseModel):

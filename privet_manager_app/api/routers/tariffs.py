@@ -5,25 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query
+from pydantic import Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
+from privet_manager_app.api.params import MAX_INT, ClientId, Strict, TariffId
 from privet_manager_app.domain import tariffs
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.views import AppliedTariffView, SurchargeView, TariffView
 
 router = APIRouter(tags=["Тарифы"])
 
-MAX_BIGINT = 2**63 - 1
-MAX_INT = 2**31 - 1
-ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
-TariffId = Annotated[int, Path(ge=1, le=MAX_INT, description="id тарифа")]
 Amount = Annotated[Decimal, Field(description='рубли, строкой с копейками: "1500.00"')]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TariffCreateRequest(Strict):

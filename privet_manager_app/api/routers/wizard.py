@@ -5,27 +5,17 @@ Endpoints are sync `def`: FastAPI runs them in its thread pool, off the event lo
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends
+from pydantic import Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
+from privet_manager_app.api.params import MAX_INT, ClientId, Strict, Version
 from privet_manager_app.domain import claims, passports, profile
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.errors import NotFound
 from privet_manager_app.domain.views import ClientCard
 
 router = APIRouter(tags=["Мастер: шаги 1–2"])
-
-MAX_BIGINT = 2**63 - 1
-MAX_INT = 2**31 - 1
-ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
-Version = Annotated[int, Field(ge=1, le=MAX_INT, description="версия карточки для блокировки")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class AddressFields(Strict):

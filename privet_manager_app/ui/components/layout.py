@@ -62,7 +62,19 @@ def header(title: rx.Component | str | None = None, back_href: str | None = None
                 rx.cond(
                     SessionState.is_admin,
                     rx.fragment(
+                        rx.text("Админ", size="1", color=rx.color("gray", 10), padding="4px 12px"),
                         rx.menu.item("Тарифы", on_click=rx.redirect(routes.ADMIN_TARIFFS)),
+                        rx.menu.item(
+                            "Менеджеры",
+                            on_click=rx.redirect(routes.ADMIN_MANAGERS),
+                            id="menu-admin-managers",
+                        ),
+                        rx.menu.item(
+                            "Дашборд",
+                            on_click=rx.redirect(routes.ADMIN_DASHBOARD),
+                            id="menu-admin-dashboard",
+                        ),
+                        rx.menu.separator(),
                     ),
                 ),
                 rx.menu.item("Проверка договора", on_click=rx.redirect(routes.VERIFY)),

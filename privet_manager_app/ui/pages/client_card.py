@@ -12,7 +12,7 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import audit_trail, claims, clients, managers, notes, pii
+from privet_manager_app.domain import audit_trail, claims, clients, managers, notes, pii, reopen
 from privet_manager_app.domain.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.views import ClientDetail
 from privet_manager_app.ui import routes
@@ -159,6 +159,15 @@ class ClientCardState(SessionState):
     reassign_message: str = ""
     reassign_error: str = ""
     reassigning: bool = False
+    client_status: str = ""
+    reopen_reason: str = ""
+    reopen_error: str = ""
+    reopen_message: str = ""
+    reopening: bool = False
+
+    @rx.var
+    def can_reopen(self) -> bool:
+        return self.client_status in ("signed", "awaiting_payment", "processed")
 
     @rx.var
     def wizard_href(self) -> str:
@@ -169,6 +178,7 @@ class ClientCardState(SessionState):
         return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
     def _apply(self, actor, detail: ClientDetail) -> None:
+        self.client_status = detail.status
         self.version = detail.version
         holder = detail.assigned_manager
         self.card = {
@@ -353,6 +363,41 @@ class ClientCardState(SessionState):
         finally:
             self.reassigning = False
 
+    @rx.event
+    def set_reopen_reason(self, value: str):
+        self.reopen_reason = value
+        self.reopen_error = ""
+
+    @rx.event
+    async def reopen(self):
+        """Admin: the signed file goes back into work; the next contract is a new version."""
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        if not actor.is_admin:
+            self.reopen_error = REASSIGN_ADMIN_ONLY
+            return
+        self.reopening = True
+        self.reopen_error = ""
+        yield
+        try:
+            await run_domain(
+                reopen.reopen_client, actor, self.cid, self.reopen_reason, version=self.version
+            )
+            detail = await run_domain(clients.get_client, actor, self.cid)
+            self._apply(actor, detail)
+            await self._load_history(actor)
+        except DomainError as error:
+            self.reopen_error = error.message
+        else:
+            self.reopen_reason = ""
+            self.reopen_message = (
+                "Дело переоткрыто: можно править данные и сформировать новый договор"
+            )
+        finally:
+            self.reopening = False
+
 
 # ---- Markup -------------------------------------------------------------------------------------
 
@@ -463,6 +508,49 @@ def _reassign() -> rx.Component:
                 rx.text(state.reassign_error, size="2", color=rx.color("red", 11)),
             ),
             id="reassign-card",
+        ),
+    )
+
+
+def _reopen() -> rx.Component:
+    state = ClientCardState
+    return rx.cond(
+        SessionState.is_admin & (state.can_reopen | (state.reopen_message != "")),
+        _section(
+            "Переоткрыть дело",
+            "rotate_ccw",
+            rx.text(
+                "Подписанный договор останется в архиве подлинным; клиент вернётся в работу, "
+                "следующий договор получит новый номер. Неоплаченный счёт будет отменён.",
+                size="2",
+                color=MUTED,
+            ),
+            rx.text_area(
+                value=state.reopen_reason,
+                on_change=state.set_reopen_reason,
+                placeholder="Причина (обязательно)",
+                width="100%",
+                id="reopen-reason",
+            ),
+            rx.button(
+                "Переоткрыть",
+                on_click=state.reopen,
+                loading=state.reopening,
+                color_scheme="amber",
+                width="100%",
+                id="reopen-submit",
+            ),
+            rx.cond(
+                state.reopen_message,
+                rx.text(
+                    state.reopen_message, size="2", color=rx.color("green", 11), id="reopen-message"
+                ),
+            ),
+            rx.cond(
+                state.reopen_error,
+                rx.text(state.reopen_error, size="2", color=rx.color("red", 11)),
+            ),
+            id="reopen-card",
         ),
     )
 
@@ -805,6 +893,7 @@ def page() -> rx.Component:
                 rx.vstack(
                     _title(),
                     _reassign(),
+                    _reopen(),
                     _contacts(),
                     _passport(),
                     _devices(),

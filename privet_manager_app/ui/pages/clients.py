@@ -6,7 +6,7 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import clients
+from privet_manager_app.domain import clients, exports
 from privet_manager_app.domain.errors import DomainError
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.ui import routes
@@ -51,6 +51,7 @@ class ClientsState(SessionState):
     rows: list[CardRow] = []
     next_cursor: str = ""
     loading: bool = False
+    exporting: bool = False
     error: str = ""
 
     async def _load(self, *, append: bool):
@@ -103,6 +104,26 @@ class ClientsState(SessionState):
         result = await self._load(append=True)
         self.loading = False
         yield result
+
+    @rx.event
+    async def export_csv(self):
+        """The whole current view (tab + search) as a CSV file for Excel."""
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        self.exporting = True
+        yield
+        try:
+            data = await run_domain(exports.export_clients_csv, actor, self.tab, self.query)
+        except DomainError as error:
+            self.error = error.message
+            data = None
+        self.exporting = False
+        if data is not None:
+            yield rx.download(
+                data=data, filename=exports.export_filename(self.tab), mime_type="text/csv"
+            )
 
 
 def _card(row: CardRow) -> rx.Component:
@@ -160,16 +181,32 @@ def _card(row: CardRow) -> rx.Component:
 def page() -> rx.Component:
     return layout.shell(
         rx.vstack(
-            rx.input(
-                rx.input.slot(rx.icon("search", size=16)),
-                placeholder="Имя, телефон, email или адрес",
-                value=ClientsState.query,
-                on_change=ClientsState.search,
-                debounce_timeout=350,
-                size="3",
+            rx.hstack(
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=16)),
+                    placeholder="Имя, телефон, email или адрес",
+                    value=ClientsState.query,
+                    on_change=ClientsState.search,
+                    debounce_timeout=350,
+                    size="3",
+                    width="100%",
+                    type="search",
+                    id="client-search",
+                ),
+                rx.tooltip(
+                    rx.icon_button(
+                        rx.icon("file_down", size=18),
+                        on_click=ClientsState.export_csv,
+                        loading=ClientsState.exporting,
+                        variant="soft",
+                        size="3",
+                        aria_label="Экспорт CSV",
+                        id="export-csv",
+                    ),
+                    content="Экспорт CSV",
+                ),
                 width="100%",
-                type="search",
-                id="client-search",
+                spacing="2",
             ),
             rx.cond(
                 ClientsState.error,

@@ -1,0 +1,81 @@
+"""Form fields bound to a step state's `form` dict, with the server's message under the field.
+
+A step state declares `form: dict[str, str]`, `errors: dict[str, str]` and a `set_field` event;
+what was typed lives in the state, so it survives a validation error and a reconnect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+
+def labelled(label: str, control: rx.Component, error: Any = None, hint: str | None = None):
+    parts = [rx.text(label, size="2", weight="medium", as_="label"), control]
+    if hint:
+        parts.append(rx.text(hint, size="1", color=rx.color("gray", 10)))
+    if error is not None:
+        parts.append(rx.cond(error, rx.text(error, size="1", color=rx.color("red", 11))))
+    return rx.vstack(*parts, spacing="1", width="100%")
+
+
+def text_field(
+    state: Any,
+    name: str,
+    label: str,
+    *,
+    hint: str | None = None,
+    disabled: Any = False,
+    **props: Any,
+) -> rx.Component:
+    control = rx.input(
+        value=state.form[name],
+        on_change=lambda value: state.set_field(name, value),
+        size="3",
+        width="100%",
+        id=f"field-{name}",
+        disabled=disabled,
+        color_scheme=rx.cond(state.errors[name], "red", "gray"),
+        **props,
+    )
+    return labelled(label, control, state.errors[name], hint)
+
+
+def select_field(
+    state: Any,
+    name: str,
+    label: str,
+    options: list[tuple[str, str]],
+    *,
+    disabled: Any = False,
+) -> rx.Component:
+    control = rx.select.root(
+        rx.select.trigger(placeholder="Выберите", width="100%", id=f"field-{name}"),
+        rx.select.content(
+            *(rx.select.item(text, value=value) for value, text in options),
+        ),
+        value=state.form[name],
+        on_change=lambda value: state.set_field(name, value),
+        size="3",
+        disabled=disabled,
+    )
+    return labelled(label, control, state.errors[name])
+
+
+def form_error(message: Any) -> rx.Component:
+    return rx.cond(
+        message,
+        rx.callout(
+            message, icon="triangle_alert", color_scheme="red", width="100%", id="form-error"
+        ),
+    )
+
+
+def warnings_list(warnings: Any) -> rx.Component:
+    return rx.foreach(
+        warnings,
+        lambda text: rx.callout(
+            text, icon="info", color_scheme="amber", width="100%", class_name="form-warning"
+        ),
+    )

@@ -1,0 +1,438 @@
+"""/admin/tariffs — tariffs: list, create, edit (a new version), activate/deactivate, category
+fees, maximum discount, and a live preview of the surcharge for chosen devices.
+
+Admin only: every handler checks the role on the server (the markup itself is public).
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from privet_manager_app.domain import tariffs
+from privet_manager_app.domain.device_categories import DEVICE_CATEGORIES
+from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.ui.components import forms, layout
+from privet_manager_app.ui.format import rubles
+from privet_manager_app.ui.state import SessionState, run_domain
+
+ADMIN_ONLY = "Раздел доступен только администратору"
+PLAIN_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "base_monthly_fee",
+    "included_devices",
+    "extra_device_fee",
+    "max_discount_pct",
+)
+FEE_PREFIX = "fee_"
+
+
+class TariffRow(TypedDict):
+    id: int
+    name: str
+    code: str
+    version: int
+    is_active: bool
+    terms: str
+    fees: str
+
+
+class PreviewLine(TypedDict):
+    label: str
+    amount: str
+
+
+def _row(view) -> TariffRow:
+    fees = ", ".join(
+        f"{DEVICE_CATEGORIES.get(category, category)} {rubles(fee)}"
+        for category, fee in view.category_fees.items()
+    )
+    return TariffRow(
+        id=view.id,
+        name=view.name,
+        code=view.code,
+        version=view.version,
+        is_active=view.is_active,
+        terms=f"{rubles(view.base_monthly_fee)}/мес · включено {view.included_devices} · "
+        f"сверх {rubles(view.extra_device_fee)} · скидка до {view.max_discount_pct}%",
+        fees=fees,
+    )
+
+
+class TariffsAdminState(SessionState):
+    rows: list[TariffRow] = []
+    denied: str = ""
+    error: str = ""
+    editing_id: int = 0
+    editing_version: int = 0
+    editor_open: bool = False
+    form: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    counts: dict[str, str] = {}
+    preview_lines: list[PreviewLine] = []
+    preview_total: str = ""
+    preview_error: str = ""
+    saving: bool = False
+
+    async def _admin(self):
+        actor = await self.actor()
+        if actor is None:
+            return None
+        if not actor.is_admin:
+            self.denied = ADMIN_ONLY
+            self.rows = []
+            return None
+        self.denied = ""
+        return actor
+
+    async def _reload(self, actor) -> None:
+        views = await run_domain(tariffs.list_tariffs, actor, True)
+        self.rows = [_row(view) for view in views]
+
+    @rx.event
+    async def open_page(self):
+        self.editor_open = False
+        actor = await self._admin()
+        if actor is not None:
+            await self._reload(actor)
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        self.form = {**self.form, name: value}
+        self.errors = {key: text for key, text in self.errors.items() if key != name}
+        return TariffsAdminState.update_preview
+
+    @rx.event
+    def set_count(self, category: str, value: str):
+        self.counts = {**self.counts, category: value}
+        return TariffsAdminState.update_preview
+
+    @rx.event
+    async def open_new(self):
+        if await self._admin() is None:
+            return
+        self.editing_id = 0
+        self.editing_version = 0
+        self.form = {name: "" for name in PLAIN_FIELDS} | {
+            "included_devices": "1",
+            "max_discount_pct": "0",
+            "base_monthly_fee": "0.00",
+            "extra_device_fee": "0.00",
+            "is_active": "true",
+        }
+        self._open_editor()
+
+    @rx.event
+    async def open_edit(self, tariff_id: int):
+        actor = await self._admin()
+        if actor is None:
+            return
+        try:
+            view = await run_domain(tariffs.get_tariff, actor, tariff_id)
+        except DomainError as error:
+            self.error = error.message
+            return
+        self.editing_id = view.id
+        self.editing_version = view.version
+        self.form = {
+            "code": view.code,
+            "name": view.name,
+            "description": view.description or "",
+            "base_monthly_fee": str(view.base_monthly_fee),
+            "included_devices": str(view.included_devices),
+            "extra_device_fee": str(view.extra_device_fee),
+            "max_discount_pct": str(view.max_discount_pct),
+            "is_active": "true" if view.is_active else "false",
+            **{FEE_PREFIX + key: str(fee) for key, fee in view.category_fees.items()},
+        }
+        self._open_editor()
+
+    def _open_editor(self) -> None:
+        self.errors = {}
+        self.form_error = ""
+        self.counts = {"smartphone": "1"}
+        self.editor_open = True
+        self._preview()
+
+    @rx.event
+    def set_editor_open(self, value: bool):
+        self.editor_open = value
+
+    def _values(self) -> dict:
+        values = {name: self.form.get(name, "") for name in PLAIN_FIELDS}
+        values["category_fees"] = {
+            key: self.form[FEE_PREFIX + key].strip()
+            for key in DEVICE_CATEGORIES
+            if self.form.get(FEE_PREFIX + key, "").strip() not in ("", "0", "0.00")
+        }
+        values["is_active"] = self.form.get("is_active", "true") == "true"
+        return values
+
+    def _preview(self) -> None:
+        categories = []
+        for key, count in self.counts.items():
+            if count.strip().isdigit():
+                categories += [key] * min(int(count), 100)
+        try:
+            surcharge = tariffs.preview_tariff_values(self._values(), categories)
+        except ValidationFailed:
+            self.preview_error = "Превью появится, когда параметры заполнены верно"
+            self.preview_lines = []
+            self.preview_total = ""
+            return
+        self.preview_error = ""
+        self.preview_lines = [
+            PreviewLine(label=line.label, amount=rubles(line.amount)) for line in surcharge.lines
+        ]
+        self.preview_total = rubles(surcharge.total)
+
+    @rx.event
+    def update_preview(self):
+        self._preview()
+
+    @rx.event
+    async def save(self):
+        actor = await self._admin()
+        if actor is None:
+            return
+        self.saving = True
+        self.form_error = ""
+        yield
+        values = self._values()
+        try:
+            if self.editing_id:
+                await run_domain(
+                    tariffs.update_tariff, actor, self.editing_id, self.editing_version, **values
+                )
+            else:
+                await run_domain(tariffs.create_tariff, actor, **values)
+        except ValidationFailed as error:
+            self.errors = {
+                (FEE_PREFIX + "all" if key == "category_fees" else key): text
+                for key, text in error.fields.items()
+            }
+            self.form_error = error.message
+        except DomainError as error:
+            self.form_error = error.message
+        else:
+            self.editor_open = False
+            await self._reload(actor)
+        finally:
+            self.saving = False
+
+    @rx.event
+    async def toggle_active(self, tariff_id: int, active: bool):
+        actor = await self._admin()
+        if actor is None:
+            return
+        try:
+            await run_domain(tariffs.set_tariff_active, actor, tariff_id, active)
+        except DomainError as error:
+            self.error = error.message
+            return
+        await self._reload(actor)
+
+
+def _tariff_card(row: TariffRow) -> rx.Component:
+    state = TariffsAdminState
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(row["name"], weight="bold", size="3"),
+                rx.badge("v" + row["version"].to_string(), variant="outline"),
+                rx.spacer(),
+                rx.cond(
+                    row["is_active"],
+                    rx.badge("Активен", color_scheme="green"),
+                    rx.badge("Отключён", color_scheme="gray"),
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.text(row["code"], size="1", color=rx.color("gray", 10), font_family="monospace"),
+            rx.text(row["terms"], size="2"),
+            rx.cond(
+                row["fees"] != "",
+                rx.text("Категории: " + row["fees"], size="1", color=rx.color("gray", 11)),
+            ),
+            rx.hstack(
+                rx.button(
+                    "Изменить",
+                    size="2",
+                    variant="soft",
+                    on_click=state.open_edit(row["id"]),
+                    class_name="edit-tariff",
+                ),
+                rx.button(
+                    rx.cond(row["is_active"], "Отключить", "Включить"),
+                    size="2",
+                    variant="ghost",
+                    on_click=state.toggle_active(row["id"], ~row["is_active"]),
+                ),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="tariff-card",
+    )
+
+
+def _editor() -> rx.Component:
+    state = TariffsAdminState
+    fee_inputs = [
+        forms.labelled(
+            label,
+            rx.input(
+                value=state.form[FEE_PREFIX + key],
+                on_change=lambda value, key=key: state.set_field(FEE_PREFIX + key, value),
+                placeholder="0.00",
+                input_mode="decimal",
+                size="2",
+                id=f"fee-{key}",
+            ),
+        )
+        for key, label in DEVICE_CATEGORIES.items()
+    ]
+    count_inputs = [
+        forms.labelled(
+            label,
+            rx.input(
+                value=state.counts[key],
+                on_change=lambda value, key=key: state.set_count(key, value),
+                placeholder="0",
+                input_mode="numeric",
+                size="2",
+                id=f"count-{key}",
+            ),
+        )
+        for key, label in DEVICE_CATEGORIES.items()
+    ]
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.vstack(
+                rx.dialog.title(rx.cond(state.editing_id, "Тариф", "Новый тариф")),
+                rx.cond(
+                    state.editing_id,
+                    rx.text(
+                        "Сохранение создаст новую версию. Уже рассчитанные доплаты и "
+                        "договоры сохранят прежние цифры.",
+                        size="1",
+                        color=rx.color("gray", 10),
+                    ),
+                ),
+                forms.text_field(state, "name", "Название"),
+                forms.text_field(state, "code", "Код", hint="латиница, цифры, - и _"),
+                forms.text_field(state, "description", "Описание"),
+                rx.grid(
+                    forms.text_field(
+                        state, "base_monthly_fee", "Абонентская плата, ₽/мес", input_mode="decimal"
+                    ),
+                    forms.text_field(
+                        state, "included_devices", "Включено устройств", input_mode="numeric"
+                    ),
+                    forms.text_field(
+                        state, "extra_device_fee", "За доп. устройство, ₽", input_mode="decimal"
+                    ),
+                    forms.text_field(
+                        state, "max_discount_pct", "Макс. скидка, %", input_mode="decimal"
+                    ),
+                    columns="2",
+                    spacing="3",
+                    width="100%",
+                ),
+                rx.text("Доплата за категорию (за каждое устройство)", weight="bold", size="2"),
+                rx.cond(
+                    state.errors[FEE_PREFIX + "all"],
+                    rx.text(state.errors[FEE_PREFIX + "all"], size="1", color=rx.color("red", 11)),
+                ),
+                rx.grid(*fee_inputs, columns="2", spacing="2", width="100%"),
+                rx.divider(),
+                rx.text("Превью: устройства клиента", weight="bold", size="2"),
+                rx.grid(*count_inputs, columns="3", spacing="2", width="100%"),
+                rx.card(
+                    rx.vstack(
+                        rx.foreach(
+                            state.preview_lines,
+                            lambda line: rx.hstack(
+                                rx.text(line["label"], size="1"),
+                                rx.spacer(),
+                                rx.text(line["amount"], size="1"),
+                                width="100%",
+                            ),
+                        ),
+                        rx.hstack(
+                            rx.text("Доплата", weight="bold"),
+                            rx.spacer(),
+                            rx.text(state.preview_total, weight="bold", id="tariff-preview-total"),
+                            width="100%",
+                        ),
+                        rx.cond(
+                            state.preview_error,
+                            rx.text(state.preview_error, size="1", color=rx.color("gray", 10)),
+                        ),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    width="100%",
+                    variant="surface",
+                ),
+                forms.form_error(state.form_error),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Отмена", variant="soft")),
+                    rx.spacer(),
+                    rx.button(
+                        "Сохранить", on_click=state.save, loading=state.saving, id="save-tariff"
+                    ),
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            max_width="560px",
+        ),
+        open=state.editor_open,
+        on_open_change=state.set_editor_open,
+    )
+
+
+def page() -> rx.Component:
+    state = TariffsAdminState
+    return layout.shell(
+        rx.vstack(
+            rx.heading("Тарифы", size="5"),
+            rx.cond(
+                state.denied,
+                rx.callout(
+                    state.denied,
+                    icon="shield_alert",
+                    color_scheme="red",
+                    width="100%",
+                    id="admin-denied",
+                ),
+                rx.vstack(
+                    rx.button(
+                        rx.icon("plus", size=16),
+                        "Новый тариф",
+                        on_click=state.open_new,
+                        size="3",
+                        width="100%",
+                        id="new-tariff",
+                    ),
+                    forms.form_error(state.error),
+                    rx.foreach(state.rows, _tariff_card),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            _editor(),
+            spacing="3",
+            width="100%",
+        ),
+        back_href="/clients",
+    )

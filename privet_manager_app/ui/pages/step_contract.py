@@ -1,0 +1,634 @@
+"""Step 4 «Тариф и договор»: choose a tariff (surcharge with its breakdown), generate the
+contract, send the code to the client's chat, type the code the client reads out, sign."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TypedDict
+
+import reflex as rx
+
+from privet_manager_app.domain import contracts, signing, tariffs
+from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.views import ContractView
+from privet_manager_app.infra.db import utcnow
+from privet_manager_app.models import ContractStatus
+from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.format import moscow_datetime, rubles
+from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
+from privet_manager_app.ui.state import run_domain
+
+PEP_CONSENT = "Клиент согласен подписать договор простой электронной подписью"
+
+
+class TariffOption(TypedDict):
+    id: str
+    name: str
+    description: str
+    terms: str
+
+
+class Line(TypedDict):
+    label: str
+    amount: str
+
+
+def _lines(breakdown: list[dict]) -> list[Line]:
+    return [Line(label=line["label"], amount=rubles(line["amount"])) for line in breakdown]
+
+
+class ContractState(WizardState):
+    tariff_options: list[TariffOption] = []
+    selected_tariff: str = ""
+    discount_pct: str = ""
+    discount_reason: str = ""
+    preview_lines: list[Line] = []
+    preview_total: str = ""
+    preview_fee: str = ""
+    applied_tariff: str = ""
+    applied_lines: list[Line] = []
+    applied_total: str = ""
+    applied_fee: str = ""
+    needs_recalculation: bool = False
+    missing: list[str] = []
+    tariff_error: str = ""
+    # The contract being signed
+    contract_number: str = ""
+    contract_status: str = ""
+    contract_amount: str = ""
+    pdf_url: str = ""
+    certificate_url: str = ""
+    signed_at: str = ""
+    code: str = ""
+    pep_agreed: bool = False
+    attempts_left: int = 0
+    sends_left: int = 0
+    code_expires: str = ""
+    resend_in: int = 0
+    sign_error: str = ""
+    busy: str = ""
+
+    def _show_contract(self, contract: ContractView | None) -> None:
+        if contract is None or contract.status == ContractStatus.SUPERSEDED:
+            self.contract_number = ""
+            self.contract_status = ""
+            return
+        self.contract_number = contract.number
+        self.contract_status = contract.status
+        self.contract_amount = rubles(contract.surcharge)
+        self.pdf_url = contract.pdf_url or ""
+        self.certificate_url = contract.certificate_url or ""
+        self.signed_at = moscow_datetime(contract.signed_at)
+        self.attempts_left = contract.otp_attempts_left
+        self.sends_left = contract.otp_sends_left
+        self.code_expires = moscow_datetime(contract.otp_expires_at)
+        resend_at = contract.otp_resend_available_at
+        self.resend_in = max(0, int((resend_at - utcnow()).total_seconds())) if resend_at else 0
+
+    async def _load(self, actor, detail) -> None:
+        options = await run_domain(tariffs.list_tariffs, actor)
+        self.tariff_options = [
+            TariffOption(
+                id=str(option.id),
+                name=option.name,
+                description=option.description or "",
+                terms=f"{rubles(option.base_monthly_fee)} в месяц · включено устройств: "
+                f"{option.included_devices} · сверх — {rubles(option.extra_device_fee)}",
+            )
+            for option in options
+        ]
+        applied = detail.tariff
+        if applied is not None:
+            self.applied_tariff = str(applied.tariff.get("name", ""))
+            self.applied_lines = _lines(applied.breakdown)
+            self.applied_total = rubles(applied.surcharge)
+            self.applied_fee = rubles(applied.base_monthly_fee)
+            self.needs_recalculation = applied.needs_recalculation
+            self.selected_tariff = str(applied.tariff_id)
+        else:
+            self.applied_tariff = ""
+            self.needs_recalculation = False
+        self._show_contract(detail.contract)
+        self.missing = await run_domain(contracts.contract_readiness, actor, self.cid)
+
+    @rx.event
+    async def open_page(self):
+        self.tariff_error = ""
+        self.sign_error = ""
+        self.code = ""
+        self.pep_agreed = False
+        self.preview_lines = []
+        self.preview_total = ""
+        opened = await self.open_client()
+        if opened is None:
+            return
+        try:
+            await self._load(*opened)
+        except DomainError as error:
+            self.page_error = error.message
+            return
+        if self.selected_tariff:
+            yield ContractState.preview
+        if self.resend_in > 0:
+            yield ContractState.tick_resend
+
+    @rx.event
+    def choose_tariff(self, tariff_id: str):
+        self.selected_tariff = tariff_id
+        return ContractState.preview
+
+    @rx.event
+    def set_discount_pct(self, value: str):
+        self.discount_pct = value
+
+    @rx.event
+    def set_discount_reason(self, value: str):
+        self.discount_reason = value
+
+    @rx.event
+    async def preview(self):
+        actor = await self.actor()
+        if actor is None or not self.selected_tariff:
+            return
+        try:
+            result = await run_domain(
+                tariffs.preview_surcharge,
+                actor,
+                self.cid,
+                int(self.selected_tariff),
+                self.discount_pct or None,
+                self.discount_reason or None,
+            )
+        except DomainError as error:
+            self.tariff_error = error.message
+            self.preview_lines = []
+            return
+        self.tariff_error = ""
+        self.preview_lines = _lines(result.breakdown)
+        self.preview_total = rubles(result.surcharge)
+        self.preview_fee = rubles(result.base_monthly_fee)
+
+    @rx.event
+    async def apply(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        if not self.selected_tariff:
+            self.tariff_error = "Выберите тариф"
+            return
+        self.busy = "apply"
+        yield
+        try:
+            await run_domain(
+                tariffs.apply_tariff,
+                actor,
+                self.cid,
+                int(self.selected_tariff),
+                self.discount_pct or None,
+                self.discount_reason or None,
+                version=self.version,
+            )
+            opened = await self.open_client()
+            if opened is not None:
+                await self._load(*opened)
+            self.tariff_error = ""
+        except DomainError as error:
+            self.tariff_error = error.message
+        finally:
+            self.busy = ""
+
+    @rx.event
+    async def generate(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        self.busy = "generate"
+        self.sign_error = ""
+        yield
+        try:
+            contract = await run_domain(
+                contracts.generate_contract, actor, self.cid, version=self.version
+            )
+        except DomainError as error:
+            self.sign_error = error.message
+            self.missing = error.extra.get("missing", self.missing)
+            self.busy = ""
+            return
+        self._show_contract(contract)
+        opened = await self.open_client()
+        if opened is not None:
+            self.apply_card(*opened)
+        self.busy = ""
+        self.code = ""
+        yield ContractState.tick_resend
+
+    @rx.event
+    async def resend(self):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        try:
+            self._show_contract(await run_domain(contracts.resend_otp, actor, self.cid))
+        except DomainError as error:
+            self.sign_error = error.message
+            return None
+        self.sign_error = ""
+        return ContractState.tick_resend
+
+    @rx.event(background=True)
+    async def tick_resend(self):
+        """The resend countdown: one tick a second until the button is available."""
+        while True:
+            async with self:
+                if self.resend_in <= 0:
+                    return
+                self.resend_in -= 1
+            await asyncio.sleep(1)
+
+    @rx.event
+    def set_code(self, value: str):
+        self.code = "".join(ch for ch in value if ch.isdigit())[:6]
+
+    @rx.event
+    def set_pep_agreed(self, value: bool):
+        self.pep_agreed = value
+
+    @rx.event
+    async def sign(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        if not self.pep_agreed:
+            self.sign_error = "Отметьте согласие клиента на подписание простой электронной подписью"
+            return
+        self.busy = "sign"
+        self.sign_error = ""
+        yield
+        try:
+            await run_domain(signing.confirm_signature, actor, self.cid, self.code, True)
+        except ValidationFailed as error:
+            self.sign_error = error.message
+            if "attempts_left" in error.extra:
+                self.attempts_left = int(error.extra["attempts_left"])
+            self.code = ""
+            self.busy = ""
+            return
+        except DomainError as error:
+            self.sign_error = error.message
+            self.busy = ""
+            return
+        self.busy = ""
+        yield rx.redirect(routes.client_step(self.cid, "success"))
+
+
+def _breakdown(lines, total, fee, total_id: str) -> rx.Component:
+    return rx.vstack(
+        rx.foreach(
+            lines,
+            lambda line: rx.hstack(
+                rx.text(line["label"], size="2"),
+                rx.spacer(),
+                rx.text(line["amount"], size="2", white_space="nowrap"),
+                width="100%",
+            ),
+        ),
+        rx.divider(),
+        rx.hstack(
+            rx.text("Доплата", weight="bold"),
+            rx.spacer(),
+            rx.text(total, weight="bold", id=total_id),
+            width="100%",
+        ),
+        rx.hstack(
+            rx.text("Абонентская плата", size="2", color=rx.color("gray", 11)),
+            rx.spacer(),
+            rx.text(fee + " / мес", size="2", color=rx.color("gray", 11)),
+            width="100%",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _tariff_card() -> rx.Component:
+    state = ContractState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Тариф", size="3"),
+            rx.radio_group.root(
+                rx.vstack(
+                    rx.foreach(
+                        state.tariff_options,
+                        lambda option: rx.box(
+                            rx.hstack(
+                                rx.radio_group.item(value=option["id"]),
+                                rx.vstack(
+                                    rx.text(option["name"], weight="bold", size="3"),
+                                    rx.text(option["terms"], size="1", color=rx.color("gray", 11)),
+                                    rx.cond(
+                                        option["description"] != "",
+                                        rx.text(
+                                            option["description"],
+                                            size="1",
+                                            color=rx.color("gray", 10),
+                                        ),
+                                    ),
+                                    spacing="1",
+                                ),
+                                align="start",
+                                spacing="3",
+                            ),
+                            padding="10px",
+                            border_radius="10px",
+                            border=rx.cond(
+                                state.selected_tariff == option["id"],
+                                f"2px solid {rx.color('accent', 9)}",
+                                f"1px solid {rx.color('gray', 5)}",
+                            ),
+                            width="100%",
+                            on_click=state.choose_tariff(option["id"]),
+                            cursor="pointer",
+                            class_name="tariff-option",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                value=state.selected_tariff,
+                on_change=state.choose_tariff,
+                disabled=~state.can_edit,
+                width="100%",
+            ),
+            rx.grid(
+                forms.labelled(
+                    "Скидка, %",
+                    rx.input(
+                        value=state.discount_pct,
+                        on_change=state.set_discount_pct,
+                        on_blur=state.preview,
+                        input_mode="decimal",
+                        placeholder="0",
+                        id="discount-pct",
+                        disabled=~state.can_edit,
+                    ),
+                ),
+                forms.labelled(
+                    "Причина скидки",
+                    rx.input(
+                        value=state.discount_reason,
+                        on_change=state.set_discount_reason,
+                        on_blur=state.preview,
+                        id="discount-reason",
+                        disabled=~state.can_edit,
+                    ),
+                ),
+                columns="2",
+                spacing="3",
+                width="100%",
+            ),
+            rx.cond(
+                state.preview_total != "",
+                _breakdown(
+                    state.preview_lines, state.preview_total, state.preview_fee, "preview-total"
+                ),
+            ),
+            forms.form_error(state.tariff_error),
+            rx.button(
+                "Применить тариф",
+                on_click=state.apply,
+                loading=state.busy == "apply",
+                disabled=~state.can_edit,
+                width="100%",
+                size="3",
+                variant=rx.cond(state.applied_tariff != "", "soft", "solid"),
+                id="apply-tariff",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _applied_card() -> rx.Component:
+    state = ContractState
+    return rx.cond(
+        state.applied_tariff != "",
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("circle_check", color=rx.color("green", 10)),
+                    rx.text("Применён тариф «" + state.applied_tariff + "»", weight="bold"),
+                ),
+                _breakdown(
+                    state.applied_lines, state.applied_total, state.applied_fee, "applied-total"
+                ),
+                rx.cond(
+                    state.needs_recalculation,
+                    rx.callout(
+                        "Устройства изменились — примените тариф заново",
+                        icon="info",
+                        color_scheme="amber",
+                        width="100%",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+            id="applied-tariff",
+        ),
+    )
+
+
+def _contract_card() -> rx.Component:
+    state = ContractState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Договор", size="3"),
+            rx.cond(
+                state.missing.length() > 0,
+                rx.callout(
+                    rx.vstack(
+                        rx.text("Чтобы сформировать договор, не хватает:", weight="medium"),
+                        rx.foreach(state.missing, lambda item: rx.text("• " + item, size="2")),
+                        spacing="1",
+                    ),
+                    icon="list_checks",
+                    color_scheme="amber",
+                    width="100%",
+                    id="missing-list",
+                ),
+            ),
+            rx.cond(
+                state.contract_number != "",
+                rx.vstack(
+                    rx.hstack(
+                        rx.icon("file_text", size=18),
+                        rx.text("№ " + state.contract_number, weight="bold", id="contract-number"),
+                        rx.spacer(),
+                        rx.text(state.contract_amount, weight="bold"),
+                        width="100%",
+                    ),
+                    rx.cond(
+                        state.pdf_url != "",
+                        rx.link(
+                            rx.button(
+                                rx.icon("external_link", size=14),
+                                "Открыть договор (PDF)",
+                                variant="outline",
+                                width="100%",
+                            ),
+                            href=state.pdf_url,
+                            is_external=True,
+                            width="100%",
+                            id="contract-pdf",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                state.contract_status != "signed",
+                rx.button(
+                    rx.cond(
+                        state.contract_number != "",
+                        "Сформировать заново и отправить новый код",
+                        "Сформировать договор и отправить код клиенту",
+                    ),
+                    on_click=state.generate,
+                    loading=state.busy == "generate",
+                    disabled=~state.can_edit | (state.missing.length() > 0),
+                    width="100%",
+                    size="3",
+                    variant=rx.cond(state.contract_number != "", "soft", "solid"),
+                    id="generate-contract",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _signing_card() -> rx.Component:
+    state = ContractState
+    return rx.cond(
+        state.contract_status == "otp_sent",
+        rx.card(
+            rx.vstack(
+                rx.heading("Подписание", size="3"),
+                rx.text(
+                    "Код отправлен в чат поддержки клиента в приложении «Привет Супер». "
+                    "Попросите клиента назвать код.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.checkbox(
+                    PEP_CONSENT,
+                    checked=state.pep_agreed,
+                    on_change=state.set_pep_agreed,
+                    id="pep-consent",
+                    size="3",
+                ),
+                rx.input(
+                    value=state.code,
+                    on_change=state.set_code,
+                    placeholder="Код из 6 цифр",
+                    input_mode="numeric",
+                    auto_complete="one-time-code",
+                    max_length=6,
+                    size="3",
+                    width="100%",
+                    text_align="center",
+                    letter_spacing="0.3em",
+                    id="otp-code",
+                ),
+                rx.hstack(
+                    rx.text(
+                        "Осталось попыток: ", state.attempts_left, size="1", id="attempts-left"
+                    ),
+                    rx.spacer(),
+                    rx.text("Код действует до ", state.code_expires, size="1"),
+                    width="100%",
+                    color=rx.color("gray", 10),
+                ),
+                forms.form_error(state.sign_error),
+                rx.button(
+                    "Подписать договор",
+                    on_click=state.sign,
+                    loading=state.busy == "sign",
+                    disabled=(state.code.length() != 6) | ~state.can_edit,
+                    width="100%",
+                    size="3",
+                    id="sign-contract",
+                ),
+                rx.button(
+                    rx.cond(
+                        state.resend_in > 0,
+                        "Отправить код ещё раз через " + state.resend_in.to_string() + " с",
+                        "Отправить код ещё раз",
+                    ),
+                    on_click=state.resend,
+                    disabled=(state.resend_in > 0) | (state.sends_left == 0) | ~state.can_edit,
+                    variant="ghost",
+                    width="100%",
+                    id="resend-code",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            width="100%",
+            id="signing-card",
+        ),
+        rx.cond(
+            state.sign_error != "",
+            forms.form_error(state.sign_error),
+        ),
+    )
+
+
+def _signed_card() -> rx.Component:
+    state = ContractState
+    return rx.cond(
+        state.contract_status == "signed",
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("badge_check", color=rx.color("green", 10)),
+                    rx.text("Договор подписан " + state.signed_at, weight="bold"),
+                ),
+                rx.cond(
+                    state.certificate_url != "",
+                    rx.link("Лист подписания (PDF)", href=state.certificate_url, is_external=True),
+                ),
+                rx.link(
+                    rx.button("К оплате", size="3", width="100%"),
+                    href=state.step_hrefs["success"],
+                    width="100%",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+    )
+
+
+def page() -> rx.Component:
+    state = ContractState
+    return wizard_page(
+        "4",
+        rx.cond(state.contract_status == "signed", rx.fragment(), _tariff_card()),
+        _applied_card(),
+        _contract_card(),
+        _signing_card(),
+        _signed_card(),
+        rx.link(rx.button("Назад", variant="soft", size="3"), href=state.step_hrefs["3"]),
+    )

@@ -1,0 +1,580 @@
+"""Step 3 «Устройства»: the client's devices with photos; the client app's devices to import.
+
+Photos: the browser uploads the originals (with progress); the upload handler only parks them
+in private storage and hands over to a background event that checks and normalises each one
+(Pillow, off the event loop), so a slow batch never holds the session's lock.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+import reflex as rx
+
+from privet_manager_app.domain import devices, photos
+from privet_manager_app.domain.errors import Conflict, DomainError, ValidationFailed
+from privet_manager_app.domain.views import DeviceView
+from privet_manager_app.settings import get_settings
+from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
+from privet_manager_app.ui.state import run_domain
+
+UPLOAD_ID = "device-photos"
+DEVICE_FIELDS = (
+    "category",
+    "brand",
+    "model",
+    "serial_number",
+    "purchase_year",
+    "condition",
+    "notes",
+)
+ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
+
+
+class PhotoRow(TypedDict):
+    id: int
+    thumb: str
+    url: str
+
+
+class DeviceRow(TypedDict):
+    id: int
+    title: str
+    details: str
+    notes: str
+    photo_count: int
+    photos: list[PhotoRow]
+
+
+class LegacyRow(TypedDict):
+    id: int
+    title: str
+
+
+def _device_row(view: DeviceView) -> DeviceRow:
+    details = [
+        view.serial_number and f"S/N {view.serial_number}",
+        view.purchase_year and f"{view.purchase_year} г.",
+        view.condition and devices.CONDITIONS.get(view.condition, view.condition),
+    ]
+    return DeviceRow(
+        id=view.id,
+        title=devices.device_title(view),
+        details=" · ".join(str(part) for part in details if part),
+        notes=view.notes or "",
+        photo_count=len(view.photos),
+        photos=[
+            PhotoRow(id=photo.id, thumb=photo.thumb_url, url=photo.url) for photo in view.photos
+        ],
+    )
+
+
+class DevicesState(WizardState):
+    devices: list[DeviceRow] = []
+    legacy: list[LegacyRow] = []
+    dialog_open: bool = False
+    editing_id: int = 0
+    form: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    upload_progress: int = 0
+    uploading: bool = False
+    processing_text: str = ""
+    upload_errors: list[str] = []
+    next_error: str = ""
+
+    @rx.var
+    def editing_photos(self) -> list[PhotoRow]:
+        for device in self.devices:
+            if device["id"] == self.editing_id:
+                return device["photos"]
+        return []
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        self.form = {**self.form, name: value}
+        if name in self.errors:
+            self.errors = {key: text for key, text in self.errors.items() if key != name}
+
+    async def _reload(self, actor) -> None:
+        self.next_error = ""
+        self.devices = [
+            _device_row(view) for view in await run_domain(devices.list_devices, actor, self.cid)
+        ]
+        if self.can_edit:
+            self.legacy = [
+                LegacyRow(
+                    id=item.id,
+                    title=" ".join(
+                        part for part in (item.category_label, item.brand, item.model) if part
+                    ),
+                )
+                for item in await run_domain(devices.legacy_devices, actor, self.cid)
+            ]
+        else:
+            self.legacy = []
+
+    @rx.event
+    async def open_page(self):
+        self.dialog_open = False
+        self.next_error = ""
+        opened = await self.open_client()
+        if opened is None:
+            return
+        actor, detail = opened
+        self.devices = [_device_row(view) for view in detail.devices]
+        try:
+            await self._reload(actor)
+        except DomainError as error:
+            self.page_error = error.message
+
+    @rx.event
+    def open_new(self):
+        self.editing_id = 0
+        self.form = {name: "" for name in DEVICE_FIELDS} | {"category": "smartphone"}
+        self.errors = {}
+        self.form_error = ""
+        self.upload_errors = []
+        self.dialog_open = True
+
+    @rx.event
+    async def open_edit(self, device_id: int):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        views = await run_domain(devices.list_devices, actor, self.cid)
+        view = next((item for item in views if item.id == device_id), None)
+        if view is None:
+            self.page_error = "Устройство не найдено — обновите страницу"
+            return None
+        self.editing_id = device_id
+        self.form = {
+            name: "" if getattr(view, name) is None else str(getattr(view, name))
+            for name in DEVICE_FIELDS
+        }
+        self.errors = {}
+        self.form_error = ""
+        self.upload_errors = []
+        self.dialog_open = True
+        return None
+
+    @rx.event
+    def close_dialog(self):
+        self.dialog_open = False
+
+    @rx.event
+    def set_dialog_open(self, value: bool):
+        self.dialog_open = value
+
+    @rx.event
+    async def save_device(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        self.saving = True
+        self.form_error = ""
+        yield
+        fields = {name: self.form.get(name, "") for name in DEVICE_FIELDS}
+        try:
+            if self.editing_id:
+                saved = await run_domain(
+                    devices.update_device,
+                    actor,
+                    self.cid,
+                    self.editing_id,
+                    version=self.version,
+                    **fields,
+                )
+            else:
+                saved = await run_domain(
+                    devices.add_device, actor, self.cid, version=self.version, **fields
+                )
+        except ValidationFailed as error:
+            self.errors = error.fields
+            self.form_error = error.message if not error.fields else "Проверьте выделенные поля"
+        except Conflict as error:
+            self.form_error = error.message
+        except DomainError as error:
+            self.form_error = error.message
+        else:
+            self.version = saved.client_version
+            self.editing_id = saved.id
+            await self._reload(actor)
+        finally:
+            self.saving = False
+
+    @rx.event
+    async def delete_device(self, device_id: int):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        try:
+            self.version = await run_domain(
+                devices.delete_device, actor, self.cid, device_id, version=self.version
+            )
+        except DomainError as error:
+            self.page_error = error.message
+            return None
+        self.dialog_open = False
+        await self._reload(actor)
+        return None
+
+    @rx.event
+    async def import_legacy(self, legacy_id: int):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        try:
+            saved = await run_domain(
+                devices.import_legacy_device, actor, self.cid, legacy_id, version=self.version
+            )
+        except DomainError as error:
+            self.page_error = error.message
+            return None
+        self.version = saved.client_version
+        await self._reload(actor)
+        # A photo is still needed: open the imported device right away.
+        return DevicesState.open_edit(saved.id)
+
+    @rx.event
+    def upload_progressed(self, progress: dict):
+        self.uploading = True
+        self.upload_progress = round(float(progress.get("progress", 0)) * 100)
+
+    @rx.event
+    async def handle_upload(self, files: list[rx.UploadFile]):
+        """Park the originals (quick), then let a background event process them."""
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        limit = get_settings().MAX_PHOTO_BYTES
+        keys, self.upload_errors = [], []
+        for file in files:
+            name = file.name or "фото"
+            data = await file.read(limit + 1)
+            if len(data) > limit:
+                self.upload_errors.append(f"{name}: файл больше 20 МБ")
+                continue
+            try:
+                keys.append(
+                    await run_domain(
+                        photos.park_upload, actor, self.cid, self.editing_id, data, name
+                    )
+                )
+            except DomainError as error:
+                self.upload_errors.append(f"{name}: {error.message}")
+        self.uploading = False
+        self.upload_progress = 0
+        if keys:
+            self.processing_text = f"Обрабатываем фото: 0 из {len(keys)}"
+            return DevicesState.process_uploads(self.editing_id, keys)
+        return rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event(background=True)
+    async def process_uploads(self, device_id: int, keys: list[str]):
+        async with self:
+            actor = await self.actor()
+        if actor is None:
+            return
+        for done, key in enumerate(keys, start=1):
+            try:
+                saved = await run_domain(photos.attach_photo, actor, self.cid, device_id, key)
+            except DomainError as error:
+                async with self:
+                    self.upload_errors = [*self.upload_errors, error.message]
+            else:
+                async with self:
+                    self.version = saved.client_version
+            async with self:
+                self.processing_text = (
+                    f"Обрабатываем фото: {done} из {len(keys)}" if done < len(keys) else ""
+                )
+        async with self:
+            await self._reload(actor)
+            yield rx.clear_selected_files(UPLOAD_ID)
+
+    @rx.event
+    async def delete_photo(self, photo_id: int):
+        actor = await self.actor()
+        if actor is None:
+            return self.to_login()
+        try:
+            self.version = await run_domain(
+                photos.delete_photo, actor, self.cid, self.editing_id, photo_id
+            )
+        except DomainError as error:
+            self.upload_errors = [error.message]
+            return None
+        await self._reload(actor)
+        return None
+
+    @rx.event
+    def go_next(self):
+        if not self.devices:
+            self.next_error = "Добавьте хотя бы одно устройство"
+            return None
+        without = [device["title"] for device in self.devices if device["photo_count"] == 0]
+        if without:
+            self.next_error = "Нужно хотя бы одно фото у каждого устройства: " + ", ".join(without)
+            return None
+        self.next_error = ""
+        return rx.redirect(routes.client_step(self.cid, 4))
+
+
+def _photo_strip(items, deletable: bool) -> rx.Component:
+    return rx.flex(
+        rx.foreach(
+            items,
+            lambda photo: rx.box(
+                rx.link(
+                    rx.image(
+                        src=photo["thumb"],
+                        width="72px",
+                        height="72px",
+                        object_fit="cover",
+                        border_radius="8px",
+                        alt="Фото устройства",
+                    ),
+                    href=photo["url"],
+                    is_external=True,
+                ),
+                rx.cond(
+                    deletable,
+                    rx.icon_button(
+                        rx.icon("x", size=12),
+                        size="1",
+                        color_scheme="red",
+                        variant="solid",
+                        radius="full",
+                        position="absolute",
+                        top="-6px",
+                        right="-6px",
+                        on_click=DevicesState.delete_photo(photo["id"]),
+                        aria_label="Удалить фото",
+                    ),
+                ),
+                position="relative",
+                class_name="device-photo",
+            ),
+        ),
+        wrap="wrap",
+        gap="8px",
+    )
+
+
+def _device_card(device: DeviceRow) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text(device["title"], weight="bold", size="3"),
+                rx.spacer(),
+                rx.cond(
+                    DevicesState.can_edit,
+                    rx.button(
+                        rx.icon("pencil", size=14),
+                        "Изменить",
+                        size="1",
+                        variant="soft",
+                        on_click=DevicesState.open_edit(device["id"]),
+                    ),
+                ),
+                width="100%",
+                align="center",
+            ),
+            rx.cond(
+                device["details"] != "",
+                rx.text(device["details"], size="2", color=rx.color("gray", 11)),
+            ),
+            rx.cond(
+                device["notes"] != "",
+                rx.text(device["notes"], size="2", color=rx.color("gray", 10)),
+            ),
+            rx.cond(
+                device["photo_count"] == 0,
+                rx.badge("Нет фото", color_scheme="red", variant="soft"),
+                _photo_strip(device["photos"], False),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        class_name="device-card",
+    )
+
+
+def _dialog() -> rx.Component:
+    state = DevicesState
+    category_options = [(option.value, option.label) for option in devices.category_options()]
+    condition_options = [(option.value, option.label) for option in devices.condition_options()]
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.vstack(
+                rx.dialog.title(rx.cond(state.editing_id, "Устройство", "Новое устройство")),
+                forms.select_field(state, "category", "Категория", category_options),
+                rx.grid(
+                    forms.text_field(state, "brand", "Бренд", placeholder="Samsung"),
+                    forms.text_field(state, "model", "Модель", placeholder="Galaxy S23"),
+                    columns="2",
+                    spacing="3",
+                    width="100%",
+                ),
+                forms.text_field(state, "serial_number", "Серийный номер", hint="Если есть"),
+                rx.grid(
+                    forms.text_field(
+                        state, "purchase_year", "Год покупки", input_mode="numeric", max_length=4
+                    ),
+                    forms.select_field(state, "condition", "Состояние", condition_options),
+                    columns="2",
+                    spacing="3",
+                    width="100%",
+                ),
+                forms.text_field(state, "notes", "Заметки"),
+                forms.form_error(state.form_error),
+                rx.button(
+                    rx.cond(state.editing_id, "Сохранить изменения", "Сохранить устройство"),
+                    on_click=state.save_device,
+                    loading=state.saving,
+                    width="100%",
+                    size="3",
+                    id="save-device",
+                ),
+                rx.cond(
+                    state.editing_id,
+                    rx.vstack(
+                        rx.divider(),
+                        rx.text("Фото", weight="bold"),
+                        _photo_strip(state.editing_photos, True),
+                        rx.upload(
+                            rx.vstack(
+                                rx.icon("camera", size=28, color=rx.color("accent", 10)),
+                                rx.text("Снять или выбрать фото", size="2", weight="medium"),
+                                rx.text(
+                                    "JPEG, PNG, WebP · до 20 МБ",
+                                    size="1",
+                                    color=rx.color("gray", 10),
+                                ),
+                                align="center",
+                                spacing="1",
+                            ),
+                            id=UPLOAD_ID,
+                            accept=ACCEPT,
+                            multiple=True,
+                            max_size=get_settings().MAX_PHOTO_BYTES,
+                            on_drop=state.handle_upload(
+                                rx.upload_files(
+                                    upload_id=UPLOAD_ID,
+                                    on_upload_progress=state.upload_progressed,
+                                )
+                            ),
+                            border=f"2px dashed {rx.color('accent', 7)}",
+                            border_radius="12px",
+                            padding="16px",
+                            width="100%",
+                            cursor="pointer",
+                        ),
+                        rx.cond(
+                            state.uploading,
+                            rx.progress(
+                                value=state.upload_progress, width="100%", id="upload-progress"
+                            ),
+                        ),
+                        rx.cond(
+                            state.processing_text,
+                            rx.hstack(
+                                rx.spinner(size="1"),
+                                rx.text(state.processing_text, size="2"),
+                                id="processing-text",
+                            ),
+                        ),
+                        forms.warnings_list(state.upload_errors),
+                        rx.hstack(
+                            rx.button(
+                                rx.icon("trash_2", size=14),
+                                "Удалить устройство",
+                                color_scheme="red",
+                                variant="ghost",
+                                on_click=state.delete_device(state.editing_id),
+                            ),
+                            rx.spacer(),
+                            rx.button(
+                                "Готово",
+                                on_click=state.close_dialog,
+                                variant="soft",
+                                id="close-device",
+                            ),
+                            width="100%",
+                        ),
+                        spacing="2",
+                        width="100%",
+                    ),
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            max_width="480px",
+        ),
+        open=state.dialog_open,
+        on_open_change=state.set_dialog_open,
+    )
+
+
+def page() -> rx.Component:
+    state = DevicesState
+    return wizard_page(
+        "3",
+        rx.foreach(state.devices, _device_card),
+        rx.cond(
+            state.devices.length() == 0,
+            rx.callout("Устройств пока нет", icon="info", width="100%"),
+        ),
+        rx.cond(
+            state.can_edit,
+            rx.button(
+                rx.icon("plus", size=16),
+                "Добавить устройство",
+                on_click=state.open_new,
+                size="3",
+                variant="soft",
+                width="100%",
+                id="add-device",
+            ),
+        ),
+        rx.cond(
+            state.legacy.length() > 0,
+            rx.card(
+                rx.vstack(
+                    rx.text("Из приложения «Привет Супер»", weight="bold", size="2"),
+                    rx.foreach(
+                        state.legacy,
+                        lambda item: rx.hstack(
+                            rx.text(item["title"], size="2"),
+                            rx.spacer(),
+                            rx.button(
+                                "Добавить",
+                                size="1",
+                                variant="outline",
+                                on_click=state.import_legacy(item["id"]),
+                                class_name="import-legacy",
+                            ),
+                            width="100%",
+                            align="center",
+                        ),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+        ),
+        _dialog(),
+        forms.form_error(state.next_error),
+        rx.hstack(
+            rx.link(rx.button("Назад", variant="soft", size="3"), href=state.step_hrefs["2"]),
+            rx.button("Далее", size="3", on_click=state.go_next, id="devices-next"),
+            justify="between",
+            width="100%",
+        ),
+    )

@@ -1,0 +1,268 @@
+"""Final screen: nothing to pay, or confirm payment on the spot, or send an invoice to the
+client's chat (a repeat is a throttled reminder), then back to the list."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from privet_manager_app.domain import payments
+from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.models import ClientStatus
+from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.format import moscow_datetime, rubles
+from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
+from privet_manager_app.ui.state import run_domain
+
+METHOD_OPTIONS = [("cash", "Наличные"), ("card", "Карта"), ("transfer", "Перевод")]
+
+
+class FinalState(WizardState):
+    contract_number: str = ""
+    surcharge: str = ""
+    surcharge_raw: str = ""
+    signed: bool = False
+    paid_text: str = ""
+    invoice_text: str = ""
+    invoice_reminders: int = 0
+    form: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    message: str = ""
+    error: str = ""
+    busy: str = ""
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        self.form = {**self.form, name: value}
+        self.errors = {key: text for key, text in self.errors.items() if key != name}
+
+    def _show(self, detail) -> None:
+        contract = detail.contract
+        self.signed = contract is not None and contract.signed_at is not None
+        self.contract_number = contract.number if contract else ""
+        amount = contract.surcharge if contract else None
+        self.surcharge = rubles(amount) if amount is not None else ""
+        self.surcharge_raw = str(amount) if amount is not None else ""
+        if contract is not None and contract.paid_at is not None:
+            method = dict(METHOD_OPTIONS).get(contract.payment_method or "", "")
+            self.paid_text = (
+                f"Оплата {rubles(contract.payment_amount)} получена "
+                f"{moscow_datetime(contract.paid_at)} ({method.lower()})"
+            )
+        else:
+            self.paid_text = ""
+        invoice = detail.invoice
+        if invoice is not None:
+            self.invoice_text = (
+                f"Счёт {invoice.invoice_number} на {rubles(invoice.amount)}, "
+                f"оплатить до {invoice.due_date:%d.%m.%Y}"
+            )
+            self.invoice_reminders = max(0, invoice.notify_count - 1)
+        else:
+            self.invoice_text = ""
+        self.form = {"amount": self.surcharge_raw, "method": "card", "reference": ""}
+
+    @rx.event
+    async def open_page(self):
+        self.message = ""
+        self.error = ""
+        self.errors = {}
+        opened = await self.open_client()
+        if opened is not None:
+            self._show(opened[1])
+
+    async def _refresh(self) -> None:
+        opened = await self.open_client()
+        if opened is not None:
+            self._show(opened[1])
+
+    @rx.event
+    async def confirm_payment(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        self.busy = "pay"
+        self.error = ""
+        yield
+        try:
+            result = await run_domain(
+                payments.confirm_payment,
+                actor,
+                self.cid,
+                self.form.get("amount", ""),
+                self.form.get("method", ""),
+                self.form.get("reference") or None,
+            )
+        except ValidationFailed as error:
+            self.errors = error.fields
+            self.error = error.message
+        except DomainError as error:
+            self.error = error.message
+        else:
+            self.message = (
+                "Эта оплата уже была подтверждена"
+                if result.already_confirmed
+                else "Оплата подтверждена, клиент обработан"
+            )
+            await self._refresh()
+        finally:
+            self.busy = ""
+
+    @rx.event
+    async def send_invoice(self):
+        actor = await self.actor()
+        if actor is None:
+            yield self.to_login()
+            return
+        self.busy = "invoice"
+        self.error = ""
+        yield
+        try:
+            invoice = await run_domain(payments.send_invoice, actor, self.cid)
+        except DomainError as error:
+            self.error = error.message
+        else:
+            self.message = (
+                f"Напоминание о счёте {invoice.invoice_number} отправлено в чат клиента"
+                if invoice.notify_count > 1
+                else f"Счёт {invoice.invoice_number} отправлен в чат клиента"
+            )
+            await self._refresh()
+        finally:
+            self.busy = ""
+
+
+def _payment_form() -> rx.Component:
+    state = FinalState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Оплата на месте", size="3"),
+            forms.text_field(state, "amount", "Сумма, ₽", input_mode="decimal"),
+            forms.select_field(state, "method", "Способ оплаты", METHOD_OPTIONS),
+            forms.text_field(state, "reference", "Номер чека или операции", hint="Необязательно"),
+            rx.button(
+                "Подтвердить оплату",
+                on_click=state.confirm_payment,
+                loading=state.busy == "pay",
+                disabled=~state.is_holder,
+                width="100%",
+                size="3",
+                id="confirm-payment",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _invoice_card() -> rx.Component:
+    state = FinalState
+    return rx.card(
+        rx.vstack(
+            rx.heading("Счёт в чат клиента", size="3"),
+            rx.cond(
+                state.invoice_text != "",
+                rx.vstack(
+                    rx.text(state.invoice_text, size="2", id="invoice-text"),
+                    rx.cond(
+                        state.invoice_reminders > 0,
+                        rx.text(
+                            "Напоминаний отправлено: ",
+                            state.invoice_reminders,
+                            size="1",
+                            color=rx.color("gray", 10),
+                        ),
+                    ),
+                    spacing="1",
+                ),
+                rx.text(
+                    "Клиент получит счёт с суммой в чате поддержки и оплатит позже.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+            ),
+            rx.button(
+                rx.cond(state.invoice_text != "", "Напомнить об оплате", "Выставить счёт"),
+                on_click=state.send_invoice,
+                loading=state.busy == "invoice",
+                disabled=~state.is_holder,
+                variant="soft",
+                width="100%",
+                size="3",
+                id="send-invoice",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def page() -> rx.Component:
+    state = FinalState
+    done = state.client_status == ClientStatus.PROCESSED
+    return wizard_page(
+        "success",
+        rx.cond(
+            ~state.signed,
+            rx.callout("Договор ещё не подписан", icon="info", width="100%"),
+        ),
+        rx.cond(
+            state.signed,
+            rx.card(
+                rx.vstack(
+                    rx.hstack(
+                        rx.icon(
+                            rx.cond(done, "circle_check", "wallet"),
+                            size=28,
+                            color=rx.cond(done, rx.color("green", 10), rx.color("orange", 10)),
+                        ),
+                        rx.heading(
+                            rx.cond(
+                                done,
+                                rx.cond(
+                                    state.paid_text != "",
+                                    "Оплачено, клиент обработан",
+                                    "Готово: оплата не требуется",
+                                ),
+                                "Доплата " + state.surcharge,
+                            ),
+                            size="4",
+                            id="final-heading",
+                        ),
+                        align="center",
+                    ),
+                    rx.text("Договор № " + state.contract_number, size="2"),
+                    rx.cond(
+                        state.paid_text != "", rx.text(state.paid_text, size="2", id="paid-text")
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            state.message != "",
+            rx.callout(
+                state.message,
+                icon="circle_check",
+                color_scheme="green",
+                width="100%",
+                id="final-message",
+            ),
+        ),
+        forms.form_error(state.error),
+        rx.cond(
+            state.signed & ~done,
+            rx.vstack(_payment_form(), _invoice_card(), spacing="3", width="100%"),
+        ),
+        rx.link(
+            rx.button("К списку клиентов", size="3", width="100%", variant="soft"),
+            href=routes.clients("mine"),
+            width="100%",
+            id="back-to-list",
+        ),
+    )

@@ -1,0 +1,172 @@
+"""/verify — public: is this PDF (or this number + SHA-256) a signed original contract?
+
+Anonymous: the answer is only validity, the number and the signing date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import reflex as rx
+
+from privet_manager_app.domain import verification
+from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.ui.components import forms, layout
+from privet_manager_app.ui.format import moscow_datetime
+from privet_manager_app.ui.state import run_domain
+
+UPLOAD_ID = "verify-pdf"
+MAX_PDF_BYTES = 20 * 1024 * 1024
+
+
+class VerifyState(rx.State):
+    number: str = ""
+    sha256: str = ""
+    result: str = ""  # "" | valid | invalid
+    result_text: str = ""
+    error: str = ""
+    checking: bool = False
+
+    @rx.event
+    def open_page(self):
+        self.number = self.router.url.query_parameters.get("number", "")[:20]
+        self.result = ""
+        self.error = ""
+
+    @rx.event
+    def set_number(self, value: str):
+        self.number = value
+
+    @rx.event
+    def set_sha256(self, value: str):
+        self.sha256 = value
+
+    def _show(self, outcome) -> None:
+        self.error = ""
+        if outcome.valid:
+            self.result = "valid"
+            self.result_text = (
+                f"Подлинный договор № {outcome.number}, подписан "
+                f"{moscow_datetime(outcome.signed_at)} (МСК)"
+            )
+        else:
+            self.result = "invalid"
+            self.result_text = "Не найден или изменён: это не подписанный оригинал"
+
+    @rx.event
+    async def check_number(self):
+        self.checking = True
+        yield
+        try:
+            self._show(await run_domain(verification.verify_number, self.number, self.sha256))
+        except DomainError as error:
+            self.result = ""
+            self.error = error.message
+        finally:
+            self.checking = False
+
+    @rx.event
+    async def check_file(self, files: list[rx.UploadFile]):
+        if not files:
+            return
+        data = await files[0].read(MAX_PDF_BYTES + 1)
+        if len(data) > MAX_PDF_BYTES:
+            self.error = "Файл больше 20 МБ — это не договор"
+            return
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            self._show(await run_domain(verification.verify_pdf, data))
+        except DomainError as error:
+            self.error = error.message
+
+
+def page() -> rx.Component:
+    state = VerifyState
+    return rx.box(
+        rx.vstack(
+            layout.brand(),
+            rx.heading("Проверка договора", size="5"),
+            rx.text(
+                "Загрузите PDF договора или введите его номер и SHA-256: проверим, что это "
+                "подписанный оригинал.",
+                size="2",
+                color=rx.color("gray", 11),
+            ),
+            rx.upload(
+                rx.vstack(
+                    rx.icon("file_search", size=28, color=rx.color("accent", 10)),
+                    rx.text("Выбрать PDF договора", weight="medium", size="2"),
+                    align="center",
+                ),
+                id=UPLOAD_ID,
+                accept={"application/pdf": [".pdf"]},
+                multiple=False,
+                max_files=1,
+                on_drop=state.check_file(rx.upload_files(upload_id=UPLOAD_ID)),
+                border=f"2px dashed {rx.color('accent', 7)}",
+                border_radius="12px",
+                padding="16px",
+                width="100%",
+                cursor="pointer",
+            ),
+            rx.text("или", size="2", color=rx.color("gray", 10), align="center", width="100%"),
+            forms.labelled(
+                "Номер договора",
+                rx.input(
+                    value=state.number,
+                    on_change=state.set_number,
+                    placeholder="ПМ-2026-000001",
+                    size="3",
+                    width="100%",
+                    id="verify-number",
+                ),
+            ),
+            forms.labelled(
+                "SHA-256 файла",
+                rx.input(
+                    value=state.sha256,
+                    on_change=state.set_sha256,
+                    size="3",
+                    width="100%",
+                    id="verify-sha256",
+                ),
+            ),
+            rx.button(
+                "Проверить",
+                on_click=state.check_number,
+                loading=state.checking,
+                size="3",
+                width="100%",
+                id="verify-submit",
+            ),
+            forms.form_error(state.error),
+            rx.cond(
+                state.result == "valid",
+                rx.callout(
+                    state.result_text,
+                    icon="badge_check",
+                    color_scheme="green",
+                    width="100%",
+                    id="verify-result",
+                ),
+            ),
+            rx.cond(
+                state.result == "invalid",
+                rx.callout(
+                    state.result_text,
+                    icon="circle_x",
+                    color_scheme="red",
+                    width="100%",
+                    id="verify-result",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+            max_width="480px",
+            margin_x="auto",
+            padding="16px",
+            padding_top="calc(env(safe-area-inset-top) + 16px)",
+        ),
+        min_height="100dvh",
+        background=rx.color("gray", 2),
+    )

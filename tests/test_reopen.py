@@ -1,0 +1,100 @@
+"""Admin reopens a signed file: the old contract stays a valid original, a new version follows."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from privet_manager_app.domain import contracts, payments, reopen, signing, tariffs, verification
+from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.infra.storage import get_storage
+from privet_manager_app.models import ClientStatus, InvoiceStatus, ManagerInvoice
+from tests.support.factories import (
+    chat_messages,
+    client_row,
+    contract_row,
+    last_code,
+    make_tariff,
+    ready_client,
+)
+
+TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("laptop", "Lenovo", "IdeaPad"))
+
+
+def _sign(manager, client, tariff_id):
+    tariffs.apply_tariff(manager, client.id, tariff_id)
+    contract = contracts.generate_contract(manager, client.id)
+    signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
+    return contract_row(contract.contract_id)
+
+
+@pytest.fixture
+def invoiced(manager):
+    """A client who signed (surcharge 300,00 ₽) and got an invoice."""
+    client = ready_client(manager, TWO_DEVICES)
+    tariff_id = make_tariff(included_devices=1, extra_device_fee="300.00")
+    contract = _sign(manager, client, tariff_id)
+    payments.send_invoice(manager, client.id)
+    assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
+    return client, contract, tariff_id
+
+
+def test_админ_переоткрывает_подписанное_дело_и_подписывается_новая_версия(
+    manager, admin, invoiced
+):
+    client, old, tariff_id = invoiced
+    card = reopen.reopen_client(admin, client.id, "Клиент принёс ещё один ноутбук")
+    assert card.status == ClientStatus.IN_PROGRESS
+    assert client_row(client.id).processed_at is None
+    with transaction() as session:
+        invoice = session.exec(
+            select(ManagerInvoice).where(ManagerInvoice.contract_id == old.id)
+        ).one()
+    assert invoice.status == InvoiceStatus.CANCELLED
+    assert chat_messages(client.user_id)[-1].payload == {
+        "type": "contract_reopened",
+        "contract_number": old.number,
+    }
+    # The old document is still a signed original…
+    kept = contract_row(old.id)
+    assert kept.status == "signed"
+    assert verification.verify_pdf(get_storage().get(kept.pdf_key)).valid
+    # …but no longer the current contract: the wizard starts a new version.
+    with transaction() as session:
+        assert contracts.current_contract_view(session, client.id) is None
+
+    new = _sign(manager, client, tariff_id)
+    assert new.number != old.number
+    assert new.status == "signed"
+    assert client_row(client.id).status == ClientStatus.SIGNED
+    assert verification.verify_pdf(get_storage().get(new.pdf_key)).valid
+    assert verification.verify_pdf(get_storage().get(kept.pdf_key)).valid
+
+
+def test_переоткрыть_может_только_админ_с_причиной_и_только_подписанное(manager, admin, invoiced):
+    client, _, _ = invoiced
+    with pytest.raises(Forbidden) as not_admin:
+        reopen.reopen_client(manager, client.id, "Потому что")
+    assert not_admin.value.code == "admin_only"
+    with pytest.raises(ValidationFailed) as no_reason:
+        reopen.reopen_client(admin, client.id, "  ")
+    assert no_reason.value.code == "reopen_reason_required"
+    reopen.reopen_client(admin, client.id, "Ошибка в адресе")
+    with pytest.raises(Conflict) as again:
+        reopen.reopen_client(admin, client.id, "Ещё раз")
+    assert again.value.code == "not_signed"
+
+
+def test_rest_переоткрытие_для_менеджера_403_для_админа_200(
+    api, login_headers, manager, admin, invoiced
+):
+    client, _, _ = invoiced
+    url = f"/api/manager/admin/clients/{client.id}/reopen"
+    refused = api.post(url, json={"reason": "Хочу"}, headers=login_headers(manager))
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "admin_only"
+    assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
+    done = api.post(url, json={"reason": "Ошибка в паспорте"}, headers=login_headers(admin))
+    assert done.status_code == 200
+    assert done.json()["status"] == "in_progress"
