@@ -52,7 +52,7 @@ def prepare_database(*, seed_demo: bool) -> None:
         ensure_demo_tariffs()  # dev/test: tariffs to choose from in step 4
     if seed_demo and not demo.has_managers():
         result = demo.seed_demo(settings.DEMO_CLIENTS, seed=2026)
-        print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_progress']} в работе")
+        print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_work']} уже в работе")
 
 
 def _frontend_fingerprint(port: int) -> str:

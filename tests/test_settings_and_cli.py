@@ -106,5 +106,14 @@ def test_seed_demo_создаёт_клиентов_и_демо_входы(db):
     assert not manager.is_admin
     new = clients.list_clients(manager, "new", limit=100).items
     in_work = clients.list_clients(manager, "in_work", limit=100).items
-    assert len(new) + len(in_work) == 12
-    assert all(card.registration_address for card in in_work)
+    processed = clients.list_clients(manager, "processed", limit=100).items
+    assert len(new) + len(in_work) + len(processed) == 12
+    # The first demo clients went through the real wizard: every tab has something to show.
+    assert sorted(card.status for card in in_work) == [
+        "awaiting_payment",
+        "contract_sent",
+        "in_progress",
+        "in_progress",
+    ]
+    assert len(processed) == 2
+    assert all(card.registration_address for card in in_work + processed)

@@ -37,7 +37,9 @@ def test_быстрый_старт_на_sqlite(sqlite_db):
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         new = api.get("/api/manager/clients?tab=new&limit=100", headers=headers).json()["items"]
         in_work = api.get("/api/manager/clients?tab=in_work", headers=headers).json()["items"]
-        assert len(new) + len(in_work) == 25
+        done = api.get("/api/manager/clients?tab=processed", headers=headers).json()["items"]
+        assert len(new) + len(in_work) + len(done) == 25
+        assert len(done) == 2  # demo clients signed (PDF, OTP, photos) on SQLite too
         # SQLite's lower() is ASCII-only; ours folds Cyrillic too.
         some_name = new[0]["name"]
         found = api.get(
