@@ -21,3 +21,15 @@ def rubles(value: Decimal | str | None) -> str:
     if value is None or value == "":
         return ""
     return format_rub(Decimal(value))
+
+
+def passport_card(passport) -> dict[str, str]:
+    """The passport as a card shows it (number masked): step 2 and the client card."""
+    full_name = (passport.last_name, passport.first_name, passport.middle_name)
+    return {
+        "full_name": " ".join(part for part in full_name if part),
+        "birth": f"{passport.birth_date:%d.%m.%Y}, {passport.birth_place}",
+        "number": passport.number_masked,
+        "issued": f"{passport.issue_date:%d.%m.%Y}, {passport.issued_by}",
+        "division_code": passport.division_code,
+    }

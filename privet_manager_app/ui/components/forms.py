@@ -1,7 +1,7 @@
-"""Form fields bound to a step state's `form` dict, with the server's message under the field.
+"""Form fields bound to a state's `form` dict, with the server's message under the field.
 
-A step state declares `form: dict[str, str]`, `errors: dict[str, str]` and a `set_field` event;
-what was typed lives in the state, so it survives a validation error and a reconnect.
+A page state mixes in `FormMixin`: what was typed lives in the state (so it survives a
+validation error and a reconnect), and `errors` holds the server's message per field.
 """
 
 from __future__ import annotations
@@ -9,6 +9,31 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+
+from privet_manager_app.domain.errors import DomainError, ValidationFailed
+
+
+class FormMixin(rx.State, mixin=True):
+    form: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    form_error: str = ""
+    stale: bool = False  # the card changed meanwhile: offer to reload, keep what was typed
+
+    def show_error(self, error: DomainError) -> None:
+        """The server's answer where the manager looks: under each field, or above the button."""
+        if isinstance(error, ValidationFailed) and error.fields:
+            self.errors = error.fields
+            self.form_error = "Проверьте выделенные поля"
+        else:
+            self.form_error = error.message
+        self.stale = error.code == "stale_version"
+
+    @rx.event
+    def set_field(self, name: str, value: str):
+        """Typing into a field clears that field's error (the others stay until a new save)."""
+        self.form = {**self.form, name: value}
+        if name in self.errors:
+            self.errors = {key: text for key, text in self.errors.items() if key != name}
 
 
 def labelled(label: str, control: rx.Component, error: Any = None, hint: str | None = None):

@@ -53,7 +53,7 @@ def _row(account: managers.ManagerAccount, actor_id: int) -> ManagerRow:
     )
 
 
-class ManagersState(SessionState):
+class ManagersState(forms.FormMixin, SessionState):
     refused: bool = False
     loaded: bool = False
     rows: list[ManagerRow] = []
@@ -63,8 +63,6 @@ class ManagersState(SessionState):
 
     create_open: bool = False
     form: dict[str, str] = dict(EMPTY_FORM)
-    errors: dict[str, str] = {}
-    form_error: str = ""
 
     password_open: bool = False
     password_for: int = 0
@@ -105,12 +103,6 @@ class ManagersState(SessionState):
         except DomainError as error:
             self.error = error.message
         return None
-
-    @rx.event
-    def set_field(self, name: str, value: str):
-        self.form = {**self.form, name: value}
-        if name in self.errors:
-            self.errors = {key: text for key, text in self.errors.items() if key != name}
 
     @rx.event
     def set_new_password(self, value: str):

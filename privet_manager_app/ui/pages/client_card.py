@@ -17,7 +17,7 @@ from privet_manager_app.domain.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.views import ClientDetail
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
-from privet_manager_app.ui.format import moscow_datetime, rubles
+from privet_manager_app.ui.format import moscow_datetime, passport_card, rubles
 from privet_manager_app.ui.state import SessionState, run_domain
 
 CONTRACT_STATUS_LABELS = {
@@ -209,21 +209,7 @@ class ClientCardState(SessionState):
         ]
         passport = detail.passport
         self.has_passport = passport is not None
-        self.passport = (
-            {
-                "full_name": " ".join(
-                    part
-                    for part in (passport.last_name, passport.first_name, passport.middle_name)
-                    if part
-                ),
-                "birth": f"{passport.birth_date:%d.%m.%Y}, {passport.birth_place}",
-                "number": passport.number_masked,
-                "issued": f"{passport.issue_date:%d.%m.%Y}, {passport.issued_by}",
-                "division_code": passport.division_code,
-            }
-            if passport
-            else {}
-        )
+        self.passport = passport_card(passport) if passport else {}
         self.can_reveal = self.has_passport and (
             actor.is_admin or (holder is not None and holder.id == actor.id)
         )

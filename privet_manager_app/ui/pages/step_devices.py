@@ -12,7 +12,7 @@ from typing import TypedDict
 import reflex as rx
 
 from privet_manager_app.domain import devices, photos
-from privet_manager_app.domain.errors import Conflict, DomainError, ValidationFailed
+from privet_manager_app.domain.errors import DomainError
 from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
@@ -21,15 +21,7 @@ from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import run_domain
 
 UPLOAD_ID = "device-photos"
-DEVICE_FIELDS = (
-    "category",
-    "brand",
-    "model",
-    "serial_number",
-    "purchase_year",
-    "condition",
-    "notes",
-)
+DEVICE_FIELDS = devices.DEVICE_FIELDS
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
 
 
@@ -71,14 +63,11 @@ def _device_row(view: DeviceView) -> DeviceRow:
     )
 
 
-class DevicesState(WizardState):
+class DevicesState(forms.FormMixin, WizardState):
     devices: list[DeviceRow] = []
     legacy: list[LegacyRow] = []
     dialog_open: bool = False
     editing_id: int = 0
-    form: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    form_error: str = ""
     upload_progress: int = 0
     uploading: bool = False
     processing_text: str = ""
@@ -91,12 +80,6 @@ class DevicesState(WizardState):
             if device["id"] == self.editing_id:
                 return device["photos"]
         return []
-
-    @rx.event
-    def set_field(self, name: str, value: str):
-        self.form = {**self.form, name: value}
-        if name in self.errors:
-            self.errors = {key: text for key, text in self.errors.items() if key != name}
 
     async def _reload(self, actor) -> None:
         self.next_error = ""
@@ -192,13 +175,8 @@ class DevicesState(WizardState):
                 saved = await run_domain(
                     devices.add_device, actor, self.cid, version=self.version, **fields
                 )
-        except ValidationFailed as error:
-            self.errors = error.fields
-            self.form_error = error.message if not error.fields else "Проверьте выделенные поля"
-        except Conflict as error:
-            self.form_error = error.message
         except DomainError as error:
-            self.form_error = error.message
+            self.show_error(error)
         else:
             self.version = saved.client_version
             self.editing_id = saved.id

@@ -17,7 +17,7 @@ from privet_manager_app.ui.state import run_domain
 METHOD_OPTIONS = [("cash", "Наличные"), ("card", "Карта"), ("transfer", "Перевод")]
 
 
-class FinalState(WizardState):
+class FinalState(forms.FormMixin, WizardState):
     contract_number: str = ""
     surcharge: str = ""
     surcharge_raw: str = ""
@@ -25,16 +25,9 @@ class FinalState(WizardState):
     paid_text: str = ""
     invoice_text: str = ""
     invoice_reminders: int = 0
-    form: dict[str, str] = {}
-    errors: dict[str, str] = {}
     message: str = ""
     error: str = ""
     busy: str = ""
-
-    @rx.event
-    def set_field(self, name: str, value: str):
-        self.form = {**self.form, name: value}
-        self.errors = {key: text for key, text in self.errors.items() if key != name}
 
     def _show(self, detail) -> None:
         contract = detail.contract

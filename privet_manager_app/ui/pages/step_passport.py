@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from privet_manager_app.domain import passports
-from privet_manager_app.domain.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from privet_manager_app.domain.errors import Conflict, DomainError, Forbidden
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.format import passport_card
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import run_domain
 
@@ -15,35 +16,15 @@ TEXT_FIELDS = ("last_name", "first_name", "middle_name", "birth_place", "issued_
 FORM_FIELDS = (*TEXT_FIELDS, "birth_date", "series", "number", "issue_date", "division_code")
 
 
-class PassportState(WizardState):
-    form: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    form_error: str = ""
-    stale: bool = False
+class PassportState(forms.FormMixin, WizardState):
     warnings: list[str] = []
     has_passport: bool = False
     editing: bool = False
     card: dict[str, str] = {}
 
-    @rx.event
-    def set_field(self, name: str, value: str):
-        self.form = {**self.form, name: value}
-        if name in self.errors:
-            self.errors = {key: text for key, text in self.errors.items() if key != name}
-
     def _show(self, passport) -> None:
         self.has_passport = True
-        self.card = {
-            "full_name": " ".join(
-                part
-                for part in (passport.last_name, passport.first_name, passport.middle_name)
-                if part
-            ),
-            "birth": f"{passport.birth_date:%d.%m.%Y}, {passport.birth_place}",
-            "number": passport.number_masked,
-            "issued": f"{passport.issue_date:%d.%m.%Y}, {passport.issued_by}",
-            "division_code": passport.division_code,
-        }
+        self.card = passport_card(passport)
         self.warnings = [notice.message for notice in getattr(passport, "warnings", [])]
 
     def _fill_form(self, passport) -> None:
@@ -110,14 +91,8 @@ class PassportState(WizardState):
                 version=self.version,
                 **{name: self.form.get(name, "") for name in FORM_FIELDS},
             )
-        except ValidationFailed as error:
-            self.errors = error.fields
-            self.form_error = error.message if not error.fields else "Проверьте выделенные поля"
-        except Conflict as error:
-            self.stale = error.code == "stale_version"
-            self.form_error = error.message
         except DomainError as error:
-            self.form_error = error.message
+            self.show_error(error)
         else:
             self.version = result.version
             self._show(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from privet_manager_app.domain import addresses, profile
-from privet_manager_app.domain.errors import Conflict, DomainError, ValidationFailed
+from privet_manager_app.domain.errors import DomainError
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
@@ -22,19 +22,9 @@ ADDRESS_LABELS = (
 )
 
 
-class ProfileState(WizardState):
-    form: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    form_error: str = ""
-    stale: bool = False
+class ProfileState(forms.FormMixin, WizardState):
     warnings: list[str] = []
     unrecognized: str = ""
-
-    @rx.event
-    def set_field(self, name: str, value: str):
-        self.form = {**self.form, name: value}
-        if name in self.errors:
-            self.errors = {key: text for key, text in self.errors.items() if key != name}
 
     def _fill(self, view) -> None:
         address = view.address
@@ -89,14 +79,8 @@ class ProfileState(WizardState):
                 registration_address=form.get("registration_address", ""),
                 address={name: form.get(name, "") for name, _ in ADDRESS_LABELS},
             )
-        except ValidationFailed as error:
-            self.errors = error.fields
-            self.form_error = error.message if not error.fields else "Проверьте выделенные поля"
-        except Conflict as error:
-            self.stale = error.code == "stale_version"
-            self.form_error = error.message
         except DomainError as error:
-            self.form_error = error.message
+            self.show_error(error)
         else:
             self.version = view.version
             self.client_name = view.name or self.client_name
