@@ -12,7 +12,6 @@ from privet_manager_app.ui.state import SessionState, run_domain
 
 
 class LoginState(SessionState):
-    email: str = ""
     error: str = ""
     submitting: bool = False
 
@@ -23,14 +22,10 @@ class LoginState(SessionState):
         return None
 
     @rx.event
-    def set_email(self, value: str):
-        self.email = value
-
-    @rx.event
     async def submit(self, form: dict):
-        self.email = (form.get("email") or "").strip()
+        email = (form.get("email") or "").strip()
         password = form.get("password") or ""
-        if not self.email or not password:
+        if not email or not password:
             self.error = "Введите email и пароль"
             return
         self.submitting = True
@@ -39,7 +34,7 @@ class LoginState(SessionState):
         try:
             issued = await run_domain(
                 auth.login,
-                self.email,
+                email,
                 password,
                 self.router.session.client_ip or None,
                 self.router.headers.user_agent,
@@ -67,8 +62,8 @@ def page() -> rx.Component:
                         name="email",
                         type="email",
                         placeholder="manager@example.com",
-                        value=LoginState.email,
-                        on_change=LoginState.set_email,
+                        # Uncontrolled: a value pushed from the server while the manager types
+                        # (state hydrating after a reconnect) must never mix into the text.
                         auto_complete="username",
                         size="3",
                         width="100%",
