@@ -170,3 +170,24 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
         variant="soft",
         size="1",
     )
+
+
+ADMIN_ONLY = "Раздел доступен только администратору"
+
+
+def admin_refusal(explanation: str | None = None) -> rx.Component:
+    """What a manager sees on an admin page: the refusal, no data (the server sent none)."""
+    parts = [
+        rx.icon("shield_x", size=32, color=rx.color("red", 10)),
+        rx.heading(ADMIN_ONLY, size="4", text_align="center"),
+    ]
+    if explanation:
+        parts.append(
+            rx.text(explanation, size="2", color=rx.color("gray", 11), text_align="center")
+        )
+    parts.append(rx.link(rx.button("К списку клиентов", variant="soft"), href=routes.clients()))
+    return rx.card(
+        rx.vstack(*parts, align="center", spacing="3", padding="12px"),
+        width="100%",
+        id="admin-refused",
+    )

@@ -13,10 +13,10 @@ from privet_manager_app.domain import dashboard
 from privet_manager_app.domain.errors import DomainError
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.components.layout import ADMIN_ONLY
 from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.state import SessionState, run_domain
 
-ADMIN_ONLY = "Раздел доступен только администратору"
 BAR_ROW_HEIGHT = 34
 STATUS_FILLS = {
     "new": "var(--blue-9)",
@@ -262,21 +262,6 @@ def _legend_item(label: str, color: str) -> rx.Component:
     )
 
 
-def _refusal() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.icon("shield_x", size=32, color=rx.color("red", 10)),
-            rx.heading(ADMIN_ONLY, size="4", text_align="center"),
-            rx.link(rx.button("К списку клиентов", variant="soft"), href=routes.clients()),
-            align="center",
-            spacing="3",
-            padding="12px",
-        ),
-        width="100%",
-        id="admin-refused",
-    )
-
-
 def _content() -> rx.Component:
     state = DashboardState
     days = state.kpi["days"]
@@ -363,7 +348,7 @@ def page() -> rx.Component:
     return layout.shell(
         rx.cond(
             state.refused,
-            _refusal(),
+            layout.admin_refusal(),
             rx.cond(
                 state.loaded,
                 _content(),

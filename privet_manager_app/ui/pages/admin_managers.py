@@ -14,10 +14,10 @@ from privet_manager_app.domain import managers
 from privet_manager_app.domain.errors import DomainError, ValidationFailed
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
+from privet_manager_app.ui.components.layout import ADMIN_ONLY
 from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.state import SessionState, run_domain
 
-ADMIN_ONLY = "Раздел доступен только администратору"
 EMPTY_FORM = {"email": "", "name": "", "password": "", "role": "manager"}
 
 
@@ -587,34 +587,15 @@ def _confirm_dialog() -> rx.Component:
     )
 
 
-def _refusal() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.icon("shield_x", size=32, color=rx.color("red", 10)),
-            rx.heading(ADMIN_ONLY, size="4", text_align="center"),
-            rx.text(
-                "Управлять менеджерами может только администратор. Если вам нужен доступ, "
-                "обратитесь к нему.",
-                size="2",
-                color=rx.color("gray", 11),
-                text_align="center",
-            ),
-            rx.link(rx.button("К списку клиентов", variant="soft"), href=routes.clients()),
-            align="center",
-            spacing="3",
-            padding="12px",
-        ),
-        width="100%",
-        id="admin-refused",
-    )
-
-
 def page() -> rx.Component:
     state = ManagersState
     return layout.shell(
         rx.cond(
             state.refused,
-            _refusal(),
+            layout.admin_refusal(
+                "Управлять менеджерами может только администратор. Если вам нужен доступ, "
+                "обратитесь к нему."
+            ),
             rx.vstack(
                 rx.hstack(
                     rx.vstack(

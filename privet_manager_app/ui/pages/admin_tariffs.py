@@ -14,10 +14,10 @@ from privet_manager_app.domain import tariffs
 from privet_manager_app.domain.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.domain.errors import DomainError, ValidationFailed
 from privet_manager_app.ui.components import forms, layout
+from privet_manager_app.ui.components.layout import ADMIN_ONLY
 from privet_manager_app.ui.format import rubles
 from privet_manager_app.ui.state import SessionState, run_domain
 
-ADMIN_ONLY = "Раздел доступен только администратору"
 PLAIN_FIELDS = (
     "code",
     "name",
@@ -408,13 +408,7 @@ def page() -> rx.Component:
             rx.heading("Тарифы", size="5"),
             rx.cond(
                 state.denied,
-                rx.callout(
-                    state.denied,
-                    icon="shield_alert",
-                    color_scheme="red",
-                    width="100%",
-                    id="admin-denied",
-                ),
+                layout.admin_refusal(),
                 rx.vstack(
                     rx.button(
                         rx.icon("plus", size=16),
