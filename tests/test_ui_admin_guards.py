@@ -15,7 +15,11 @@ from privet_manager_app.infra.db import transaction
 from privet_manager_app.models import ManagerAuditLog, ManagerClient, ManagerUser, UserPassport
 from privet_manager_app.ui.pages.admin_dashboard import DashboardState
 from privet_manager_app.ui.pages.admin_managers import ADMIN_ONLY, ManagersState
-from privet_manager_app.ui.pages.client_card import REASSIGN_ADMIN_ONLY, ClientCardState
+from privet_manager_app.ui.pages.client_card import (
+    REASSIGN_ADMIN_ONLY,
+    REOPEN_ADMIN_ONLY,
+    ClientCardState,
+)
 from privet_manager_app.ui.pages.clients import ClientsState
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support.reflex_state import make_state, redirect_path
@@ -239,7 +243,7 @@ def test_менеджер_не_может_переоткрыть_дело_с_к�
     _run(state, ClientCardState.open_page)
     state.reopen_reason = "Хочу переоткрыть"
     _run(state, ClientCardState.reopen)
-    assert state.reopen_error == REASSIGN_ADMIN_ONLY
+    assert state.reopen_error == REOPEN_ADMIN_ONLY
     with transaction() as session:
         assert session.get(ManagerClient, client.id).status == ClientStatus.SIGNED
 

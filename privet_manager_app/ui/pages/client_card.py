@@ -27,6 +27,7 @@ CONTRACT_STATUS_LABELS = {
 }
 INVOICE_STATUS_LABELS = {"issued": "Выставлен", "paid": "Оплачен", "cancelled": "Отменён"}
 REASSIGN_ADMIN_ONLY = "Передать клиента может только администратор"
+REOPEN_ADMIN_ONLY = "Переоткрыть дело может только администратор"
 
 
 class DeviceRow(TypedDict):
@@ -362,7 +363,7 @@ class ClientCardState(SessionState):
             yield self.to_login()
             return
         if not actor.is_admin:
-            self.reopen_error = REASSIGN_ADMIN_ONLY
+            self.reopen_error = REOPEN_ADMIN_ONLY
             return
         self.reopening = True
         self.reopen_error = ""
