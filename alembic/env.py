@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import privet_manager_app.models  # noqa: F401 - registers our tables on the metadata
+import privet_manager_app.schema.tables  # noqa: F401 - registers our tables on the metadata
 from alembic import context
 from privet_manager_app.infra.db import Money, UTCDateTime, get_engine
-from privet_manager_app.models import OUR_TABLES
+from privet_manager_app.schema.tables import OUR_TABLES
 
 VERSION_TABLE = "privet_manager_alembic_version"
 

@@ -71,10 +71,12 @@ def run(args: argparse.Namespace, port: int) -> int:
     from pypdf import PdfReader
 
     from privet_manager_app.cli import migrate
-    from privet_manager_app.client_app_fixture import create_client_app_tables
-    from privet_manager_app.domain import auth, contracts, tariffs
-    from privet_manager_app.domain.actors import Actor
-    from privet_manager_app.domain.contract_text import contract_document
+    from privet_manager_app.dev.client_app_fixture import create_client_app_tables
+    from privet_manager_app.domain.admin import auth
+    from privet_manager_app.domain.common.actors import Actor
+    from privet_manager_app.domain.wizard import contract as contracts
+    from privet_manager_app.domain.wizard import tariff_formula as tariffs
+    from privet_manager_app.domain.wizard.contract_text import contract_document
     from privet_manager_app.infra import pdf
     from privet_manager_app.infra.db import get_engine
     from tests.support.factories import contract_row, make_tariff, ready_client

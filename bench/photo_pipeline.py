@@ -31,7 +31,7 @@ os.environ.setdefault("APP_ENV", "test")
 
 from PIL import Image  # noqa: E402
 
-from privet_manager_app.domain.photos import LONG_SIDE, normalize_photo  # noqa: E402
+from privet_manager_app.domain.wizard.photos import LONG_SIDE, normalize_photo  # noqa: E402
 from tests.support.images import jpeg_bytes  # noqa: E402
 
 TARGET_RATIO = 1.3
@@ -93,8 +93,10 @@ def api_latency_while_processing(data: bytes, photos: int) -> tuple[float, float
     from fastapi.testclient import TestClient
 
     from privet_manager_app.api.app import create_api
-    from privet_manager_app.domain import auth, claims, devices
-    from privet_manager_app.domain.actors import Actor
+    from privet_manager_app.domain.admin import auth
+    from privet_manager_app.domain.clients import claims
+    from privet_manager_app.domain.common.actors import Actor
+    from privet_manager_app.domain.wizard import devices
     from privet_manager_app.infra.db import dispose_engines
     from privet_manager_app.infra.storage import get_storage, new_key
     from privet_manager_app.settings import reset_settings_cache

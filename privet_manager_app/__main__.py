@@ -1,7 +1,7 @@
 import sys
 
 from privet_manager_app.cli import main
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.settings import InsecureSettingsError
 
 try:

@@ -32,7 +32,7 @@ def prepare_database(*, seed_demo: bool) -> None:
 
     Production: migrations only — the client app's tables already exist and are not ours.
     """
-    from privet_manager_app import demo
+    from privet_manager_app.dev import demo
     from privet_manager_app.infra.db import get_engine
 
     settings = get_settings()
@@ -41,13 +41,13 @@ def prepare_database(*, seed_demo: bool) -> None:
             parents=True, exist_ok=True
         )
     if not settings.is_production or settings.CREATE_CLIENT_APP_TABLES:
-        from privet_manager_app.client_app_fixture import create_client_app_tables
+        from privet_manager_app.dev.client_app_fixture import create_client_app_tables
 
         with get_engine().begin() as connection:
             create_client_app_tables(connection, with_support_bridge=False)
     migrate()
     if not settings.is_production:
-        from privet_manager_app.domain.tariffs import ensure_demo_tariffs
+        from privet_manager_app.domain.wizard.tariff_formula import ensure_demo_tariffs
 
         ensure_demo_tariffs()  # dev/test: tariffs to choose from in step 4
     if seed_demo and not demo.has_managers():
@@ -87,7 +87,7 @@ def build_frontend(port: int, *, force: bool = False) -> bool:
 
 
 def print_demo_logins() -> None:
-    from privet_manager_app.demo import DEMO_PASSWORD, existing_demo_managers
+    from privet_manager_app.dev.demo import DEMO_PASSWORD, existing_demo_managers
 
     managers = existing_demo_managers()
     if managers:
@@ -140,7 +140,7 @@ def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: in
 
 
 def create_manager_command(args: argparse.Namespace) -> None:
-    from privet_manager_app.domain import auth
+    from privet_manager_app.domain.admin import auth
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -193,11 +193,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "create-manager":
         create_manager_command(args)
     elif args.command == "backfill-clients":
-        from privet_manager_app.domain.clients import backfill_all
+        from privet_manager_app.domain.clients.listing import backfill_all
 
         print(f"Добавлено записей manager_clients: {backfill_all()}")
     elif args.command == "seed-demo":
-        from privet_manager_app import demo
+        from privet_manager_app.dev import demo
 
         result = demo.seed_demo(args.count or settings.DEMO_CLIENTS)
         print(f"Добавлено клиентов: {result['clients']}")

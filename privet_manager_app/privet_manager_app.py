@@ -10,12 +10,12 @@ from privet_manager_app.api.app import create_api
 from privet_manager_app.infra import pdf
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
+from privet_manager_app.ui.client_card import page as client_card
 from privet_manager_app.ui.http import no_store_html
 from privet_manager_app.ui.pages import (
     admin_dashboard,
     admin_managers,
     admin_tariffs,
-    client_card,
     clients,
     login,
     step_contract,

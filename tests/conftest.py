@@ -40,7 +40,7 @@ def use_database(url: str) -> None:
 def prepare_schema(*, with_support_bridge: bool = False) -> None:
     """What a deployment has: the client app's tables, then our migrations."""
     from privet_manager_app.cli import migrate
-    from privet_manager_app.client_app_fixture import create_client_app_tables
+    from privet_manager_app.dev.client_app_fixture import create_client_app_tables
     from privet_manager_app.infra.db import get_engine
 
     with get_engine().begin() as connection:
@@ -90,8 +90,8 @@ def db(postgres: ThrowawayPostgres, template_db: str, storage_dir) -> str:
 @pytest.fixture
 def make_manager(db):
     """make_manager(role='manager', email=None, name=None) → Actor (password DEFAULT_PASSWORD)."""
-    from privet_manager_app.domain import auth
-    from privet_manager_app.domain.actors import Actor
+    from privet_manager_app.domain.admin import auth
+    from privet_manager_app.domain.common.actors import Actor
 
     def factory(role: str = "manager", email: str | None = None, name: str | None = None):
         email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.com"
@@ -138,8 +138,8 @@ def login_headers(api):
 @pytest.fixture
 def add_users(db):
     """add_users(n) → client-app users (and their manager_clients rows)."""
-    from privet_manager_app.client_app_fixture import add_client_app_users
-    from privet_manager_app.domain.clients import backfill_manager_clients
+    from privet_manager_app.dev.client_app_fixture import add_client_app_users
+    from privet_manager_app.domain.clients.listing import backfill_manager_clients
     from privet_manager_app.infra.db import transaction
 
     def factory(count: int, seed: int = 1):

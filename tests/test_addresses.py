@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from privet_manager_app.domain.addresses import (
+from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.wizard.addresses import (
     format_address,
     parse_address,
     validate_fields,
 )
-from privet_manager_app.domain.errors import ValidationFailed
 
 CASES = [
     (

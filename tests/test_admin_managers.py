@@ -7,8 +7,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain import auth, managers
-from privet_manager_app.domain.errors import (
+from privet_manager_app.domain.admin import auth, managers
+from privet_manager_app.domain.common.errors import (
     Conflict,
     Forbidden,
     NotAuthenticated,
@@ -16,7 +16,12 @@ from privet_manager_app.domain.errors import (
     ValidationFailed,
 )
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerAuditLog, ManagerClient, ManagerSession, ManagerUser
+from privet_manager_app.schema.tables import (
+    ManagerAuditLog,
+    ManagerClient,
+    ManagerSession,
+    ManagerUser,
+)
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support.wizard import claimed_client, set_status
 

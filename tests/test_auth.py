@@ -8,8 +8,8 @@ import bcrypt
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain import auth
-from privet_manager_app.domain.errors import (
+from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.common.errors import (
     Conflict,
     Forbidden,
     NotAuthenticated,
@@ -17,7 +17,7 @@ from privet_manager_app.domain.errors import (
     ValidationFailed,
 )
 from privet_manager_app.infra.db import transaction, utcnow
-from privet_manager_app.models import ManagerUser
+from privet_manager_app.schema.tables import ManagerUser
 from tests.conftest import DEFAULT_PASSWORD
 
 

@@ -8,10 +8,11 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain import claims, profile
-from privet_manager_app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.clients import claims
+from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.wizard import profile
 from privet_manager_app.infra.db import get_engine, transaction
-from privet_manager_app.models import (
+from privet_manager_app.schema.tables import (
     ManagerAuditLog,
     ManagerClient,
     ManagerSupportMessage,

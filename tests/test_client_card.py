@@ -8,11 +8,14 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.client_app_schema import SupportMessage, SupportTicket
-from privet_manager_app.domain import audit_trail, claims, clients, notes, pii
-from privet_manager_app.domain.errors import Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.clients import claims
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.errors import Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.history import audit_trail, notes
+from privet_manager_app.domain.wizard import pii
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerAuditLog, UserPassport
+from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
+from privet_manager_app.schema.tables import ManagerAuditLog, UserPassport
 from tests.support.wizard import claimed_client, new_client
 
 UTC = dt.UTC

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from privet_manager_app.client_app_schema import ClientUser
-from privet_manager_app.domain import clients
+from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.infra.db import transaction, utcnow
-from privet_manager_app.models import ClientStatus, ManagerClient
+from privet_manager_app.schema.client_app import ClientUser
+from privet_manager_app.schema.tables import ClientStatus, ManagerClient
 
 CARD_FIELDS = {
     "id",

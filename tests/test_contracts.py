@@ -15,14 +15,15 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from privet_manager_app.domain import contracts, tariffs
-from privet_manager_app.domain.contract_text import contract_document
-from privet_manager_app.domain.errors import Conflict, Forbidden
-from privet_manager_app.domain.numbering import next_number
+from privet_manager_app.domain.common.errors import Conflict, Forbidden
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard.contract_text import contract_document
+from privet_manager_app.domain.wizard.numbering import next_number
 from privet_manager_app.infra import pdf
 from privet_manager_app.infra.db import moscow_today, transaction
 from privet_manager_app.infra.storage import get_storage
-from privet_manager_app.models import ContractStatus, ManagerContract
+from privet_manager_app.schema.tables import ContractStatus, ManagerContract
 from privet_manager_app.settings import get_settings
 from tests.support.factories import (
     add_device,
@@ -197,8 +198,8 @@ def test_правка_после_формирования_заменяет_до�
 
 
 def test_новый_договор_заменяет_неподписанный_и_убивает_его_код(db, manager):
-    from privet_manager_app.domain import signing
-    from privet_manager_app.domain.errors import ValidationFailed
+    from privet_manager_app.domain.common.errors import ValidationFailed
+    from privet_manager_app.domain.wizard import signing
 
     client = priced_client(manager)
     first = contracts.generate_contract(manager, client.id)
@@ -320,7 +321,7 @@ def test_rest_формирование_договора_отдаёт_поля_к
 
 
 def test_после_подписания_новый_договор_не_формируется(db, manager):
-    from privet_manager_app.domain import signing
+    from privet_manager_app.domain.wizard import signing
 
     client = priced_client(manager)
     contracts.generate_contract(manager, client.id)

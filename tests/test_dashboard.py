@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from privet_manager_app.client_app_schema import ClientUser
-from privet_manager_app.domain import dashboard, managers
-from privet_manager_app.domain.actors import Actor
-from privet_manager_app.domain.errors import Forbidden
+from privet_manager_app.domain.admin import dashboard, managers
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.errors import Forbidden
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerClient, ManagerContract
+from privet_manager_app.schema.client_app import ClientUser
+from privet_manager_app.schema.tables import ManagerClient, ManagerContract
 
 UTC = dt.UTC
 # 27.11.2026 12:00 in Moscow.
@@ -172,7 +172,7 @@ def test_дашборд_только_для_администратора(manager
 
 def test_медиана_и_дни_на_sqlite_считаются_так_же(tmp_path, monkeypatch):
     """The quick start's SQLite: no percentile_cont, no time zones — same figures."""
-    from privet_manager_app.domain import auth
+    from privet_manager_app.domain.admin import auth
     from privet_manager_app.infra.db import dispose_engines
     from tests.conftest import prepare_schema, use_database
 

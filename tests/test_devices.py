@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from privet_manager_app.domain import clients, devices, photos
-from privet_manager_app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.infra.db import transaction, utcnow
-from privet_manager_app.models import ManagerAuditLog, ManagerDevice, ManagerDevicePhoto
+from privet_manager_app.schema.tables import ManagerAuditLog, ManagerDevice, ManagerDevicePhoto
 from tests.support import images
 from tests.support.wizard import claimed_client, count, files_under, set_status, version_of
 

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from privet_manager_app.cli import FRONTEND_DIR
-from privet_manager_app.client_app_fixture import create_client_app_tables
+from privet_manager_app.dev.client_app_fixture import create_client_app_tables
 from tests.conftest import ROOT
 
 SECRETS = {

@@ -9,10 +9,10 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain import exports
-from privet_manager_app.domain.errors import ValidationFailed
+from privet_manager_app.domain.clients import export as exports
+from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerClient, UserPassport
+from privet_manager_app.schema.tables import ManagerClient, UserPassport
 from tests.support.wizard import claimed_client, new_client
 
 EXPORT_URL = "/api/manager/clients/export.csv"

@@ -11,9 +11,9 @@ from alembic.script import ScriptDirectory
 
 from alembic import command
 from privet_manager_app.cli import ALEMBIC_INI, migrate
-from privet_manager_app.client_app_fixture import CLIENT_APP_REVISION, create_client_app_tables
+from privet_manager_app.dev.client_app_fixture import CLIENT_APP_REVISION, create_client_app_tables
 from privet_manager_app.infra.db import dispose_engines, get_engine
-from privet_manager_app.models import OUR_TABLES
+from privet_manager_app.schema.tables import OUR_TABLES
 from tests.conftest import use_database
 
 CLIENT_TABLES = ["users", "devices", "alembic_version"]

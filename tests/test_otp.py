@@ -15,12 +15,14 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from privet_manager_app.client_app_schema import SupportMessage, SupportTicket
-from privet_manager_app.domain import contracts, otp, signing, tariffs
-from privet_manager_app.domain.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import otp, signing
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.db import get_engine, transaction, utcnow
 from privet_manager_app.infra.storage import get_storage
-from privet_manager_app.models import OUR_TABLES, ContractStatus
+from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
+from privet_manager_app.schema.tables import OUR_TABLES, ContractStatus
 from privet_manager_app.settings import get_settings
 from tests.support.factories import (
     chat_messages,
@@ -345,7 +347,7 @@ def test_при_нулевой_доплате_подписанный_клиен�
 
 
 def test_подписать_может_только_ведущий_менеджер(db, manager, make_manager):
-    from privet_manager_app.domain.errors import Forbidden
+    from privet_manager_app.domain.common.errors import Forbidden
 
     client, _ = generated(manager)
     other = make_manager(name="Мастер Пётр")

@@ -8,11 +8,12 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain import clients, passports
-from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
-from privet_manager_app.domain.passports import add_years, expiry_notice
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.wizard import passport as passports
+from privet_manager_app.domain.wizard.passport import add_years, expiry_notice
 from privet_manager_app.infra.db import moscow_today, transaction
-from privet_manager_app.models import ManagerAuditLog, ManagerSupportMessage, UserPassport
+from privet_manager_app.schema.tables import ManagerAuditLog, ManagerSupportMessage, UserPassport
 from tests.support.wizard import claimed_client, count
 
 TODAY = moscow_today()

@@ -9,10 +9,13 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from privet_manager_app.domain import contracts, payments, signing, tariffs
-from privet_manager_app.domain.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import payment as payments
+from privet_manager_app.domain.wizard import signing
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.db import moscow_today, transaction, utcnow
-from privet_manager_app.models import ManagerInvoice
+from privet_manager_app.schema.tables import ManagerInvoice
 from tests.support.factories import (
     chat_messages,
     client_row,

@@ -7,11 +7,12 @@ import io
 import pytest
 from PIL import Image, ImageFile
 
-from privet_manager_app.domain import clients, devices, photos
-from privet_manager_app.domain.errors import Conflict, NotFound, ValidationFailed
-from privet_manager_app.domain.photos import normalize_photo
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
+from privet_manager_app.domain.wizard import devices, photos
+from privet_manager_app.domain.wizard.photos import normalize_photo
 from privet_manager_app.infra.storage import get_storage
-from privet_manager_app.models import ManagerAuditLog, ManagerDevicePhoto
+from privet_manager_app.schema.tables import ManagerAuditLog, ManagerDevicePhoto
 from tests.support import images
 from tests.support.wizard import claimed_client, count, files_under, set_status, version_of
 

@@ -7,11 +7,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.client_app_schema import ClientUser
-from privet_manager_app.domain import clients, profile
-from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.wizard import profile
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import (
+from privet_manager_app.schema.client_app import ClientUser
+from privet_manager_app.schema.tables import (
     ManagerAuditLog,
     ManagerClient,
     ManagerContract,

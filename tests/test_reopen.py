@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from privet_manager_app.domain import contracts, payments, reopen, signing, tariffs, verification
-from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.clients import reopen
+from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import payment as payments
+from privet_manager_app.domain.wizard import signing, verification
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
-from privet_manager_app.models import ClientStatus, InvoiceStatus, ManagerInvoice
+from privet_manager_app.schema.tables import ClientStatus, InvoiceStatus, ManagerInvoice
 from tests.support.factories import (
     chat_messages,
     client_row,

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from privet_manager_app import cli
-from privet_manager_app.domain import auth, clients
+from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.settings import InsecureSettingsError, Settings
 from tests.conftest import ROOT
 
@@ -85,8 +86,8 @@ def test_create_manager_читает_пароль_из_stdin(db, monkeypatch, ca
 
 def test_backfill_clients_идемпотентен(db, add_users, capsys):
     add_users(3)
-    from privet_manager_app.client_app_schema import ClientUser
     from privet_manager_app.infra.db import transaction
+    from privet_manager_app.schema.client_app import ClientUser
 
     with transaction() as session:
         session.add(ClientUser(name="Без карточки"))
@@ -98,7 +99,7 @@ def test_backfill_clients_идемпотентен(db, add_users, capsys):
 
 def test_seed_demo_создаёт_клиентов_и_демо_входы(db):
     cli.main(["seed-demo", "12"])
-    from privet_manager_app.demo import DEMO_PASSWORD
+    from privet_manager_app.dev.demo import DEMO_PASSWORD
 
     manager = auth.login("manager@example.com", DEMO_PASSWORD, None, None).manager
     admin = auth.login("admin@example.com", DEMO_PASSWORD, None, None).manager

@@ -23,7 +23,7 @@ def test_быстрый_старт_на_sqlite(sqlite_db):
 
     from privet_manager_app.api.app import create_api
     from privet_manager_app.cli import prepare_database
-    from privet_manager_app.demo import DEMO_PASSWORD
+    from privet_manager_app.dev.demo import DEMO_PASSWORD
 
     prepare_database(seed_demo=True)
     prepare_database(seed_demo=True)  # a second start neither fails nor seeds twice

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from PIL import Image
 
-from privet_manager_app.domain import devices, photos
-from privet_manager_app.domain.errors import ValidationFailed
+from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.infra.storage import S3Storage
-from privet_manager_app.models import ManagerDevicePhoto
+from privet_manager_app.schema.tables import ManagerDevicePhoto
 from tests.support import images
 from tests.support.s3 import list_keys
 from tests.support.wizard import claimed_client, count

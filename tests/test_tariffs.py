@@ -12,12 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from privet_manager_app.domain import contracts, tariffs
-from privet_manager_app.domain.device_categories import DEVICE_CATEGORIES
-from privet_manager_app.domain.errors import Conflict, Forbidden, ValidationFailed
-from privet_manager_app.domain.tariffs import TariffParams, calculate_surcharge
+from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
+from privet_manager_app.domain.wizard.tariff_formula import TariffParams, calculate_surcharge
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerAuditLog, ManagerClientTariff, ManagerContract
+from privet_manager_app.schema.tables import ManagerAuditLog, ManagerClientTariff, ManagerContract
 from tests.support.factories import (
     add_device,
     claimed_client,
@@ -480,7 +481,7 @@ def test_rest_предпросмотр_ничего_не_пишет_а_прим�
 def test_rest_новый_клиент_сначала_берётся_в_работу(api, login_headers, manager, add_users):
     user = add_users(1)[0]
     with transaction() as session:
-        from privet_manager_app.models import ManagerClient
+        from privet_manager_app.schema.tables import ManagerClient
 
         client_id = session.exec(
             select(ManagerClient.id).where(ManagerClient.user_id == user.id)

@@ -10,16 +10,21 @@ import bcrypt
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain import auth
+from privet_manager_app.domain.admin import auth
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerAuditLog, ManagerClient, ManagerUser, UserPassport
-from privet_manager_app.ui.pages.admin_dashboard import DashboardState
-from privet_manager_app.ui.pages.admin_managers import ADMIN_ONLY, ManagersState
-from privet_manager_app.ui.pages.client_card import (
+from privet_manager_app.schema.tables import (
+    ManagerAuditLog,
+    ManagerClient,
+    ManagerUser,
+    UserPassport,
+)
+from privet_manager_app.ui.client_card.page import (
     REASSIGN_ADMIN_ONLY,
     REOPEN_ADMIN_ONLY,
     ClientCardState,
 )
+from privet_manager_app.ui.pages.admin_dashboard import DashboardState
+from privet_manager_app.ui.pages.admin_managers import ADMIN_ONLY, ManagersState
 from privet_manager_app.ui.pages.clients import ClientsState
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support.reflex_state import make_state, redirect_path
@@ -230,7 +235,7 @@ def test_карточка_показывает_паспорт_замаскиро
 
 
 def test_менеджер_не_может_переоткрыть_дело_с_карточки(db, manager, card_params):
-    from privet_manager_app.models import ClientStatus
+    from privet_manager_app.schema.tables import ClientStatus
 
     client = claimed_client(manager)
     with transaction() as session:
@@ -249,7 +254,7 @@ def test_менеджер_не_может_переоткрыть_дело_с_к�
 
 
 def test_менеджер_не_видит_и_не_меняет_тарифы_обработчиками(db, manager, admin):
-    from privet_manager_app.domain import tariffs
+    from privet_manager_app.domain.wizard import tariff_formula as tariffs
     from privet_manager_app.ui.pages.admin_tariffs import ADMIN_ONLY as TARIFFS_ADMIN_ONLY
     from privet_manager_app.ui.pages.admin_tariffs import TariffsAdminState
 
@@ -278,7 +283,7 @@ def test_менеджер_не_видит_и_не_меняет_тарифы_об
 
 
 def test_администратор_меняет_тариф_обработчиком(db, admin):
-    from privet_manager_app.domain import tariffs
+    from privet_manager_app.domain.wizard import tariff_formula as tariffs
     from privet_manager_app.ui.pages.admin_tariffs import TariffsAdminState
 
     tariffs.ensure_demo_tariffs()

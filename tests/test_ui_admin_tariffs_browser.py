@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
-from privet_manager_app.domain import contracts, signing, tariffs
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import signing
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerContract
+from privet_manager_app.schema.tables import ManagerContract
 from tests.conftest import ARTIFACTS, ui_login, use_database
 from tests.support import factories
 from tests.test_ui_wizard_browser import _demo_manager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from privet_manager_app.domain import auth
+from privet_manager_app.domain.admin import auth
 from privet_manager_app.ui.pages.clients import ClientsState
 from privet_manager_app.ui.state import SessionState
 from tests.conftest import DEFAULT_PASSWORD

@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from privet_manager_app.client_app_schema import ClientUser
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerClient, ManagerDevicePhoto, ManagerUser
+from privet_manager_app.schema.client_app import ClientUser
+from privet_manager_app.schema.tables import ManagerClient, ManagerDevicePhoto, ManagerUser
 from tests.conftest import ARTIFACTS, ui_login, use_database
 from tests.support import factories
 from tests.support.images import jpeg_bytes
@@ -38,7 +38,7 @@ def _demo_manager() -> Actor:
 
 
 def _new_client(name: str, phone: str) -> int:
-    from privet_manager_app.domain.clients import backfill_manager_clients
+    from privet_manager_app.domain.clients.listing import backfill_manager_clients
 
     with transaction() as session:
         user = ClientUser(name=name, phone=phone)

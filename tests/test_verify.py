@@ -7,8 +7,10 @@ import hashlib
 
 import pytest
 
-from privet_manager_app.domain import contracts, signing, tariffs, verification
-from privet_manager_app.domain.errors import ValidationFailed
+from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import signing, verification
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.storage import get_storage
 from tests.support.factories import contract_row, last_code, make_tariff, ready_client
 

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from privet_manager_app.client_app_schema import ClientUser
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import (
+from privet_manager_app.schema.client_app import ClientUser
+from privet_manager_app.schema.tables import (
     ManagerAuditLog,
     ManagerDevice,
     ManagerDevicePhoto,

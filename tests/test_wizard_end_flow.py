@@ -9,7 +9,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from privet_manager_app.domain import tariffs
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.db import moscow_today
 from tests.support.factories import chat_messages, ready_client
 
@@ -177,8 +177,11 @@ def quickstart_sqlite(tmp_path, monkeypatch):
 
 def test_финал_мастера_работает_и_на_sqlite_быстрого_старта(quickstart_sqlite):
     from privet_manager_app.cli import prepare_database
-    from privet_manager_app.domain import auth, contracts, payments, signing, verification
-    from privet_manager_app.domain.actors import Actor
+    from privet_manager_app.domain.admin import auth
+    from privet_manager_app.domain.common.actors import Actor
+    from privet_manager_app.domain.wizard import contract as contracts
+    from privet_manager_app.domain.wizard import payment as payments
+    from privet_manager_app.domain.wizard import signing, verification
     from privet_manager_app.infra.storage import get_storage
     from tests.support.factories import contract_row, last_code, tariff_id_by_code
 

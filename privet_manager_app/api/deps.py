@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from privet_manager_app.domain import auth
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.settings import get_settings
 
 bearer = HTTPBearer(auto_error=False, description="JWT из POST /api/manager/auth/login")

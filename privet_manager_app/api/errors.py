@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.common.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from privet_manager_app.models import ClientStatus
+from privet_manager_app.schema.tables import ClientStatus
 
 STATUS_LABELS = {
     ClientStatus.NEW: "Новый",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from privet_manager_app.domain.money import format_rub
+from privet_manager_app.domain.common.money import format_rub
 from privet_manager_app.infra.db import moscow_text
 
 

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 import reflex as rx
 
-from privet_manager_app.domain import auth
-from privet_manager_app.domain.actors import Actor
-from privet_manager_app.domain.errors import DomainError, NotAuthenticated
+from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.errors import DomainError, NotAuthenticated
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 

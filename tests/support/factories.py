@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from privet_manager_app.client_app_schema import ClientUser, SupportMessage, SupportTicket
 from privet_manager_app.infra.db import transaction, utcnow
-from privet_manager_app.models import (
+from privet_manager_app.schema.client_app import ClientUser, SupportMessage, SupportTicket
+from privet_manager_app.schema.tables import (
     ClientStatus,
     ManagerClient,
     ManagerContract,

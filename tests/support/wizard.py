@@ -7,11 +7,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from privet_manager_app.client_app_schema import ClientDevice, ClientUser
-from privet_manager_app.domain import claims
-from privet_manager_app.domain.clients import backfill_manager_clients
+from privet_manager_app.domain.clients import claims
+from privet_manager_app.domain.clients.listing import backfill_manager_clients
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.models import ManagerClient
+from privet_manager_app.schema.client_app import ClientDevice, ClientUser
+from privet_manager_app.schema.tables import ManagerClient
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,8 +12,9 @@ from pydantic import Field
 
 from privet_manager_app.api.deps import current_admin
 from privet_manager_app.api.params import MAX_INT, ClientId, ManagerId, Strict
-from privet_manager_app.domain import dashboard, managers, reopen
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.admin import dashboard, managers
+from privet_manager_app.domain.clients import reopen
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.views import ClientCard
 
 router = APIRouter(prefix="/admin", tags=["Администрирование"])

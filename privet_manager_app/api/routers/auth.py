@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import client_ip, current_actor, user_agent
-from privet_manager_app.domain import auth
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.views import ManagerView
 
 router = APIRouter(prefix="/auth", tags=["Вход"])

@@ -11,8 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId
-from privet_manager_app.domain import audit_trail, clients, exports, notes, pii
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.clients import export as exports
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.history import audit_trail, notes
+from privet_manager_app.domain.wizard import pii
 
 router = APIRouter(prefix="/clients", tags=["Карточка клиента"])
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query
 
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId
-from privet_manager_app.domain import clients
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.views import ClientDetail, ClientPage
 
 router = APIRouter(prefix="/clients", tags=["Клиенты"])

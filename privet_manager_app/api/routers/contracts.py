@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId, Strict
-from privet_manager_app.domain import contracts, signing
-from privet_manager_app.domain.actors import Actor
-from privet_manager_app.domain.errors import NotFound
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.errors import NotFound
 from privet_manager_app.domain.views import ContractView, SignatureResult
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import signing
 from privet_manager_app.infra.db import transaction
 
 router = APIRouter(prefix="/clients/{client_id}/contract", tags=["Договор и подпись"])

@@ -23,9 +23,9 @@ from privet_manager_app.api.params import (
     PhotoId,
     Strict,
 )
-from privet_manager_app.domain import devices, photos
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.views import DeviceView
+from privet_manager_app.domain.wizard import devices, photos
 
 router = APIRouter(tags=["Мастер: шаг 3, устройства и фото"])
 

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId
-from privet_manager_app.domain import payments
-from privet_manager_app.domain.actors import Actor
-from privet_manager_app.domain.errors import NotFound
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.errors import NotFound
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
+from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.infra.db import transaction
 
 router = APIRouter(prefix="/clients/{client_id}", tags=["Оплата"])

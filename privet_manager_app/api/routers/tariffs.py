@@ -10,9 +10,9 @@ from pydantic import Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
 from privet_manager_app.api.params import MAX_INT, ClientId, Strict, TariffId
-from privet_manager_app.domain import tariffs
-from privet_manager_app.domain.actors import Actor
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.views import AppliedTariffView, SurchargeView, TariffView
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 
 router = APIRouter(tags=["Тарифы"])
 

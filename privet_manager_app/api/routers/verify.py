@@ -11,9 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
-from privet_manager_app.domain import verification
-from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.views import VerificationResult
+from privet_manager_app.domain.wizard import verification
 
 router = APIRouter(prefix="/api/verify", tags=["Проверка договора (публично)"])
 

@@ -10,10 +10,12 @@ from pydantic import Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
 from privet_manager_app.api.params import MAX_INT, ClientId, Strict, Version
-from privet_manager_app.domain import claims, passports, profile
-from privet_manager_app.domain.actors import Actor
-from privet_manager_app.domain.errors import NotFound
+from privet_manager_app.domain.clients import claims
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.errors import NotFound
 from privet_manager_app.domain.views import ClientCard
+from privet_manager_app.domain.wizard import passport as passports
+from privet_manager_app.domain.wizard import profile
 
 router = APIRouter(tags=["Мастер: шаги 1–2"])
 

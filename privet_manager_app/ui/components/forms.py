@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 
 
 class FormMixin(rx.State, mixin=True):

@@ -9,8 +9,8 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import dashboard
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.admin import dashboard
+from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.components.layout import ADMIN_ONLY

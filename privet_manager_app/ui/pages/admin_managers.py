@@ -10,8 +10,8 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import managers
-from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.admin import managers
+from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.components.layout import ADMIN_ONLY

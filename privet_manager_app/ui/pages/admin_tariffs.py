@@ -10,9 +10,9 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import tariffs
-from privet_manager_app.domain.device_categories import DEVICE_CATEGORIES
-from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.components.layout import ADMIN_ONLY
 from privet_manager_app.ui.format import rubles

@@ -6,8 +6,9 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import clients, exports
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.clients import export as exports
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from privet_manager_app.domain import auth
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.state import SessionState, run_domain

@@ -8,11 +8,13 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import contracts, signing, tariffs
-from privet_manager_app.domain.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.views import ContractView
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import signing
+from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.db import utcnow
-from privet_manager_app.models import ContractStatus
+from privet_manager_app.schema.tables import ContractStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import moscow_datetime, rubles

@@ -11,9 +11,9 @@ from typing import TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain import devices, photos
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.domain.views import DeviceView
+from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms

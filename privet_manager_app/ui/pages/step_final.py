@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from privet_manager_app.domain import payments
-from privet_manager_app.domain.errors import DomainError, ValidationFailed
-from privet_manager_app.models import ClientStatus
+from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.wizard import payment as payments
+from privet_manager_app.schema.tables import ClientStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import moscow_datetime, rubles

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from privet_manager_app.domain import passports
-from privet_manager_app.domain.errors import Conflict, DomainError, Forbidden
+from privet_manager_app.domain.common.errors import Conflict, DomainError, Forbidden
+from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import passport_card

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from privet_manager_app.domain import addresses, profile
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.common.errors import DomainError
+from privet_manager_app.domain.wizard import addresses, profile
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page

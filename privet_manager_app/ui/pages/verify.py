@@ -9,8 +9,8 @@ import hashlib
 
 import reflex as rx
 
-from privet_manager_app.domain import verification
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.common.errors import DomainError
+from privet_manager_app.domain.wizard import verification
 from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.state import run_domain

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import reflex as rx
 
-from privet_manager_app.domain import claims, clients
-from privet_manager_app.domain.actors import Actor
-from privet_manager_app.domain.errors import Conflict, DomainError
+from privet_manager_app.domain.clients import claims
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.errors import Conflict, DomainError
 from privet_manager_app.domain.views import ClientDetail
-from privet_manager_app.models import ClientStatus
+from privet_manager_app.schema.tables import ClientStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.state import SessionState, run_domain

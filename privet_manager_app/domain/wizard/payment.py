@@ -1,0 +1,304 @@
+"""After signing: the surcharge paid on the spot, or an invoice in the client's chat.
+
+Payment confirmation is idempotent (a repeat returns the first confirmation, never a second
+payment); an invoice is issued once per contract, a repeat «notify» is a throttled reminder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from privet_manager_app.domain.clients.access import check_assignee, lock_client, mark_changed
+from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.common.money import format_rub, parse_money
+from privet_manager_app.domain.history import audit
+from privet_manager_app.domain.history.journal import log_event
+from privet_manager_app.domain.views import InvoiceView, PaymentResult
+from privet_manager_app.domain.wizard.contract import latest_contract, signed_contract
+from privet_manager_app.domain.wizard.contract_text import short_date
+from privet_manager_app.domain.wizard.numbering import INVOICE_PREFIX, next_number
+from privet_manager_app.domain.wizard.support_chat import MessageType, post_to_client
+from privet_manager_app.infra.db import moscow_today, transaction, utcnow
+from privet_manager_app.schema.tables import (
+    ClientStatus,
+    InvoiceStatus,
+    ManagerClient,
+    ManagerContract,
+    ManagerInvoice,
+)
+from privet_manager_app.settings import get_settings
+
+PAYMENT_METHODS = {"cash": "наличные", "card": "карта", "transfer": "перевод"}
+MAX_REFERENCE_LENGTH = 255
+
+
+def _invoice_for(session: Session, contract_id: int) -> ManagerInvoice | None:
+    return session.exec(
+        select(ManagerInvoice)
+        .where(
+            ManagerInvoice.contract_id == contract_id,
+            ManagerInvoice.status != InvoiceStatus.CANCELLED,
+        )
+        .order_by(ManagerInvoice.id.desc())
+        .limit(1)
+    ).first()
+
+
+def invoice_view(
+    invoice: ManagerInvoice, contract: ManagerContract, client: ManagerClient
+) -> InvoiceView:
+    reminder_at = None
+    if invoice.status == InvoiceStatus.ISSUED and invoice.last_notified_at:
+        reminder_at = invoice.last_notified_at + dt.timedelta(
+            seconds=get_settings().INVOICE_REMINDER_SECONDS
+        )
+    return InvoiceView(
+        invoice_number=invoice.number,
+        amount=invoice.amount,
+        due_date=invoice.due_date,
+        status=invoice.status,
+        notify_count=invoice.notify_count,
+        last_notified_at=invoice.last_notified_at,
+        contract_number=contract.number,
+        paid_at=invoice.paid_at,
+        reminder_available_at=reminder_at,
+        client_status=client.status,
+    )
+
+
+def current_invoice_view(session: Session, client_id: int) -> InvoiceView | None:
+    contract = latest_contract(session, client_id)
+    if contract is None:
+        return None
+    invoice = _invoice_for(session, contract.id)
+    if invoice is None:
+        return None
+    return invoice_view(invoice, contract, session.get(ManagerClient, client_id))
+
+
+def _payment_result(
+    contract: ManagerContract,
+    client: ManagerClient,
+    invoice: ManagerInvoice | None,
+    *,
+    repeat: bool,
+) -> PaymentResult:
+    return PaymentResult(
+        status=client.status,
+        paid_at=contract.paid_at,
+        amount=contract.payment_amount,
+        method=contract.payment_method,
+        reference=contract.payment_reference,
+        contract_number=contract.number,
+        invoice_number=invoice.number if invoice else None,
+        already_confirmed=repeat,
+    )
+
+
+def _signed_for_payment(session: Session, client: ManagerClient) -> ManagerContract:
+    contract = signed_contract(session, client.id)
+    if contract is None:
+        raise Conflict("contract_not_signed", "Сначала клиент должен подписать договор")
+    return contract
+
+
+def confirm_payment(
+    actor: Actor,
+    client_id: int,
+    amount: object,
+    method: str,
+    reference: str | None = None,
+) -> PaymentResult:
+    """The manager confirms the surcharge was paid. A repeat returns the first confirmation."""
+    if method not in PAYMENT_METHODS:
+        message = "Способ оплаты: наличные (cash), карта (card) или перевод (transfer)"
+        raise ValidationFailed("invalid_payment_method", message, fields={"method": message})
+    paid = parse_money(amount, "amount", "Сумма оплаты")
+    reference = (reference or "").strip() or None
+    if reference and len(reference) > MAX_REFERENCE_LENGTH:
+        message = f"Номер операции — не длиннее {MAX_REFERENCE_LENGTH} символов"
+        raise ValidationFailed("invalid_reference", message, fields={"reference": message})
+    with transaction() as session:
+        client = lock_client(session, client_id)  # serialises concurrent confirmations
+        check_assignee(session, actor, client)
+        contract = _signed_for_payment(session, client)
+        invoice = _invoice_for(session, contract.id)
+        if contract.paid_at is not None:
+            return _payment_result(contract, client, invoice, repeat=True)
+        if contract.surcharge == 0:
+            raise Conflict("nothing_to_pay", "По этому договору доплата не требуется")
+        if paid != contract.surcharge:
+            message = (
+                f"Сумма оплаты должна быть равна доплате по договору {contract.number}: "
+                f"{format_rub(contract.surcharge)}"
+            )
+            raise ValidationFailed(
+                "payment_amount_mismatch",
+                message,
+                fields={"amount": message},
+                extra={"expected_amount": str(contract.surcharge)},
+            )
+        now = utcnow()
+        contract.paid_at = now
+        contract.payment_amount = paid
+        contract.payment_method = method
+        contract.payment_reference = reference
+        contract.payment_confirmed_by = actor.id
+        contract.updated_at = now
+        session.add(contract)
+        if invoice is not None and invoice.status == InvoiceStatus.ISSUED:
+            invoice.status = InvoiceStatus.PAID
+            invoice.paid_at = now
+            session.add(invoice)
+        before_status = client.status
+        client.status = ClientStatus.PROCESSED
+        client.processed_at = now
+        mark_changed(session, client, supersede_contract=False)
+        post_to_client(
+            session,
+            client.user_id,
+            f"Оплата получена: {format_rub(paid)} по договору {contract.number}. Спасибо!",
+            {
+                "type": MessageType.PAYMENT_RECEIVED,
+                "contract_number": contract.number,
+                "invoice_number": invoice.number if invoice else None,
+                "amount": str(paid),
+                "currency": "RUB",
+                "method": method,
+                "paid_at": now.isoformat(),
+            },
+        )
+        audit.record(
+            session,
+            actor,
+            "payment_confirmed",
+            "contract",
+            contract.id,
+            client_id=client.id,
+            changes={
+                "status": {"before": before_status, "after": client.status},
+                "payment_amount": {"before": None, "after": str(paid)},
+                "payment_method": {"before": None, "after": method},
+                "payment_reference": {"before": None, "after": reference},
+            },
+        )
+        log_event(
+            session,
+            client.id,
+            actor,
+            f"Оплата {format_rub(paid)} ({PAYMENT_METHODS[method]}) по договору "
+            f"{contract.number} подтверждена; клиент обработан",
+        )
+        return _payment_result(contract, client, invoice, repeat=False)
+
+
+def _invoice_message(
+    invoice: ManagerInvoice, contract: ManagerContract, *, reminder: bool
+) -> tuple[str, dict]:
+    settings = get_settings()
+    lead = "Напоминаем об оплате счёта" if reminder else "Выставлен счёт"
+    body = (
+        f"{lead} {invoice.number} на сумму {format_rub(invoice.amount)} по договору "
+        f"{contract.number}. Оплатите до {short_date(invoice.due_date)}. Получатель: "
+        f"{settings.COMPANY_NAME}, ИНН {settings.COMPANY_INN}, р/с {settings.COMPANY_ACCOUNT}, "
+        f"{settings.COMPANY_BANK}. Назначение платежа: «Оплата по счёту {invoice.number}»."
+    )
+    payload = {
+        "type": MessageType.INVOICE_REMINDER if reminder else MessageType.INVOICE,
+        "invoice_number": invoice.number,
+        "contract_number": contract.number,
+        "amount": str(invoice.amount),
+        "currency": "RUB",
+        "due_date": invoice.due_date.isoformat(),
+        "recipient": {
+            "name": settings.COMPANY_NAME,
+            "inn": settings.COMPANY_INN,
+            "kpp": settings.COMPANY_KPP,
+            "account": settings.COMPANY_ACCOUNT,
+            "bank": settings.COMPANY_BANK,
+        },
+        "purpose": f"Оплата по счёту {invoice.number}",
+    }
+    return body, payload
+
+
+def send_invoice(actor: Actor, client_id: int) -> InvoiceView:
+    """First call: the invoice СЧ-… in the client's chat. Later: a throttled reminder."""
+    settings = get_settings()
+    with transaction() as session:
+        client = lock_client(session, client_id)
+        check_assignee(session, actor, client)
+        contract = _signed_for_payment(session, client)
+        if contract.surcharge == 0:
+            raise Conflict("nothing_to_pay", "По этому договору доплата не требуется")
+        if contract.paid_at is not None:
+            raise Conflict("already_paid", "Доплата по договору уже получена")
+        now = utcnow()
+        invoice = _invoice_for(session, contract.id)
+        if invoice is not None:
+            available_at = invoice.last_notified_at + dt.timedelta(
+                seconds=settings.INVOICE_REMINDER_SECONDS
+            )
+            if now < available_at:
+                wait = int((available_at - now).total_seconds()) + 1
+                raise TooManyAttempts(
+                    "invoice_reminder_too_soon",
+                    f"Счёт {invoice.number} уже отправлен. Напомнить можно через "
+                    f"{max(1, round(wait / 60))} мин.",
+                    extra={"retry_after_seconds": wait},
+                )
+            body, payload = _invoice_message(invoice, contract, reminder=True)
+            post_to_client(session, client.user_id, body, payload)
+            invoice.notify_count += 1
+            invoice.last_notified_at = now
+            session.add(invoice)
+            log_event(
+                session,
+                client.id,
+                actor,
+                f"Напоминание об оплате счёта {invoice.number} отправлено в чат клиента",
+            )
+            return invoice_view(invoice, contract, client)
+
+        invoice = ManagerInvoice(
+            number=next_number(session, INVOICE_PREFIX, moscow_today(now).year),
+            contract_id=contract.id,
+            amount=contract.surcharge,
+            due_date=moscow_today(now) + dt.timedelta(days=settings.INVOICE_DUE_DAYS),
+            status=InvoiceStatus.ISSUED,
+            notify_count=1,
+            last_notified_at=now,
+            created_by=actor.id,
+            created_at=now,
+        )
+        body, payload = _invoice_message(invoice, contract, reminder=False)
+        invoice.support_message_id = post_to_client(session, client.user_id, body, payload)
+        session.add(invoice)
+        session.flush()
+        before_status = client.status
+        client.status = ClientStatus.AWAITING_PAYMENT
+        mark_changed(session, client, supersede_contract=False)
+        audit.record(
+            session,
+            actor,
+            "invoice_issued",
+            "invoice",
+            invoice.id,
+            client_id=client.id,
+            changes={
+                "status": {"before": before_status, "after": client.status},
+                "invoice_number": {"before": None, "after": invoice.number},
+                "amount": {"before": None, "after": str(invoice.amount)},
+            },
+        )
+        log_event(
+            session,
+            client.id,
+            actor,
+            f"Счёт {invoice.number} на {format_rub(invoice.amount)} отправлен в чат клиента, "
+            f"срок оплаты {short_date(invoice.due_date)}",
+        )
+        return invoice_view(invoice, contract, client)

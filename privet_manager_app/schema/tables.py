@@ -1,0 +1,337 @@
+"""Our tables (`manager_*`, `users_passports`), migrated by `alembic/` (own version table)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from privet_manager_app.infra.db import BigIntPK, JSONType, Money, UTCDateTime, utcnow
+from privet_manager_app.schema.client_app import DEVICES_TABLE, USERS_TABLE
+
+
+class ManagerRole(enum.StrEnum):
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class ClientStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    CONTRACT_SENT = "contract_sent"
+    SIGNED = "signed"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PROCESSED = "processed"
+
+
+class ContractStatus(enum.StrEnum):
+    OTP_SENT = "otp_sent"
+    SIGNED = "signed"
+    SUPERSEDED = "superseded"
+
+
+class InvoiceStatus(enum.StrEnum):
+    ISSUED = "issued"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def _manager_fk(nullable: bool = True) -> Any:
+    return Field(
+        default=None if nullable else ..., foreign_key="manager_users.id", nullable=nullable
+    )
+
+
+class ManagerUser(SQLModel, table=True):
+    __tablename__ = "manager_users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stored lower-cased and stripped, so the unique constraint is case-insensitive.
+    email: str = Field(max_length=255, unique=True)
+    password_hash: str = Field(max_length=100)
+    name: str = Field(max_length=255)
+    role: str = Field(default=ManagerRole.MANAGER, max_length=20)
+    is_active: bool = Field(default=True)
+    failed_login_count: int = Field(default=0)
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_login_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: dt.datetime = _created()
+    updated_at: dt.datetime = _created()
+
+
+class ManagerSession(SQLModel, table=True):
+    """A login: the JWT carries its id, so logout and deactivation end it server-side."""
+
+    __tablename__ = "manager_sessions"
+
+    id: str = Field(primary_key=True, max_length=36)
+    manager_id: int = Field(foreign_key="manager_users.id", index=True)
+    created_at: dt.datetime = _created()
+    expires_at: dt.datetime = Field(sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=500)
+
+
+class ManagerLoginThrottle(SQLModel, table=True):
+    """Failed logins for e-mails that have no account: they lock the same way as real ones,
+    so the answer never tells whether an e-mail exists."""
+
+    __tablename__ = "manager_login_throttle"
+
+    email_key: str = Field(primary_key=True, max_length=64)
+    failed_count: int = Field(default=0)
+    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: dt.datetime = _created()
+
+
+class ManagerClient(SQLModel, table=True):
+    __tablename__ = "manager_clients"
+    __table_args__ = (sa.Index("ix_manager_clients_updated_at_id", "updated_at", "id"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger, foreign_key=f"{USERS_TABLE}.id", unique=True)
+    status: str = Field(default=ClientStatus.NEW, max_length=20, index=True)
+    assigned_manager_id: int | None = Field(
+        default=None, foreign_key="manager_users.id", index=True
+    )
+    claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    processed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    registration_address: str | None = Field(default=None, max_length=500)
+    postcode: str | None = Field(default=None, max_length=6)
+    region: str | None = Field(default=None, max_length=150)
+    city: str | None = Field(default=None, max_length=150)
+    street: str | None = Field(default=None, max_length=150)
+    house: str | None = Field(default=None, max_length=20)
+    building: str | None = Field(default=None, max_length=20)
+    apartment: str | None = Field(default=None, max_length=20)
+    version: int = Field(default=1)
+    created_at: dt.datetime = _created()
+    updated_at: dt.datetime = _created()
+
+
+class UserPassport(SQLModel, table=True):
+    __tablename__ = "users_passports"
+    __table_args__ = (sa.Index("ix_users_passports_series_number", "series", "number"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger, foreign_key=f"{USERS_TABLE}.id", unique=True)
+    last_name: str = Field(max_length=100)
+    first_name: str = Field(max_length=100)
+    middle_name: str | None = Field(default=None, max_length=100)
+    birth_date: dt.date
+    birth_place: str = Field(max_length=255)
+    series: str = Field(max_length=4)
+    number: str = Field(max_length=6)
+    issue_date: dt.date
+    issued_by: str = Field(max_length=500)
+    division_code: str = Field(max_length=7)
+    updated_by: int | None = _manager_fk()
+    created_at: dt.datetime = _created()
+    updated_at: dt.datetime = _created()
+
+
+class ManagerDevice(SQLModel, table=True):
+    __tablename__ = "manager_devices"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    client_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_clients.id", index=True, ondelete="CASCADE"
+    )
+    legacy_device_id: int | None = Field(
+        default=None, sa_type=sa.BigInteger, foreign_key=f"{DEVICES_TABLE}.id", ondelete="SET NULL"
+    )
+    category: str = Field(max_length=30)
+    brand: str = Field(max_length=100)
+    model: str = Field(max_length=100)
+    serial_number: str | None = Field(default=None, max_length=100)
+    purchase_year: int | None = None
+    condition: str | None = Field(default=None, max_length=30)
+    notes: str | None = Field(default=None, max_length=2000)
+    created_by: int | None = _manager_fk()
+    created_at: dt.datetime = _created()
+    updated_at: dt.datetime = _created()
+
+
+class ManagerDevicePhoto(SQLModel, table=True):
+    __tablename__ = "manager_device_photos"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    device_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_devices.id", index=True, ondelete="CASCADE"
+    )
+    file_key: str = Field(max_length=255)
+    thumb_key: str = Field(max_length=255)
+    content_type: str = Field(max_length=50)
+    width: int
+    height: int
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: int | None = _manager_fk()
+    created_at: dt.datetime = _created()
+
+
+class ManagerTariff(SQLModel, table=True):
+    __tablename__ = "manager_tariffs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=50, unique=True)
+    name: str = Field(max_length=255)
+    description: str | None = Field(default=None, max_length=2000)
+    base_monthly_fee: Decimal = Field(sa_type=Money)
+    included_devices: int = Field(default=0)
+    extra_device_fee: Decimal = Field(sa_type=Money)
+    # {category: fee as a string with two decimals}
+    category_fees: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
+    max_discount_pct: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2))
+    is_active: bool = Field(default=True)
+    version: int = Field(default=1)
+    updated_by: int | None = _manager_fk()
+    created_at: dt.datetime = _created()
+    updated_at: dt.datetime = _created()
+
+
+class ManagerClientTariff(SQLModel, table=True):
+    """One surcharge calculation; the latest per client is the current one."""
+
+    __tablename__ = "manager_client_tariffs"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    client_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_clients.id", index=True, ondelete="CASCADE"
+    )
+    tariff_id: int = Field(foreign_key="manager_tariffs.id")
+    tariff_snapshot: dict[str, Any] = Field(sa_type=JSONType)
+    devices_count: int
+    surcharge: Decimal = Field(sa_type=Money)
+    discount_pct: Decimal = Field(default=Decimal("0"), sa_type=sa.Numeric(5, 2))
+    discount_reason: str | None = Field(default=None, max_length=500)
+    breakdown: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    applied_by: int | None = _manager_fk()
+    applied_at: dt.datetime = _created()
+
+
+class ManagerContract(SQLModel, table=True):
+    __tablename__ = "manager_contracts"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    client_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_clients.id", index=True, ondelete="CASCADE"
+    )
+    client_tariff_id: int | None = Field(
+        default=None, sa_type=sa.BigInteger, foreign_key="manager_client_tariffs.id"
+    )
+    number: str = Field(max_length=20, unique=True)
+    status: str = Field(default=ContractStatus.OTP_SENT, max_length=20, index=True)
+    data_snapshot: dict[str, Any] = Field(sa_type=JSONType)
+    surcharge: Decimal = Field(sa_type=Money)
+    pdf_key: str | None = Field(default=None, max_length=255)
+    pdf_sha256: str | None = Field(default=None, max_length=64)
+    otp_hash: str | None = Field(default=None, max_length=64)
+    otp_expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    otp_attempts: int = Field(default=0)
+    otp_sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    otp_send_count: int = Field(default=0)
+    otp_support_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    signed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    pep_agreed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    signer_ip: str | None = Field(default=None, max_length=45)
+    signer_user_agent: str | None = Field(default=None, max_length=500)
+    signature_hmac: str | None = Field(default=None, max_length=64)
+    certificate_key: str | None = Field(default=None, max_length=255)
+    paid_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    payment_amount: Decimal | None = Field(default=None, sa_type=Money)
+    payment_method: str | None = Field(default=None, max_length=20)
+    payment_reference: str | None = Field(default=None, max_length=255)
+    payment_confirmed_by: int | None = _manager_fk()
+    superseded_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: int | None = _manager_fk()
+    created_at: dt.datetime = _created()
+    updated_at: dt.datetime = _created()
+
+
+class ManagerNumberSequence(SQLModel, table=True):
+    """Per-year counters behind ПМ-/СЧ- numbers; a row lock makes them gap-free under load."""
+
+    __tablename__ = "manager_number_sequences"
+
+    prefix: str = Field(primary_key=True, max_length=10)
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last_value: int = Field(default=0)
+
+
+class ManagerInvoice(SQLModel, table=True):
+    __tablename__ = "manager_invoices"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    number: str = Field(max_length=20, unique=True)
+    contract_id: int = Field(sa_type=sa.BigInteger, foreign_key="manager_contracts.id", index=True)
+    amount: Decimal = Field(sa_type=Money)
+    due_date: dt.date
+    status: str = Field(default=InvoiceStatus.ISSUED, max_length=20)
+    support_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    notify_count: int = Field(default=1)
+    last_notified_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_by: int | None = _manager_fk()
+    created_at: dt.datetime = _created()
+    paid_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ManagerSupportThread(SQLModel, table=True):
+    """The manager-side log of one client (never shown to the client)."""
+
+    __tablename__ = "manager_support_threads"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    client_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_clients.id", unique=True, ondelete="CASCADE"
+    )
+    created_at: dt.datetime = _created()
+
+
+class ManagerSupportMessage(SQLModel, table=True):
+    __tablename__ = "manager_support_messages"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    thread_id: int = Field(
+        sa_type=sa.BigInteger,
+        foreign_key="manager_support_threads.id",
+        index=True,
+        ondelete="CASCADE",
+    )
+    author_manager_id: int | None = _manager_fk()
+    kind: str = Field(default="note", max_length=20)  # note | event
+    body: str = Field(max_length=4000)
+    created_at: dt.datetime = _created()
+
+
+class ManagerAuditLog(SQLModel, table=True):
+    __tablename__ = "manager_audit_log"
+    __table_args__ = (sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    manager_id: int | None = _manager_fk()
+    action: str = Field(max_length=50)
+    entity_type: str = Field(max_length=50)
+    entity_id: str | None = Field(default=None, max_length=50)
+    client_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # {field: {"before": ..., "after": ...}} with passport numbers masked.
+    changes: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=500)
+    created_at: dt.datetime = _created()
+
+
+OUR_TABLES = frozenset(
+    table.name
+    for table in SQLModel.metadata.sorted_tables
+    if table.name.startswith("manager_") or table.name == "users_passports"
+)
