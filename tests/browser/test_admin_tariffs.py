@@ -14,9 +14,9 @@ from privet_manager_app.domain.wizard import signing
 from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerContract
+from tests.browser.test_wizard import _demo_manager
 from tests.conftest import ARTIFACTS, ui_login, use_database
 from tests.support import factories
-from tests.test_ui_wizard_browser import _demo_manager
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,1 @@
+"""The REST surface: requests through FastAPI (TestClient), JSON answers and error codes."""

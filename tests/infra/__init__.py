@@ -1,0 +1,1 @@
+"""Infrastructure and operations: migrations, settings and CLI, storage, the entrypoint."""
