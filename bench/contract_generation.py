@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, port: int) -> int:
     from privet_manager_app.domain.admin import auth
     from privet_manager_app.domain.common.actors import Actor
     from privet_manager_app.domain.wizard import contract as contracts
-    from privet_manager_app.domain.wizard import tariff_formula as tariffs
+    from privet_manager_app.domain.wizard import tariff_apply
     from privet_manager_app.domain.wizard.contract_text import contract_document
     from privet_manager_app.infra import pdf
     from privet_manager_app.infra.db import get_engine
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, port: int) -> int:
     clients = []
     for index in range(args.n + warmup):
         client = ready_client(manager, DEVICES, number=f"{100000 + index:06d}")
-        tariffs.apply_tariff(manager, client.id, tariff_id, "10", "постоянный клиент")
+        tariff_apply.apply_tariff(manager, client.id, tariff_id, "10", "постоянный клиент")
         clients.append(client)
 
     started = time.perf_counter()

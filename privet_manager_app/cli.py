@@ -47,7 +47,7 @@ def prepare_database(*, seed_demo: bool) -> None:
             create_client_app_tables(connection, with_support_bridge=False)
     migrate()
     if not settings.is_production:
-        from privet_manager_app.domain.wizard.tariff_formula import ensure_demo_tariffs
+        from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
 
         ensure_demo_tariffs()  # dev/test: tariffs to choose from in step 4
     if seed_demo and not demo.has_managers():

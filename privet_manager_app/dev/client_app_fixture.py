@@ -11,7 +11,7 @@ import random
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from privet_manager_app.infra.db import utcnow
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.schema.client_app import (
     DEVICES_TABLE,
     SUPPORT_MESSAGES_TABLE,

@@ -16,19 +16,19 @@ from privet_manager_app.dev.client_app_fixture import (
     add_client_app_users,
     random_address,
 )
-from privet_manager_app.domain.admin import auth
+from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
+from privet_manager_app.domain.admin import auth, tariffs
 from privet_manager_app.domain.clients import claims
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import devices, photos, profile, signing
+from privet_manager_app.domain.wizard import devices, photos, profile, signing, tariff_apply
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
-from privet_manager_app.domain.wizard.tariff_formula import ensure_demo_tariffs
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
-from privet_manager_app.schema.tables import ManagerClient, ManagerRole, ManagerUser
+from privet_manager_app.schema.enums import ManagerRole
+from privet_manager_app.schema.tables import ManagerClient, ManagerUser
 
 DEMO_PASSWORD = "ChangeMe123"  # noqa: S105 - the original README's demo password, dev only
 DEMO_MANAGERS = (
@@ -135,7 +135,7 @@ def _walk(actor: Actor, client: ManagerClient, journey: str, rng: random.Random)
         )
         photos.attach_photo_bytes(actor, client.id, device.id, _demo_photo(rng), "photo.jpg")
     basic = next(t for t in tariffs.list_tariffs(actor) if t.code == "basic")
-    tariffs.apply_tariff(actor, client.id, basic.id)
+    tariff_apply.apply_tariff(actor, client.id, basic.id)
     contract = contracts.generate_contract(actor, client.id)
     if journey == "contract_sent":
         return

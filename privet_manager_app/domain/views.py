@@ -11,17 +11,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from privet_manager_app.schema.tables import ClientStatus
-
-STATUS_LABELS = {
-    ClientStatus.NEW: "Новый",
-    ClientStatus.IN_PROGRESS: "В работе",
-    ClientStatus.CONTRACT_SENT: "Договор отправлен",
-    ClientStatus.SIGNED: "Подписан",
-    ClientStatus.AWAITING_PAYMENT: "Ожидает оплаты",
-    ClientStatus.PROCESSED: "Обработан",
-}
-
 
 class View(BaseModel):
     model_config = ConfigDict(from_attributes=True)

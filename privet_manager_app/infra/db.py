@@ -8,7 +8,6 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,24 +27,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-# The UI, documents and business dates (contract date, number year, invoice due date, passport
-# age) use Moscow time. The IANA zone comes with the pinned `tzdata` package, so a slim image
-# without /usr/share/zoneinfo has it too.
-MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(UTC)
-
-
-def moscow_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(MOSCOW).date()
-
-
-def moscow_text(value: dt.datetime | None, pattern: str = "%d.%m.%Y %H:%M") -> str:
-    return value.astimezone(MOSCOW).strftime(pattern) if value else ""
 
 
 class UTCDateTime(sa.TypeDecorator):

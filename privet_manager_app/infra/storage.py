@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import jwt
 
-from privet_manager_app.infra.db import utcnow
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.settings import Settings, get_settings
 
 UPLOAD_TTL_SECONDS = 15 * 60

@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from privet_manager_app.infra.db import BigIntPK, JSONType, UTCDateTime, utcnow
+from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.infra.db import BigIntPK, JSONType, UTCDateTime
 
 USERS_TABLE = "users"
 DEVICES_TABLE = "devices"

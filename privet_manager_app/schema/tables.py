@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from privet_manager_app.infra.db import BigIntPK, JSONType, Money, UTCDateTime, utcnow
+from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.infra.db import BigIntPK, JSONType, Money, UTCDateTime
 from privet_manager_app.schema.client_app import DEVICES_TABLE, USERS_TABLE
-
-
-class ManagerRole(enum.StrEnum):
-    MANAGER = "manager"
-    ADMIN = "admin"
-
-
-class ClientStatus(enum.StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    CONTRACT_SENT = "contract_sent"
-    SIGNED = "signed"
-    AWAITING_PAYMENT = "awaiting_payment"
-    PROCESSED = "processed"
-
-
-class ContractStatus(enum.StrEnum):
-    OTP_SENT = "otp_sent"
-    SIGNED = "signed"
-    SUPERSEDED = "superseded"
-
-
-class InvoiceStatus(enum.StrEnum):
-    ISSUED = "issued"
-    PAID = "paid"
-    CANCELLED = "cancelled"
+from privet_manager_app.schema.enums import ClientStatus, ContractStatus, InvoiceStatus, ManagerRole
 
 
 def _created() -> Any:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from privet_manager_app.domain.common.clock import moscow_text
 from privet_manager_app.domain.common.money import format_rub
-from privet_manager_app.infra.db import moscow_text
 
 
 def moscow_datetime(value: dt.datetime | str | None) -> str:

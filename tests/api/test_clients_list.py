@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from privet_manager_app.domain.clients import listing as clients
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.tables import ClientStatus, ManagerClient
+from privet_manager_app.schema.enums import ClientStatus
+from privet_manager_app.schema.tables import ManagerClient
 
 CARD_FIELDS = {
     "id",

@@ -9,8 +9,7 @@ import pytest
 
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import signing, verification
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard import signing, tariff_apply, verification
 from privet_manager_app.infra.storage import get_storage
 from tests.support.factories import contract_row, last_code, make_tariff, ready_client
 
@@ -19,7 +18,7 @@ URL = "/api/verify"
 
 def contract_file(manager, *, sign: bool):
     client = ready_client(manager)
-    tariffs.apply_tariff(manager, client.id, make_tariff())
+    tariff_apply.apply_tariff(manager, client.id, make_tariff())
     view = contracts.generate_contract(manager, client.id)
     if sign:
         signing.confirm_signature(manager, client.id, last_code(client.user_id), True)

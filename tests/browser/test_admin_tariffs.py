@@ -10,8 +10,7 @@ import pytest
 from sqlmodel import select
 
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import signing
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard import signing, tariff_apply
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerContract
 from tests.browser.test_wizard import _demo_manager
@@ -31,7 +30,7 @@ def _signed_client(manager, tariff_id: int, phone: str):
         phone=phone,
         number=f"{uuid.uuid4().int % 10**6:06d}",
     )
-    tariffs.apply_tariff(manager, client.id, tariff_id)
+    tariff_apply.apply_tariff(manager, client.id, tariff_id)
     contracts.generate_contract(manager, client.id)
     signing.confirm_signature(manager, client.id, factories.last_code(client.user_id), True)
     return client
@@ -78,7 +77,7 @@ def test_админ_меняет_тариф_новый_расчёт_по_нов�
         phone="+79035550102",
         number=f"{uuid.uuid4().int % 10**6:06d}",
     )
-    applied = tariffs.apply_tariff(manager, later.id, tariff_id)
+    applied = tariff_apply.apply_tariff(manager, later.id, tariff_id)
     assert applied.surcharge == Decimal("450.00")
     assert applied.tariff["version"] == 2
 

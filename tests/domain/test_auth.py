@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import (
     Conflict,
     Forbidden,
@@ -16,7 +17,7 @@ from privet_manager_app.domain.common.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerUser
 from tests.conftest import DEFAULT_PASSWORD
 

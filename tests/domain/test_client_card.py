@@ -8,11 +8,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import claims
-from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.errors import Forbidden, NotFound, ValidationFailed
-from privet_manager_app.domain.history import audit_trail, notes
-from privet_manager_app.domain.wizard import pii
+from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.wizard import passport
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
 from privet_manager_app.schema.tables import ManagerAuditLog, UserPassport
@@ -71,10 +71,10 @@ def _reveals(client_id: int) -> list[ManagerAuditLog]:
 def test_заметка_попадает_во_внутренний_журнал_рядом_с_событиями_шагов(manager, make_manager):
     colleague = make_manager("manager", name="Коллега")
     client = claimed_client(manager)
-    note = notes.add_note(colleague, client.id, "  Клиент просил звонить после 18:00\nпо будням ")
+    note = journal.add_note(colleague, client.id, "  Клиент просил звонить после 18:00\nпо будням ")
     assert note.body == "Клиент просил звонить после 18:00\nпо будням"
     assert (note.kind, note.author) == ("note", "Коллега")
-    log = notes.client_log(manager, client.id)
+    log = journal.client_log(manager, client.id)
     assert [entry.kind for entry in log] == ["note", "event"]
     assert log[0].id == note.id
     assert "взял в работу" in log[1].body
@@ -83,13 +83,13 @@ def test_заметка_попадает_во_внутренний_журнал_
 
 def test_пустая_или_слишком_длинная_заметка_отклоняется(manager):
     client = claimed_client(manager)
-    for body in ("   ", "x" * (notes.NOTE_MAX_LENGTH + 1), "текст\u202e"):
+    for body in ("   ", "x" * (journal.NOTE_MAX_LENGTH + 1), "текст\u202e"):
         with pytest.raises(ValidationFailed) as error:
-            notes.add_note(manager, client.id, body)
+            journal.add_note(manager, client.id, body)
         assert error.value.fields["body"]
     with pytest.raises(NotFound):
-        notes.add_note(manager, 999_999, "текст")
-    assert notes.client_log(manager, new_client(phone="+79035550000").id) == []
+        journal.add_note(manager, 999_999, "текст")
+    assert journal.client_log(manager, new_client(phone="+79035550000").id) == []
 
 
 def test_чат_клиента_показывает_только_наши_сообщения_новые_сверху_и_без_кода(manager):
@@ -106,7 +106,7 @@ def test_чат_клиента_показывает_только_наши_соо
         ("support", "Ответ оператора", None),
         ("system", "Договор ПМ-2026-000123 подписан", {"type": "contract_signed"}),
     )
-    chat = notes.sent_to_client(manager, client.id)
+    chat = journal.sent_to_client(manager, client.id)
     assert [message.kind for message in chat] == ["contract_signed", "contract_otp"]
     otp = chat[1]
     assert "482913" not in otp.body
@@ -120,7 +120,7 @@ def test_аудит_клиента_с_именами_менеджеров_и_б�
     other = make_manager("manager", name="Пётр")
     client = claimed_client(manager)
     claims.reassign_client(admin, client.id, other.id)
-    trail = audit_trail.client_trail(manager, client.id)
+    trail = audit.client_trail(manager, client.id)
     assert [entry.action for entry in trail] == ["client_reassigned", "client_claimed"]
     assert trail[0].manager_name == admin.name
     assert trail[0].action_label == "Передал клиента другому менеджеру"
@@ -133,12 +133,12 @@ def test_показ_паспорта_пишет_в_аудит_кто_когда_
     client = claimed_client(manager)
     _passport(client.user_id)
     actor = manager.with_origin("10.1.2.3", "Mozilla/5.0 (iPhone)")
-    detail = clients.get_client(manager, client.id)
+    detail = client_card.get_client(manager, client.id)
     assert detail.passport.number_masked == "45** ****54"
     assert "987654" not in detail.model_dump_json()
     assert _reveals(client.id) == []
 
-    revealed = pii.reveal_passport(actor, client.id)
+    revealed = passport.reveal_passport(actor, client.id)
     assert revealed.number_full == "4512 987654"
     [entry] = _reveals(client.id)
     assert (entry.manager_id, entry.ip, entry.user_agent) == (
@@ -148,7 +148,7 @@ def test_показ_паспорта_пишет_в_аудит_кто_когда_
     )
     assert entry.created_at is not None
     assert "987654" not in str(entry.changes)
-    trail = audit_trail.client_trail(manager, client.id)
+    trail = audit.client_trail(manager, client.id)
     assert trail[0].action_label == "Посмотрел полный номер паспорта"
     assert "987654" not in str([item.model_dump() for item in trail])
 
@@ -158,14 +158,14 @@ def test_паспорт_чужого_клиента_менеджеру_не_по
     client = claimed_client(other)
     _passport(client.user_id)
     with pytest.raises(Forbidden) as error:
-        pii.reveal_passport(manager, client.id)
+        passport.reveal_passport(manager, client.id)
     assert error.value.code == "pii_forbidden"
     assert _reveals(client.id) == []
-    assert pii.reveal_passport(admin, client.id).number == "987654"
+    assert passport.reveal_passport(admin, client.id).number == "987654"
     assert len(_reveals(client.id)) == 1
     without = claimed_client(manager, phone="+79035550001")
     with pytest.raises(NotFound) as missing:
-        pii.reveal_passport(manager, without.id)
+        passport.reveal_passport(manager, without.id)
     assert missing.value.code == "passport_not_found"
 
 

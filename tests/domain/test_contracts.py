@@ -15,15 +15,17 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
+from privet_manager_app.domain.common.clock import moscow_today
 from privet_manager_app.domain.common.errors import Conflict, Forbidden
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard import tariff_apply
 from privet_manager_app.domain.wizard.contract_text import contract_document
 from privet_manager_app.domain.wizard.numbering import next_number
 from privet_manager_app.infra import pdf
-from privet_manager_app.infra.db import moscow_today, transaction
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
-from privet_manager_app.schema.tables import ContractStatus, ManagerContract
+from privet_manager_app.schema.enums import ContractStatus
+from privet_manager_app.schema.tables import ManagerContract
 from privet_manager_app.settings import get_settings
 from tests.support.factories import (
     add_device,
@@ -52,7 +54,7 @@ def priced_client(manager, devices=TWO_DEVICES, **person):
     tariff_id = make_tariff(
         name="Семейный", extra_device_fee="750.50", category_fees={"fridge": "700.00"}
     )
-    tariffs.apply_tariff(manager, client.id, tariff_id)
+    tariff_apply.apply_tariff(manager, client.id, tariff_id)
     return client
 
 
@@ -175,7 +177,7 @@ def test_кэш_шрифтов_не_теряет_глифы_между_дого�
 
 def test_символ_вне_сокращённого_шрифта_печатается_полным_шрифтом(db, manager):
     client = ready_client(manager, [("tv", "Ωmega", "Σ-55 ∞")])
-    tariffs.apply_tariff(manager, client.id, make_tariff())
+    tariff_apply.apply_tariff(manager, client.id, make_tariff())
     view = contracts.generate_contract(manager, client.id)
     data = get_storage().get(contract_row(view.contract_id).pdf_key)
     assert "Ωmega Σ-55 ∞" in pdf_text(data)
@@ -184,7 +186,7 @@ def test_символ_вне_сокращённого_шрифта_печата�
 def test_правка_после_формирования_заменяет_договор_и_гасит_код(db, manager):
     client = priced_client(manager)
     first = contracts.generate_contract(manager, client.id)
-    tariffs.apply_tariff(manager, client.id, make_tariff(name="Другой"))  # an edit of step 4
+    tariff_apply.apply_tariff(manager, client.id, make_tariff(name="Другой"))  # an edit of step 4
     old = contract_row(first.contract_id)
     assert old.status == ContractStatus.SUPERSEDED
     assert old.otp_hash is None

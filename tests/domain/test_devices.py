@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.clients import card as client_card
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from privet_manager_app.domain.wizard import devices, photos
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerDevice, ManagerDevicePhoto
 from tests.support import images
 from tests.support.wizard import claimed_client, count, files_under, set_status, version_of
@@ -33,7 +34,7 @@ def test_устройство_добавляется_с_русской_кате�
     assert saved.notes == "Царапина\nна крышке"
     assert saved.photos == []
     assert saved.client_version == 3
-    detail = clients.get_client(manager, client.id)
+    detail = client_card.get_client(manager, client.id)
     assert [(device.brand, device.category_label) for device in detail.devices] == [
         ("Apple", "Смартфон")
     ]

@@ -15,14 +15,15 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import otp, signing
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
-from privet_manager_app.infra.db import get_engine, transaction, utcnow
+from privet_manager_app.domain.wizard import otp, signing, tariff_apply
+from privet_manager_app.infra.db import get_engine, transaction
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
-from privet_manager_app.schema.tables import OUR_TABLES, ContractStatus
+from privet_manager_app.schema.enums import ContractStatus
+from privet_manager_app.schema.tables import OUR_TABLES
 from privet_manager_app.settings import get_settings
 from tests.support.factories import (
     chat_messages,
@@ -41,7 +42,7 @@ IPHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) PrivetManage
 def signing_client(manager, *, extra_fee: str = "1500.00"):
     """A ready client with 2 devices under a tariff that charges `extra_fee` for the second."""
     client = ready_client(manager, TWO_DEVICES)
-    tariffs.apply_tariff(manager, client.id, make_tariff(extra_device_fee=extra_fee))
+    tariff_apply.apply_tariff(manager, client.id, make_tariff(extra_device_fee=extra_fee))
     return client
 
 

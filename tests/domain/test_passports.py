@@ -8,11 +8,12 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.clients import card as client_card
+from privet_manager_app.domain.common.clock import moscow_today
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.domain.wizard.passport import add_years, expiry_notice
-from privet_manager_app.infra.db import moscow_today, transaction
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerSupportMessage, UserPassport
 from tests.support.wizard import claimed_client, count
 
@@ -51,7 +52,7 @@ def test_паспорт_сохраняется_и_в_форме_виден_по�
 def test_в_карточке_клиента_номер_паспорта_замаскирован(manager):
     client = claimed_client(manager)
     passports.save_passport(manager, client.id, version=2, **_fields())
-    detail = clients.get_client(manager, client.id)
+    detail = client_card.get_client(manager, client.id)
     assert detail.passport.number_masked == "45** ****56"
     dumped = detail.model_dump_json()
     assert "123456" not in dumped
@@ -267,7 +268,7 @@ def test_полный_номер_видит_только_ответственн�
     with pytest.raises(Forbidden):
         passports.full_passport(other, client.id)
     assert passports.full_passport(admin, client.id).number == "123456"
-    assert clients.get_client(other, client.id).passport.number_masked == "45** ****56"
+    assert client_card.get_client(other, client.id).passport.number_masked == "45** ****56"
 
 
 def test_паспорт_по_устаревшей_версии_не_сохраняется(manager):

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+from privet_manager_app.domain.common.clock import moscow_today, utcnow
 from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.domain.wizard import signing
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
-from privet_manager_app.infra.db import moscow_today, transaction, utcnow
+from privet_manager_app.domain.wizard import signing, tariff_apply
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerInvoice
 from tests.support.factories import (
     chat_messages,
@@ -30,7 +30,7 @@ YEAR = moscow_today().year
 
 def signed_client(manager, extra_fee: str = "1500.00"):
     client = ready_client(manager, TWO_DEVICES)
-    tariffs.apply_tariff(manager, client.id, make_tariff(extra_device_fee=extra_fee))
+    tariff_apply.apply_tariff(manager, client.id, make_tariff(extra_device_fee=extra_fee))
     contracts.generate_contract(manager, client.id)
     signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
     return client
@@ -100,7 +100,7 @@ def test_одновременные_подтверждения_дают_одну
 
 def test_до_подписания_оплату_не_подтвердить(db, manager):
     client = ready_client(manager, TWO_DEVICES)
-    tariffs.apply_tariff(manager, client.id, make_tariff())
+    tariff_apply.apply_tariff(manager, client.id, make_tariff())
     contracts.generate_contract(manager, client.id)
     with pytest.raises(Conflict) as error:
         payments.confirm_payment(manager, client.id, "300.00", "cash")

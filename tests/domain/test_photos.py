@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image, ImageFile
 
-from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
 from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.domain.wizard.photos import normalize_photo
@@ -172,7 +172,7 @@ def test_фото_сохраняется_в_хранилище_с_записью
     assert photo.size_bytes == len(record_bytes)
     assert photo.url.startswith("/api/storage/file/")
     assert photo.client_version == version_of(client.id) == 4
-    detail = clients.get_client(manager, client.id)
+    detail = client_card.get_client(manager, client.id)
     assert [item.sha256 for item in detail.devices[0].photos] == [photo.sha256]
     assert count(ManagerAuditLog, ManagerAuditLog.action == "photo_added") == 1
 

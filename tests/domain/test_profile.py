@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
 from privet_manager_app.domain.wizard import profile
@@ -188,7 +189,7 @@ def test_адрес_строкой_раскладывается_и_виден_в
     )
     page = clients.list_clients(manager, tab="mine")
     assert [card.registration_address for card in page.items] == [line]
-    assert clients.get_client(manager, client.id).address.apartment == "17"
+    assert client_card.get_client(manager, client.id).address.apartment == "17"
 
 
 def test_поля_адреса_правятся_по_одному_и_строка_пересобирается(manager):

@@ -9,11 +9,11 @@ from privet_manager_app.domain.clients import reopen
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.domain.wizard import signing, verification
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard import signing, tariff_apply, verification
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
-from privet_manager_app.schema.tables import ClientStatus, InvoiceStatus, ManagerInvoice
+from privet_manager_app.schema.enums import ClientStatus, InvoiceStatus
+from privet_manager_app.schema.tables import ManagerInvoice
 from tests.support.factories import (
     chat_messages,
     client_row,
@@ -27,7 +27,7 @@ TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("laptop", "Lenovo", "IdeaP
 
 
 def _sign(manager, client, tariff_id):
-    tariffs.apply_tariff(manager, client.id, tariff_id)
+    tariff_apply.apply_tariff(manager, client.id, tariff_id)
     contract = contracts.generate_contract(manager, client.id)
     signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
     return contract_row(contract.contract_id)

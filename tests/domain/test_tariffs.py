@@ -12,9 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from privet_manager_app.dev import demo_tariffs
+from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard import tariff_apply
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.domain.wizard.tariff_formula import TariffParams, calculate_surcharge
 from privet_manager_app.infra.db import transaction
@@ -201,13 +203,13 @@ def test_превью_в_админке_считает_по_несохранён
 
 
 def test_демо_тарифы_создаются_один_раз_и_базовый_для_смартфона_без_доплаты(db, manager):
-    assert tariffs.ensure_demo_tariffs() == ["basic", "family", "home", "premium"]
-    assert tariffs.ensure_demo_tariffs() == []
+    assert demo_tariffs.ensure_demo_tariffs() == ["basic", "family", "home", "premium"]
+    assert demo_tariffs.ensure_demo_tariffs() == []
     client = ready_client(manager)
-    applied = tariffs.apply_tariff(manager, client.id, tariff_id_by_code("basic"))
+    applied = tariff_apply.apply_tariff(manager, client.id, tariff_id_by_code("basic"))
     assert applied.surcharge == Decimal("0.00")
     assert applied.breakdown == []
-    home = tariffs.preview_surcharge(manager, client.id, tariff_id_by_code("home"))
+    home = tariff_apply.preview_surcharge(manager, client.id, tariff_id_by_code("home"))
     assert home.surcharge == Decimal("0.00")  # 1 of 5 included, a smartphone has no fee
     assert [tariff.code for tariff in tariffs.list_tariffs(manager)] == [
         "basic",
@@ -224,7 +226,9 @@ def test_применённый_тариф_хранит_снимок_и_разб
     client = ready_client(manager, [("smartphone", "Apple", "iPhone"), ("fridge", "Bosch", "K1")])
     tariff_id = make_tariff(category_fees={"fridge": "700.00"})
     version = client_row(client.id).version
-    applied = tariffs.apply_tariff(manager, client.id, tariff_id, "10", "акция", version=version)
+    applied = tariff_apply.apply_tariff(
+        manager, client.id, tariff_id, "10", "акция", version=version
+    )
     assert applied.surcharge == Decimal("900.00")  # (300 + 700) − 10 %
     assert applied.tariff["version"] == 1
     assert applied.tariff["category_fees"] == {"fridge": "700.00"}
@@ -241,14 +245,14 @@ def test_расчёт_на_устаревшей_версии_карточки_о
     client = ready_client(manager)
     tariff_id = make_tariff()
     with pytest.raises(Conflict) as error:
-        tariffs.apply_tariff(manager, client.id, tariff_id, version=999)
+        tariff_apply.apply_tariff(manager, client.id, tariff_id, version=999)
     assert error.value.code == "stale_version"
 
 
 def test_тариф_снятый_с_продажи_выбрать_нельзя(db, manager):
     client = ready_client(manager)
     with pytest.raises(Conflict) as error:
-        tariffs.apply_tariff(manager, client.id, make_tariff(is_active=False))
+        tariff_apply.apply_tariff(manager, client.id, make_tariff(is_active=False))
     assert error.value.code == "tariff_inactive"
 
 
@@ -256,18 +260,18 @@ def test_чужой_менеджер_не_применяет_тариф(db, mana
     client = ready_client(manager)
     other = make_manager(name="Мастер Пётр")
     with pytest.raises(Forbidden) as error:
-        tariffs.apply_tariff(other, client.id, make_tariff())
+        tariff_apply.apply_tariff(other, client.id, make_tariff())
     assert error.value.code == "not_assignee"
 
 
 def test_если_устройства_изменились_расчёт_требует_пересчёта(db, manager):
     client = ready_client(manager)
-    tariffs.apply_tariff(manager, client.id, make_tariff())
+    tariff_apply.apply_tariff(manager, client.id, make_tariff())
     with transaction() as session:
-        assert tariffs.current_applied(session, client.id).needs_recalculation is False
+        assert tariff_apply.current_applied(session, client.id).needs_recalculation is False
     add_device(client.id, "tv", "LG", "OLED55")
     with transaction() as session:
-        assert tariffs.current_applied(session, client.id).needs_recalculation is True
+        assert tariff_apply.current_applied(session, client.id).needs_recalculation is True
         missing = contracts.readiness(session, client_row(client.id))
     assert missing == ["пересчёт тарифа (устройства изменились после расчёта доплаты)"]
 
@@ -289,7 +293,7 @@ def test_админ_меняет_тариф_а_прежние_расчёты_и_
     assert created.version == 1
     assert created.category_fees == {"tv": Decimal("400.00")}
     client = ready_client(manager, [("smartphone", "Apple", "iPhone"), ("tv", "LG", "OLED")])
-    applied = tariffs.apply_tariff(manager, client.id, created.id)
+    applied = tariff_apply.apply_tariff(manager, client.id, created.id)
     assert applied.surcharge == Decimal("700.00")
     contract = contracts.generate_contract(manager, client.id)
 
@@ -300,7 +304,7 @@ def test_админ_меняет_тариф_а_прежние_расчёты_и_
     assert updated.extra_device_fee == Decimal("500.00")
 
     with transaction() as session:
-        kept = tariffs.current_applied(session, client.id)
+        kept = tariff_apply.current_applied(session, client.id)
         stored = session.get(ManagerContract, contract.contract_id)
     assert kept.surcharge == Decimal("700.00")
     assert kept.tariff["version"] == 1
@@ -309,7 +313,7 @@ def test_админ_меняет_тариф_а_прежние_расчёты_и_
     assert stored.data_snapshot["tariff"]["version"] == 1
     assert stored.data_snapshot["tariff"]["category_fees"] == {"tv": "400.00"}
 
-    preview = tariffs.preview_surcharge(manager, client.id, created.id)
+    preview = tariff_apply.preview_surcharge(manager, client.id, created.id)
     assert preview.surcharge == Decimal("1400.00")  # the new edition for new calculations
     assert preview.tariff["version"] == 2
 
@@ -497,5 +501,5 @@ def test_rest_новый_клиент_сначала_берётся_в_рабо�
 
 def test_клиент_без_устройств_получает_нулевую_доплату_но_договор_не_готов(db, manager):
     client = claimed_client(manager)
-    applied = tariffs.apply_tariff(manager, client.id, make_tariff())
+    applied = tariff_apply.apply_tariff(manager, client.id, make_tariff())
     assert applied.surcharge == Decimal("0.00")

@@ -9,8 +9,9 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
-from privet_manager_app.infra.db import moscow_today
+from privet_manager_app.dev import demo_tariffs
+from privet_manager_app.domain.common.clock import moscow_today
+from privet_manager_app.domain.wizard import tariff_apply
 from tests.support.factories import chat_messages, ready_client
 
 YEAR = moscow_today().year
@@ -75,7 +76,7 @@ class Wizard:
 
 
 def test_три_клиента_проходят_финал_мастера(api, login_headers, manager):
-    tariffs.ensure_demo_tariffs()
+    demo_tariffs.ensure_demo_tariffs()
     headers = login_headers(manager)
 
     # 1. One smartphone on «Базовый»: nothing to pay, processed right after signing.
@@ -191,7 +192,7 @@ def test_финал_мастера_работает_и_на_sqlite_быстро�
     client = ready_client(
         manager, [("smartphone", "Apple", "iPhone 13"), ("fridge", "Bosch", "KGN39VI25R")]
     )
-    tariffs.apply_tariff(manager, client.id, tariff_id_by_code("home"))
+    tariff_apply.apply_tariff(manager, client.id, tariff_id_by_code("home"))
     first = contracts.generate_contract(manager, client.id)
     view = contracts.generate_contract(manager, client.id)  # supersedes the first
     assert view.number == f"ПМ-{YEAR}-000002"

@@ -13,10 +13,11 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser, SupportMessage, SupportTicket
+from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.schema.tables import (
-    ClientStatus,
     ManagerClient,
     ManagerContract,
     ManagerDevice,

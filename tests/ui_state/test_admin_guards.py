@@ -235,7 +235,7 @@ def test_карточка_показывает_паспорт_замаскиро
 
 
 def test_менеджер_не_может_переоткрыть_дело_с_карточки(db, manager, card_params):
-    from privet_manager_app.schema.tables import ClientStatus
+    from privet_manager_app.schema.enums import ClientStatus
 
     client = claimed_client(manager)
     with transaction() as session:
@@ -254,11 +254,12 @@ def test_менеджер_не_может_переоткрыть_дело_с_к�
 
 
 def test_менеджер_не_видит_и_не_меняет_тарифы_обработчиками(db, manager, admin):
-    from privet_manager_app.domain.wizard import tariff_formula as tariffs
+    from privet_manager_app.dev import demo_tariffs
+    from privet_manager_app.domain.admin import tariffs
     from privet_manager_app.ui.pages.admin_tariffs import ADMIN_ONLY as TARIFFS_ADMIN_ONLY
     from privet_manager_app.ui.pages.admin_tariffs import TariffsAdminState
 
-    tariffs.ensure_demo_tariffs()
+    demo_tariffs.ensure_demo_tariffs()
     before = [(t.id, t.version, t.is_active) for t in tariffs.list_tariffs(admin, True)]
     state = make_state(TariffsAdminState, token=_token(manager))
     _run(state, TariffsAdminState.open_page)
@@ -283,10 +284,11 @@ def test_менеджер_не_видит_и_не_меняет_тарифы_об
 
 
 def test_администратор_меняет_тариф_обработчиком(db, admin):
-    from privet_manager_app.domain.wizard import tariff_formula as tariffs
+    from privet_manager_app.dev import demo_tariffs
+    from privet_manager_app.domain.admin import tariffs
     from privet_manager_app.ui.pages.admin_tariffs import TariffsAdminState
 
-    tariffs.ensure_demo_tariffs()
+    demo_tariffs.ensure_demo_tariffs()
     state = make_state(TariffsAdminState, token=_token(admin))
     _run(state, TariffsAdminState.open_page)
     assert len(state.rows) == 4

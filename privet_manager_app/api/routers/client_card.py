@@ -14,8 +14,8 @@ from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.history import audit_trail, notes
-from privet_manager_app.domain.wizard import pii
+from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.wizard import passport
 
 router = APIRouter(prefix="/clients", tags=["Карточка клиента"])
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/clients", tags=["Карточка клиента"])
 class NoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    body: str = Field(max_length=notes.NOTE_MAX_LENGTH * 2)
+    body: str = Field(max_length=journal.NOTE_MAX_LENGTH * 2)
 
 
 @router.get(
@@ -51,51 +51,51 @@ def export_csv(
 
 @router.get(
     "/{client_id}/log",
-    response_model=list[notes.LogEntry],
+    response_model=list[journal.LogEntry],
     summary="Внутренний журнал: заметки и события шагов, новые сверху",
 )
-def get_log(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[notes.LogEntry]:
-    return notes.client_log(actor, client_id)
+def get_log(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[journal.LogEntry]:
+    return journal.client_log(actor, client_id)
 
 
 @router.post(
     "/{client_id}/notes",
-    response_model=notes.LogEntry,
+    response_model=journal.LogEntry,
     status_code=201,
     summary="Добавить заметку во внутренний журнал (клиент её не видит)",
 )
 def add_note(
     client_id: ClientId, body: NoteRequest, actor: Actor = Depends(current_actor)
-) -> notes.LogEntry:
-    return notes.add_note(actor, client_id, body.body)
+) -> journal.LogEntry:
+    return journal.add_note(actor, client_id, body.body)
 
 
 @router.get(
     "/{client_id}/chat",
-    response_model=list[notes.ChatMessage],
+    response_model=list[journal.ChatMessage],
     summary="Что мы отправили в чат поддержки клиента (коды скрыты), новые сверху",
 )
-def get_chat(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[notes.ChatMessage]:
-    return notes.sent_to_client(actor, client_id)
+def get_chat(
+    client_id: ClientId, actor: Actor = Depends(current_actor)
+) -> list[journal.ChatMessage]:
+    return journal.sent_to_client(actor, client_id)
 
 
 @router.get(
     "/{client_id}/audit",
-    response_model=list[audit_trail.AuditEntry],
+    response_model=list[audit.AuditEntry],
     summary="Журнал аудита клиента: кто, что, когда, откуда",
 )
-def get_audit(
-    client_id: ClientId, actor: Actor = Depends(current_actor)
-) -> list[audit_trail.AuditEntry]:
-    return audit_trail.client_trail(actor, client_id)
+def get_audit(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[audit.AuditEntry]:
+    return audit.client_trail(actor, client_id)
 
 
 @router.post(
     "/{client_id}/passport/reveal",
-    response_model=pii.RevealedPassport,
+    response_model=passport.RevealedPassport,
     summary="Показать полный номер паспорта (просмотр записывается в аудит)",
 )
 def reveal_passport(
     client_id: ClientId, actor: Actor = Depends(current_actor)
-) -> pii.RevealedPassport:
-    return pii.reveal_passport(actor, client_id)
+) -> passport.RevealedPassport:
+    return passport.reveal_passport(actor, client_id)

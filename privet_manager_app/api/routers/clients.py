@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId
+from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.views import ClientDetail, ClientPage
@@ -28,4 +29,4 @@ def list_clients(
 
 @router.get("/{client_id}", response_model=ClientDetail, summary="Карточка клиента")
 def get_client(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ClientDetail:
-    return clients.get_client(actor, client_id)
+    return client_card.get_client(actor, client_id)

@@ -10,9 +10,10 @@ from pydantic import Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
 from privet_manager_app.api.params import MAX_INT, ClientId, Strict, TariffId
+from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.views import AppliedTariffView, SurchargeView, TariffView
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.wizard import tariff_apply
 
 router = APIRouter(tags=["Тарифы"])
 
@@ -88,7 +89,7 @@ def update_tariff(
 def preview_tariff(
     client_id: ClientId, body: SurchargeRequest, actor: Actor = Depends(current_actor)
 ) -> SurchargeView:
-    return tariffs.preview_surcharge(
+    return tariff_apply.preview_surcharge(
         actor, client_id, body.tariff_id, body.discount_pct, body.discount_reason
     )
 
@@ -101,7 +102,7 @@ def preview_tariff(
 def apply_tariff(
     client_id: ClientId, body: ApplyTariffRequest, actor: Actor = Depends(current_actor)
 ) -> AppliedTariffView:
-    return tariffs.apply_tariff(
+    return tariff_apply.apply_tariff(
         actor,
         client_id,
         body.tariff_id,

@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import (
     Conflict,
     Forbidden,
@@ -23,13 +24,9 @@ from privet_manager_app.domain.common.errors import (
     ValidationFailed,
 )
 from privet_manager_app.domain.history import audit
-from privet_manager_app.infra.db import transaction, upsert, utcnow
-from privet_manager_app.schema.tables import (
-    ManagerLoginThrottle,
-    ManagerRole,
-    ManagerSession,
-    ManagerUser,
-)
+from privet_manager_app.infra.db import transaction, upsert
+from privet_manager_app.schema.enums import ManagerRole
+from privet_manager_app.schema.tables import ManagerLoginThrottle, ManagerSession, ManagerUser
 from privet_manager_app.settings import get_settings
 
 JWT_ALGORITHM = "HS256"

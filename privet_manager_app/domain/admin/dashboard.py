@@ -15,15 +15,11 @@ from sqlmodel import Session
 from privet_manager_app.domain.admin.managers import client_counts_by_manager
 from privet_manager_app.domain.clients.listing import IN_WORK_STATUSES
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.views import STATUS_LABELS, View
-from privet_manager_app.infra.db import MOSCOW, is_postgres, transaction, utcnow
-from privet_manager_app.schema.tables import (
-    ClientStatus,
-    ContractStatus,
-    ManagerClient,
-    ManagerContract,
-    ManagerUser,
-)
+from privet_manager_app.domain.common.clock import MOSCOW, utcnow
+from privet_manager_app.domain.views import View
+from privet_manager_app.infra.db import is_postgres, transaction
+from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus, ContractStatus
+from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerUser
 
 # Moscow has kept UTC+3 all year since 2014; a fixed offset needs no tz database in the image.
 DEFAULT_DAYS = 30

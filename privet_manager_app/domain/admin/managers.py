@@ -16,20 +16,15 @@ from sqlmodel import Session, select
 from privet_manager_app.domain.admin import auth
 from privet_manager_app.domain.clients.listing import IN_WORK_STATUSES
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from privet_manager_app.domain.common.text import person_name_error
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.views import ManagerRef, View
-from privet_manager_app.infra.db import transaction, utcnow
-from privet_manager_app.schema.tables import (
-    ClientStatus,
-    ManagerClient,
-    ManagerRole,
-    ManagerSession,
-    ManagerUser,
-)
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.schema.enums import ROLE_LABELS, ClientStatus, ManagerRole
+from privet_manager_app.schema.tables import ManagerClient, ManagerSession, ManagerUser
 
-ROLE_LABELS = {ManagerRole.MANAGER: "Менеджер", ManagerRole.ADMIN: "Администратор"}
 NAME_MAX_LENGTH = 255
 # No look-alike characters (0/O, 1/l/I): the admin reads the password out to a colleague.
 _SUGGESTION_CHARS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

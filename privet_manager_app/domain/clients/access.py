@@ -12,15 +12,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound
-from privet_manager_app.infra.db import utcnow
-from privet_manager_app.schema.tables import (
-    ClientStatus,
-    ContractStatus,
-    ManagerClient,
-    ManagerContract,
-    ManagerUser,
-)
+from privet_manager_app.schema.enums import ClientStatus, ContractStatus
+from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerUser
 
 FROZEN_STATUSES = (ClientStatus.SIGNED, ClientStatus.AWAITING_PAYMENT, ClientStatus.PROCESSED)
 

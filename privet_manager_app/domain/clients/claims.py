@@ -11,13 +11,15 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from privet_manager_app.domain.clients.access import check_version, lock_client, mark_changed
-from privet_manager_app.domain.clients.listing import load_card
+from privet_manager_app.domain.clients.card import load_card
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import ClientCard
-from privet_manager_app.infra.db import transaction, utcnow
-from privet_manager_app.schema.tables import ClientStatus, ManagerClient, ManagerUser
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.schema.enums import ClientStatus
+from privet_manager_app.schema.tables import ManagerClient, ManagerUser
 
 
 def _holder_conflict(session: Session, client: ManagerClient) -> Conflict:

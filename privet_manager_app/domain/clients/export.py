@@ -14,9 +14,10 @@ from sqlmodel import select
 
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import MOSCOW, moscow_text, utcnow
 from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.views import ClientCard
-from privet_manager_app.infra.db import MOSCOW, moscow_text, transaction, utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import UserPassport
 
 # Moscow has kept UTC+3 all year since 2014; a fixed offset needs no tz database in the image.

@@ -1,4 +1,4 @@
-"""The client list (tabs, search, keyset paging), the client card, and the backfill."""
+"""The client list: tabs, search, keyset paging, and the backfill of `manager_clients` rows."""
 
 from __future__ import annotations
 
@@ -14,29 +14,18 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import NotFound, ValidationFailed
-from privet_manager_app.domain.views import (
-    STATUS_LABELS,
-    AddressView,
-    ClientCard,
-    ClientDetail,
-    ClientPage,
-    ManagerRef,
-)
-from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import devices
-from privet_manager_app.domain.wizard import passport as passports
-from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
+from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.views import ClientCard, ClientPage, ManagerRef
 from privet_manager_app.domain.wizard.phones import display_phone
-from privet_manager_app.infra.db import digits_only, transaction, upsert, utcnow
+from privet_manager_app.infra.db import digits_only, transaction, upsert
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.tables import ClientStatus, ManagerClient, ManagerUser
+from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus
+from privet_manager_app.schema.tables import ManagerClient, ManagerUser
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 MAX_QUERY_LENGTH = 100
-ADDRESS_FIELDS = ("postcode", "region", "city", "street", "house", "building", "apartment")
 
 
 class Tab(enum.StrEnum):
@@ -84,7 +73,7 @@ def backfill_all() -> int:
         return backfill_manager_clients(session)
 
 
-def _card_query():
+def card_query():
     return (
         select(ManagerClient, ClientUser, _Assignee.id, _Assignee.name)
         .join(ClientUser, ClientUser.id == ManagerClient.user_id)
@@ -92,7 +81,7 @@ def _card_query():
     )
 
 
-def _to_card(row) -> ClientCard:
+def to_card(row) -> ClientCard:
     client, user, manager_id, manager_name = row
     return ClientCard(
         id=client.id,
@@ -204,7 +193,7 @@ def list_clients(
         raise ValidationFailed("invalid_limit", f"limit должен быть от 1 до {MAX_PAGE}")
     after = _decode_cursor(cursor) if cursor else None
 
-    statement = _card_query()
+    statement = card_query()
     if tab is Tab.NEW:
         statement = statement.where(ManagerClient.status == ClientStatus.NEW)
     elif tab is Tab.IN_WORK:
@@ -229,33 +218,9 @@ def list_clients(
             # Clients who registered since the last backfill appear without waiting for it.
             backfill_manager_clients(session)
         rows = session.execute(statement.limit(limit + 1)).all()
-    cards = [_to_card(row) for row in rows[:limit]]
+    cards = [to_card(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = cards[-1]
         next_cursor = _encode_cursor(last.updated_at, last.id)
     return ClientPage(items=cards, next_cursor=next_cursor)
-
-
-def load_card(session: Session, client_id: int) -> ClientCard:
-    row = session.execute(_card_query().where(ManagerClient.id == client_id)).first()
-    if row is None:
-        raise NotFound("client_not_found", "Клиент не найден")
-    return _to_card(row)
-
-
-def get_client(actor: Actor, client_id: int) -> ClientDetail:
-    """The card plus everything the wizard needs; each part is read by the module that owns it."""
-    with transaction() as session:
-        card = load_card(session, client_id)
-        client = session.get(ManagerClient, client_id)
-        address = AddressView(**{name: getattr(client, name) for name in ADDRESS_FIELDS})
-        return ClientDetail(
-            **card.model_dump(),
-            address=address,
-            passport=passports.masked_view(session, card.user_id),
-            devices=devices.device_views(session, client_id),
-            tariff=tariffs.current_applied(session, client_id),
-            contract=contracts.current_contract_view(session, client_id, viewer=actor),
-            invoice=payments.current_invoice_view(session, client_id),
-        )

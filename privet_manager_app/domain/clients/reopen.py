@@ -12,16 +12,18 @@ from privet_manager_app.domain.clients.access import (
     lock_client,
     mark_changed,
 )
-from privet_manager_app.domain.clients.listing import load_card
+from privet_manager_app.domain.clients.card import load_card
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, ValidationFailed
 from privet_manager_app.domain.common.text import multiline_error
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.domain.wizard.contract import latest_contract
 from privet_manager_app.domain.wizard.support_chat import MessageType, post_to_client
-from privet_manager_app.infra.db import transaction, utcnow
-from privet_manager_app.schema.tables import ClientStatus, InvoiceStatus, ManagerInvoice
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.schema.enums import ClientStatus, InvoiceStatus
+from privet_manager_app.schema.tables import ManagerInvoice
 
 MIN_REASON = 5
 MAX_REASON = 500

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from privet_manager_app.domain.common.errors import Forbidden
-from privet_manager_app.schema.tables import ManagerRole
+from privet_manager_app.schema.enums import ManagerRole
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,6 +25,7 @@ from privet_manager_app.domain.clients.access import (
     supersede_unsigned,
 )
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import moscow_today, utcnow
 from privet_manager_app.domain.common.errors import (
     Conflict,
     Forbidden,
@@ -40,18 +41,14 @@ from privet_manager_app.domain.wizard.contract_text import contract_document
 from privet_manager_app.domain.wizard.device_categories import category_label
 from privet_manager_app.domain.wizard.numbering import CONTRACT_PREFIX, next_number
 from privet_manager_app.domain.wizard.phones import normalize_russian_phone
-from privet_manager_app.domain.wizard.tariff_formula import (
-    TariffParams,
-    current_applied_row,
-    is_stale,
-)
+from privet_manager_app.domain.wizard.tariff_apply import current_applied_row, is_stale
+from privet_manager_app.domain.wizard.tariff_formula import TariffParams
 from privet_manager_app.infra import pdf
-from privet_manager_app.infra.db import moscow_today, transaction, utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage, new_key
 from privet_manager_app.schema.client_app import ClientUser
+from privet_manager_app.schema.enums import ClientStatus, ContractStatus
 from privet_manager_app.schema.tables import (
-    ClientStatus,
-    ContractStatus,
     ManagerClient,
     ManagerClientTariff,
     ManagerContract,

@@ -12,10 +12,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from privet_manager_app.domain.common.clock import MOSCOW
 from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.common.money import NBSP, amount_with_words, format_rub, plural
 from privet_manager_app.domain.wizard.phones import display_phone
-from privet_manager_app.infra.db import MOSCOW
 from privet_manager_app.infra.pdf import (
     Block,
     Column,

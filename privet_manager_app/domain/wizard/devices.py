@@ -16,12 +16,13 @@ from sqlmodel import Session, select
 
 from privet_manager_app.domain.clients.access import client_for_change, mark_changed
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
 from privet_manager_app.domain.common.text import line_error, multiline_error
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import DeviceView, PhotoView, View
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.client_app import ClientDevice
 from privet_manager_app.schema.tables import ManagerClient, ManagerDevice, ManagerDevicePhoto

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from privet_manager_app.domain.clients.access import check_assignee, lock_client, mark_changed
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import moscow_today, utcnow
 from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
 from privet_manager_app.domain.common.money import format_rub, parse_money
 from privet_manager_app.domain.history import audit
@@ -21,14 +22,9 @@ from privet_manager_app.domain.wizard.contract import latest_contract, signed_co
 from privet_manager_app.domain.wizard.contract_text import short_date
 from privet_manager_app.domain.wizard.numbering import INVOICE_PREFIX, next_number
 from privet_manager_app.domain.wizard.support_chat import MessageType, post_to_client
-from privet_manager_app.infra.db import moscow_today, transaction, utcnow
-from privet_manager_app.schema.tables import (
-    ClientStatus,
-    InvoiceStatus,
-    ManagerClient,
-    ManagerContract,
-    ManagerInvoice,
-)
+from privet_manager_app.infra.db import transaction
+from privet_manager_app.schema.enums import ClientStatus, InvoiceStatus
+from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerInvoice
 from privet_manager_app.settings import get_settings
 
 PAYMENT_METHODS = {"cash": "наличные", "card": "карта", "transfer": "перевод"}

@@ -10,8 +10,9 @@ from pydantic import Field
 from sqlmodel import Session, func, select
 
 from privet_manager_app.domain.clients.access import client_for_change, mark_changed
-from privet_manager_app.domain.clients.listing import load_card
+from privet_manager_app.domain.clients.card import load_card
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.common.notices import Notice
 from privet_manager_app.domain.common.text import line_error, person_name_error
@@ -19,7 +20,7 @@ from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import AddressView, ClientCard
 from privet_manager_app.domain.wizard import addresses
 from privet_manager_app.domain.wizard.phones import normalize_russian_phone
-from privet_manager_app.infra.db import digits_only, transaction, utcnow
+from privet_manager_app.infra.db import digits_only, transaction
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.tables import ManagerClient
 

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from privet_manager_app.domain.clients.access import check_assignee, lock_client, mark_changed
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, DomainError, ValidationFailed
 from privet_manager_app.domain.common.money import format_rub, plural
 from privet_manager_app.domain.history import audit
@@ -39,14 +40,10 @@ from privet_manager_app.domain.wizard.contract_text import (
 )
 from privet_manager_app.domain.wizard.support_chat import MessageType, post_to_client
 from privet_manager_app.infra import pdf
-from privet_manager_app.infra.db import transaction, utcnow
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage, new_key
-from privet_manager_app.schema.tables import (
-    ClientStatus,
-    ContractStatus,
-    ManagerClient,
-    ManagerContract,
-)
+from privet_manager_app.schema.enums import ClientStatus, ContractStatus
+from privet_manager_app.schema.tables import ManagerClient, ManagerContract
 from privet_manager_app.settings import get_settings
 
 _CODE_INPUT = re.compile(r"^\d{6}$")

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from privet_manager_app.infra.db import utcnow
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
 
 TICKET_SUBJECT = "Договор и оплата"

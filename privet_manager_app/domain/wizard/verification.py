@@ -15,7 +15,8 @@ from sqlmodel import select
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.views import VerificationResult
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.tables import ContractStatus, ManagerContract
+from privet_manager_app.schema.enums import ContractStatus
+from privet_manager_app.schema.tables import ManagerContract
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _NUMBER = re.compile(r"^ПМ-\d{4}-\d{6}$")

@@ -13,12 +13,12 @@ from typing import TypedDict
 import reflex as rx
 
 from privet_manager_app.domain.admin import managers
+from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import claims, reopen
-from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
-from privet_manager_app.domain.history import audit_trail, notes
+from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import ClientDetail
-from privet_manager_app.domain.wizard import pii
+from privet_manager_app.domain.wizard import passport
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.format import moscow_datetime, passport_card, rubles
@@ -80,7 +80,7 @@ def _device_row(device) -> DeviceRow:
     )
 
 
-def _log_row(entry: notes.LogEntry) -> LogRow:
+def _log_row(entry: journal.LogEntry) -> LogRow:
     return LogRow(
         id=entry.id,
         is_note=entry.kind == "note",
@@ -89,7 +89,7 @@ def _log_row(entry: notes.LogEntry) -> LogRow:
     )
 
 
-def _chat_row(message: notes.ChatMessage) -> ChatRow:
+def _chat_row(message: journal.ChatMessage) -> ChatRow:
     read = "прочитано" if message.is_read else "не прочитано"
     return ChatRow(
         id=message.id,
@@ -99,7 +99,7 @@ def _chat_row(message: notes.ChatMessage) -> ChatRow:
     )
 
 
-def _audit_row(entry: audit_trail.AuditEntry) -> AuditRow:
+def _audit_row(entry: audit.AuditEntry) -> AuditRow:
     origin = " · ".join(part for part in (entry.ip, entry.user_agent) if part)
     return AuditRow(
         id=entry.id,
@@ -222,9 +222,9 @@ class ClientCardState(SessionState):
         self.deal = _deal(detail)
 
     async def _load_history(self, actor) -> None:
-        log = await run_domain(notes.client_log, actor, self.cid)
-        chat = await run_domain(notes.sent_to_client, actor, self.cid)
-        trail = await run_domain(audit_trail.client_trail, actor, self.cid)
+        log = await run_domain(journal.client_log, actor, self.cid)
+        chat = await run_domain(journal.sent_to_client, actor, self.cid)
+        trail = await run_domain(audit.client_trail, actor, self.cid)
         self.log = [_log_row(entry) for entry in log]
         self.chat = [_chat_row(message) for message in chat]
         self.trail = [_audit_row(entry) for entry in trail]
@@ -248,7 +248,7 @@ class ClientCardState(SessionState):
             return None
         self.cid = client_id
         try:
-            detail = await run_domain(clients.get_client, actor, client_id)
+            detail = await run_domain(client_card.get_client, actor, client_id)
             self._apply(actor, detail)
             await self._load_history(actor)
             self.manager_options = []
@@ -274,9 +274,9 @@ class ClientCardState(SessionState):
         self.reveal_error = ""
         yield
         try:
-            revealed = await run_domain(pii.reveal_passport, actor, self.cid)
+            revealed = await run_domain(passport.reveal_passport, actor, self.cid)
             self.revealed_number = revealed.number_full
-            trail = await run_domain(audit_trail.client_trail, actor, self.cid)
+            trail = await run_domain(audit.client_trail, actor, self.cid)
             self.trail = [_audit_row(entry) for entry in trail]
         except DomainError as error:
             self.reveal_error = error.message
@@ -301,7 +301,7 @@ class ClientCardState(SessionState):
         self.saving_note = True
         yield
         try:
-            entry = await run_domain(notes.add_note, actor, self.cid, self.note)
+            entry = await run_domain(journal.add_note, actor, self.cid, self.note)
         except ValidationFailed as error:
             self.note_error = error.fields.get("body", error.message)
         except DomainError as error:
@@ -343,7 +343,7 @@ class ClientCardState(SessionState):
                 int(self.reassign_to),
                 version=self.version,
             )
-            detail = await run_domain(clients.get_client, actor, self.cid)
+            detail = await run_domain(client_card.get_client, actor, self.cid)
             self._apply(actor, detail)
             await self._load_history(actor)
         except DomainError as error:
@@ -376,7 +376,7 @@ class ClientCardState(SessionState):
             await run_domain(
                 reopen.reopen_client, actor, self.cid, self.reopen_reason, version=self.version
             )
-            detail = await run_domain(clients.get_client, actor, self.cid)
+            detail = await run_domain(client_card.get_client, actor, self.cid)
             self._apply(actor, detail)
             await self._load_history(actor)
         except DomainError as error:

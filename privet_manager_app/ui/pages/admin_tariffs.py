@@ -10,8 +10,8 @@ from typing import TypedDict
 
 import reflex as rx
 
+from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.components.layout import ADMIN_ONLY

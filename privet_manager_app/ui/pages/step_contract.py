@@ -8,13 +8,13 @@ from typing import TypedDict
 
 import reflex as rx
 
+from privet_manager_app.domain.admin import tariffs
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.views import ContractView
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import signing
-from privet_manager_app.domain.wizard import tariff_formula as tariffs
-from privet_manager_app.infra.db import utcnow
-from privet_manager_app.schema.tables import ContractStatus
+from privet_manager_app.domain.wizard import signing, tariff_apply
+from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import moscow_datetime, rubles
@@ -155,7 +155,7 @@ class ContractState(WizardState):
             return
         try:
             result = await run_domain(
-                tariffs.preview_surcharge,
+                tariff_apply.preview_surcharge,
                 actor,
                 self.cid,
                 int(self.selected_tariff),
@@ -184,7 +184,7 @@ class ContractState(WizardState):
         yield
         try:
             await run_domain(
-                tariffs.apply_tariff,
+                tariff_apply.apply_tariff,
                 actor,
                 self.cid,
                 int(self.selected_tariff),

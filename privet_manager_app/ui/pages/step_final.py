@@ -7,7 +7,7 @@ import reflex as rx
 
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.schema.tables import ClientStatus
+from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import moscow_datetime, rubles

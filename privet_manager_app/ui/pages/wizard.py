@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import claims
-from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.errors import Conflict, DomainError
 from privet_manager_app.domain.views import ClientDetail
-from privet_manager_app.schema.tables import ClientStatus
+from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.state import SessionState, run_domain
@@ -60,13 +60,13 @@ class WizardState(SessionState):
             return None
         self.cid = client_id
         try:
-            detail = await run_domain(clients.get_client, actor, client_id)
+            detail = await run_domain(client_card.get_client, actor, client_id)
             if detail.status == ClientStatus.NEW:
                 try:
                     await run_domain(claims.claim_client, actor, client_id)
                 except Conflict as conflict:
                     self.holder_message = conflict.message
-                detail = await run_domain(clients.get_client, actor, client_id)
+                detail = await run_domain(client_card.get_client, actor, client_id)
         except DomainError as error:
             self.page_error = error.message
             return None
