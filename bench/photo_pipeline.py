@@ -25,6 +25,8 @@ import threading
 import time
 from pathlib import Path
 
+from privet_manager_app.domain.inputs import DeviceInput
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "test")
@@ -115,7 +117,9 @@ def api_latency_while_processing(data: bytes, photos: int) -> tuple[float, float
         actor = Actor(id=manager.id, email=manager.email, name=manager.name, role=manager.role)
         client = new_client()
         claims.claim_client(actor, client.id)
-        device = devices.add_device(actor, client.id, category="tv", brand="LG", model="C3")
+        device = devices.add_device(
+            actor, client.id, DeviceInput(category="tv", brand="LG", model="C3")
+        )
         keys = []
         for index in range(photos):
             key = new_key(f"uploads/{client.id}/{device.id}", ".jpg")

@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from privet_manager_app.api.app import create_api
+from privet_manager_app.domain.clients.open_step import STEP_TITLES
 from privet_manager_app.infra import pdf
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
@@ -25,7 +26,6 @@ from privet_manager_app.ui.pages import (
     step_profile,
     verify,
 )
-from privet_manager_app.ui.state import SessionState
 
 get_settings()  # in production, refuse to start on a default secret before serving anything
 
@@ -62,21 +62,22 @@ app.add_page(
     clients.page,
     route=routes.CLIENTS,
     title="Клиенты — Привет Супер",
-    on_load=[SessionState.require_login, clients.ClientsState.open_page],
+    on_load=clients.ClientsState.open_page,
 )
 
-for step, module, state, title in (
-    (1, step_profile, step_profile.ProfileState, "Данные"),
-    (2, step_passport, step_passport.PassportState, "Паспорт"),
-    (3, step_devices, step_devices.DevicesState, "Устройства"),
-    (4, step_contract, step_contract.ContractState, "Договор"),
-    ("success", step_final, step_final.FinalState, "Оплата"),
+# Every open_page is guarded (ui/state.py): without a session it leads to the login page.
+for module, state in (
+    (step_profile, step_profile.ProfileState),
+    (step_passport, step_passport.PassportState),
+    (step_devices, step_devices.DevicesState),
+    (step_contract, step_contract.ContractState),
+    (step_final, step_final.FinalState),
 ):
     app.add_page(
         module.page,
-        route=routes.client_step_route(step),
-        title=f"{title} — Привет Супер",
-        on_load=[SessionState.require_login, state.open_page],
+        route=routes.client_step_route(state.STEP),
+        title=f"{STEP_TITLES[state.STEP]} — Привет Супер",
+        on_load=state.open_page,
     )
 
 app.add_page(
@@ -98,5 +99,5 @@ for module, route, state, title in (
         module.page,
         route=route,
         title=f"{title} — Привет Супер",
-        on_load=[SessionState.require_login, state.open_page],
+        on_load=state.open_page,
     )

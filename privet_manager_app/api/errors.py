@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from privet_manager_app.domain.common.errors import DomainError
+from privet_manager_app.domain.inputs import FIELDS_MESSAGE, type_errors
 
 logger = logging.getLogger(__name__)
 
@@ -23,38 +24,9 @@ _HTTP_CODES = {
     415: ("unsupported_media_type", "Неподдерживаемый тип данных"),
 }
 
-_VALIDATION_MESSAGES = {
-    "missing": "Обязательное поле",
-    "string_too_long": "Слишком длинное значение",
-    "string_too_short": "Слишком короткое значение",
-    "int_parsing": "Нужно целое число",
-    "int_type": "Нужно целое число",
-    "decimal_parsing": "Нужна сумма, например 1500.00",
-    "decimal_type": "Нужна сумма, например 1500.00",
-    "bool_parsing": "Нужно true или false",
-    "bool_type": "Нужно true или false",
-    "string_type": "Нужна строка",
-    "date_from_datetime_parsing": "Нужна дата ГГГГ-ММ-ДД",
-    "date_parsing": "Нужна дата ГГГГ-ММ-ДД",
-    "date_type": "Нужна дата ГГГГ-ММ-ДД",
-    "json_invalid": "Некорректный JSON",
-    "model_attributes_type": "Нужен JSON-объект",
-    "dict_type": "Нужен JSON-объект",
-    "literal_error": "Недопустимое значение",
-    "enum": "Недопустимое значение",
-    "greater_than_equal": "Слишком маленькое значение",
-    "less_than_equal": "Слишком большое значение",
-    "extra_forbidden": "Неизвестное поле",
-}
-
 
 def error_response(status: int, code: str, detail: str, **extra) -> JSONResponse:
     return JSONResponse({"detail": detail, "code": code, **extra}, status_code=status)
-
-
-def _field_name(location: tuple) -> str:
-    parts = [str(part) for part in location if part not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
 
 
 def install_error_handlers(api: FastAPI) -> None:
@@ -64,11 +36,9 @@ def install_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
-        fields: dict[str, str] = {}
-        for item in error.errors():
-            message = _VALIDATION_MESSAGES.get(item.get("type", ""), "Некорректное значение")
-            fields.setdefault(_field_name(tuple(item.get("loc", ()))), message)
-        return error_response(422, "validation_error", "Проверьте поля запроса", fields=fields)
+        # The same Russian messages a page shows for an input of the wrong type.
+        fields = type_errors(list(error.errors()))
+        return error_response(422, "validation_error", FIELDS_MESSAGE, fields=fields)
 
     @api.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -21,6 +21,7 @@ from privet_manager_app.domain.admin import auth, tariffs
 from privet_manager_app.domain.clients import claims
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import DeviceInput, PassportInput, ProfileInput
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import devices, photos, profile, signing, tariff_apply
 from privet_manager_app.domain.wizard import passport as passports
@@ -104,9 +105,11 @@ def _walk(actor: Actor, client: ManagerClient, journey: str, rng: random.Random)
     view = profile.update_profile(
         actor,
         client.id,
+        ProfileInput(
+            phone=f"+7916{rng.randint(1_000_000, 9_999_999)}",
+            registration_address=f"{postcode}, г. {city}, {street}, д. {house}, кв. {apartment}",
+        ),
         version=card.version,
-        phone=f"+7916{rng.randint(1_000_000, 9_999_999)}",
-        registration_address=f"{postcode}, г. {city}, {street}, д. {house}, кв. {apartment}",
     )
     if journey == "in_progress":
         return
@@ -116,22 +119,26 @@ def _walk(actor: Actor, client: ManagerClient, journey: str, rng: random.Random)
     passports.save_passport(
         actor,
         client.id,
+        PassportInput(
+            last_name=last,
+            first_name=first,
+            middle_name="Сергеевна" if female else "Сергеевич",
+            birth_date=f"{rng.randint(1960, 2000)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            birth_place=f"г. {city}",
+            series=f"45{rng.randint(10, 99)}",
+            number=f"{rng.randint(100_000, 999_999)}",
+            issue_date="2021-06-01",
+            issued_by="ГУ МВД России по г. Москве",
+            division_code="770-001",
+        ),
         version=view.version,
-        last_name=last,
-        first_name=first,
-        middle_name="Сергеевна" if female else "Сергеевич",
-        birth_date=f"{rng.randint(1960, 2000)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
-        birth_place=f"г. {city}",
-        series=f"45{rng.randint(10, 99)}",
-        number=f"{rng.randint(100_000, 999_999)}",
-        issue_date="2021-06-01",
-        issued_by="ГУ МВД России по г. Москве",
-        division_code="770-001",
     )
     kinds = DEMO_DEVICES[:1] if journey == "processed_free" else DEMO_DEVICES
     for category, brand, model in kinds:
         device = devices.add_device(
-            actor, client.id, category=category, brand=brand, model=model, purchase_year=2022
+            actor,
+            client.id,
+            DeviceInput(category=category, brand=brand, model=model, purchase_year=2022),
         )
         photos.attach_photo_bytes(actor, client.id, device.id, _demo_photo(rng), "photo.jpg")
     basic = next(t for t in tariffs.list_tariffs(actor) if t.code == "basic")

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from privet_manager_app.domain.inputs import AddressFields
+
 
 class View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -49,14 +51,8 @@ class ClientPage(View):
     next_cursor: str | None
 
 
-class AddressView(View):
-    postcode: str | None = None
-    region: str | None = None
-    city: str | None = None
-    street: str | None = None
-    house: str | None = None
-    building: str | None = None
-    apartment: str | None = None
+class AddressView(View, AddressFields):
+    """The address fields as stored (`manager_clients`)."""
 
 
 class PassportMaskedView(View):
@@ -129,6 +125,7 @@ class ContractView(View):
     contract_id: int
     number: str
     status: str  # the contract's: otp_sent | signed | superseded
+    status_label: str = ""
     surcharge: Decimal
     pdf_url: str | None
     otp_expires_at: dt.datetime | None
@@ -154,12 +151,14 @@ class InvoiceView(View):
     amount: Decimal
     due_date: dt.date
     status: str  # the invoice's: issued | paid | cancelled
+    status_label: str = ""
     notify_count: int
     last_notified_at: dt.datetime | None
     contract_number: str | None = None
     paid_at: dt.datetime | None = None
     reminder_available_at: dt.datetime | None = None
     client_status: str | None = None
+    can_notify: bool = False  # the viewer may send the reminder
 
 
 class ClientDetail(ClientCard):

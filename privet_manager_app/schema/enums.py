@@ -41,3 +41,13 @@ STATUS_LABELS = {
     ClientStatus.PROCESSED: "Обработан",
 }
 ROLE_LABELS = {ManagerRole.MANAGER: "Менеджер", ManagerRole.ADMIN: "Администратор"}
+CONTRACT_STATUS_LABELS = {
+    ContractStatus.OTP_SENT: "Ожидает подписи",
+    ContractStatus.SIGNED: "Подписан",
+    ContractStatus.SUPERSEDED: "Заменён новым",
+}
+INVOICE_STATUS_LABELS = {
+    InvoiceStatus.ISSUED: "Выставлен",
+    InvoiceStatus.PAID: "Оплачен",
+    InvoiceStatus.CANCELLED: "Отменён",
+}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from privet_manager_app.domain.clients.listing import Tab
+
 LOGIN = "/login"
 CLIENTS = "/clients"
 VERIFY = "/verify"
@@ -11,7 +13,7 @@ ADMIN_TARIFFS = "/admin/tariffs"
 ADMIN_MANAGERS = "/admin/managers"
 ADMIN_DASHBOARD = "/admin/dashboard"
 
-TABS = ("new", "in_work", "mine", "processed")
+TABS = tuple(Tab)
 
 
 def clients(tab: str = "new") -> str:

@@ -1,13 +1,18 @@
-"""The session every page shares. Imports nothing from the pages.
+"""The session every page shares, and the one guard of the pages' event handlers. Imports
+nothing from the pages.
 
-Page markup is public; protection is here: every handler that reads or changes data first
-asks `self.actor()`, which verifies the token against the database (not just a redirect).
+Page markup is public; protection is here: every handler that reads or changes data is wrapped
+in `guard`, which asks `self.actor()` (the token verified against the database, not just a
+redirect), sends a logged-out browser to the login page, shows progress, and maps the domain's
+refusal (`DomainError`) to the page once — the rules themselves live in the domain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,3 +83,63 @@ class SessionState(rx.State):
         self.manager_name = ""
         self.manager_role = ""
         return rx.redirect(routes.LOGIN, replace=True)
+
+    def _show_error(self, error: DomainError, target: str) -> None:
+        """Where a page shows the domain's refusal: `target` is the message's var. An admin-only
+        refusal goes to the page's `refuse` (admin pages then show nothing of their data)."""
+        if error.code == "admin_only":
+            self._refuse(error, target)
+            return
+        setattr(self, target, error.message)
+
+    def _refuse(self, error: DomainError, target: str) -> None:
+        setattr(self, target, error.message)
+
+
+def guard(*, error: str = "error", busy: str | None = None, busy_as: Any = True):
+    """The skeleton of an event handler that acts for the logged-in manager.
+
+    The decorated method takes the `Actor` after `self` (the event's own arguments follow): no
+    session → the login page; `busy` (a var) is set while it runs, with a first update sent so
+    the button shows progress; the `error` var is cleared before and receives the domain's
+    message on a `DomainError`. Use under `@rx.event`.
+    """
+
+    def decorate(method):
+        signature = inspect.signature(method)
+        outer = [param for name, param in signature.parameters.items() if name != "actor"]
+
+        @functools.wraps(method)
+        async def handler(self, *args, **kwargs):
+            actor = await self.actor()
+            if actor is None:
+                yield self.to_login()
+                return
+            if error:
+                setattr(self, error, "")
+            if busy:
+                setattr(self, busy, busy_as)
+                yield
+            try:
+                result = method(self, actor, *args, **kwargs)
+                if inspect.isasyncgen(result):
+                    async for event in result:
+                        yield event
+                else:
+                    event = await result
+                    if event is not None:
+                        yield event
+            except DomainError as problem:
+                self._show_error(problem, error)
+            finally:
+                if busy:
+                    setattr(self, busy, type(busy_as)())
+
+        # Reflex reads the event's parameters from the signature: the actor is not one of them.
+        handler.__signature__ = signature.replace(parameters=outer)
+        handler.__annotations__ = {
+            name: hint for name, hint in method.__annotations__.items() if name != "actor"
+        }
+        return handler
+
+    return decorate

@@ -232,7 +232,7 @@ def test_неизвестный_менеджер_404(admin):
 
 
 def test_предложенный_пароль_случайный_и_годится(admin):
-    first, second = managers.suggest_password(), managers.suggest_password()
+    first, second = managers.suggest_password(admin), managers.suggest_password(admin)
     assert first != second
     assert len(first) == managers.SUGGESTED_PASSWORD_LENGTH
     assert managers.create_manager(admin, email="p@example.com", name="Пароль", password=first)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from privet_manager_app.domain.clients import claims
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.inputs import ProfileInput
 from privet_manager_app.domain.wizard import profile
 from privet_manager_app.infra.db import get_engine, transaction
 from privet_manager_app.schema.tables import (
@@ -163,9 +164,9 @@ def test_админ_передаёт_клиента_другому_менедж�
         ).scalar_one()
     assert entry_changes["assigned_manager_id"] == {"before": manager.id, "after": other.id}
     # The new holder edits; the previous one no longer may.
-    profile.update_profile(other, client.id, version=3, name="Иван Петров")
+    profile.update_profile(other, client.id, ProfileInput(name="Иван Петров"), version=3)
     with pytest.raises(Forbidden) as error:
-        profile.update_profile(manager, client.id, version=4, name="Пётр Иванов")
+        profile.update_profile(manager, client.id, ProfileInput(name="Пётр Иванов"), version=4)
     assert error.value.code == "not_assignee"
     assert "Мастер Виктор" in error.value.message
 

@@ -7,6 +7,7 @@ import pytest
 from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
 from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerDevice, ManagerDevicePhoto
@@ -21,11 +22,13 @@ def test_устройство_добавляется_с_русской_кате�
     saved = devices.add_device(
         manager,
         client.id,
-        **PHONE,
-        serial_number=" SN123 ",
-        purchase_year="2021",
-        condition="good",
-        notes="Царапина\nна крышке",
+        DeviceInput(
+            **PHONE,
+            serial_number=" SN123 ",
+            purchase_year="2021",
+            condition="good",
+            notes="Царапина\nна крышке",
+        ),
     )
     assert saved.category_label == "Смартфон"
     assert saved.condition_label == "Хорошее"
@@ -60,13 +63,15 @@ def test_ошибки_устройства_сообщаются_все_сраз�
         devices.add_device(
             manager,
             client.id,
-            category="toaster",
-            brand="",
-            model="M" * 101,
-            serial_number="S" * 101,
-            purchase_year=1979,
-            condition="broken",
-            notes="n" * 2001,
+            DeviceInput(
+                category="toaster",
+                brand="",
+                model="M" * 101,
+                serial_number="S" * 101,
+                purchase_year=1979,
+                condition="broken",
+                notes="n" * 2001,
+            ),
         )
     assert error.value.code == "invalid_device"
     assert set(error.value.fields) == {
@@ -86,22 +91,24 @@ def test_ошибки_устройства_сообщаются_все_сраз�
 def test_год_покупки_от_1980_до_текущего(manager, year):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        devices.add_device(manager, client.id, **PHONE, purchase_year=year)
+        devices.add_device(manager, client.id, DeviceInput(**PHONE, purchase_year=year))
     assert list(error.value.fields) == ["purchase_year"]
 
 
 def test_год_покупки_на_границах_принимается(manager):
     client = claimed_client(manager)
-    devices.add_device(manager, client.id, **PHONE, purchase_year=1980)
-    devices.add_device(manager, client.id, **PHONE, purchase_year=utcnow().year)
+    devices.add_device(manager, client.id, DeviceInput(**PHONE, purchase_year=1980))
+    devices.add_device(manager, client.id, DeviceInput(**PHONE, purchase_year=utcnow().year))
     assert count(ManagerDevice) == 2
 
 
 def test_правка_меняет_только_переданные_поля(manager):
     client = claimed_client(manager)
-    saved = devices.add_device(manager, client.id, **PHONE, serial_number="SN1", condition="new")
+    saved = devices.add_device(
+        manager, client.id, DeviceInput(**PHONE, serial_number="SN1", condition="new")
+    )
     updated = devices.update_device(
-        manager, client.id, saved.id, model="iPhone 13 Pro", serial_number=None
+        manager, client.id, saved.id, DevicePatch(model="iPhone 13 Pro", serial_number=None)
     )
     assert (updated.brand, updated.model, updated.serial_number, updated.condition) == (
         "Apple",
@@ -110,15 +117,15 @@ def test_правка_меняет_только_переданные_поля(ma
         "new",
     )
     with pytest.raises(ValidationFailed):
-        devices.update_device(manager, client.id, saved.id, brand="  ")
+        devices.update_device(manager, client.id, saved.id, DevicePatch(brand="  "))
 
 
 def test_устройство_другого_клиента_не_найти(manager):
     first = claimed_client(manager)
     second = claimed_client(manager, phone=None)
-    saved = devices.add_device(manager, first.id, **PHONE)
+    saved = devices.add_device(manager, first.id, DeviceInput(**PHONE))
     with pytest.raises(NotFound) as error:
-        devices.update_device(manager, second.id, saved.id, model="X")
+        devices.update_device(manager, second.id, saved.id, DevicePatch(model="X"))
     assert error.value.code == "device_not_found"
     with pytest.raises(NotFound):
         devices.delete_device(manager, second.id, saved.id)
@@ -126,7 +133,7 @@ def test_устройство_другого_клиента_не_найти(mana
 
 def test_удаление_устройства_удаляет_и_его_фото(manager, storage_dir):
     client = claimed_client(manager)
-    saved = devices.add_device(manager, client.id, **PHONE)
+    saved = devices.add_device(manager, client.id, DeviceInput(**PHONE))
     photos.attach_photo_bytes(manager, client.id, saved.id, images.jpeg_bytes(), "a.jpg")
     assert len(files_under(storage_dir, "photos")) == 2
     version = devices.delete_device(manager, client.id, saved.id)
@@ -138,7 +145,7 @@ def test_удаление_устройства_удаляет_и_его_фото
 
 def test_после_подписания_устройство_не_удалить(manager):
     client = claimed_client(manager)
-    saved = devices.add_device(manager, client.id, **PHONE)
+    saved = devices.add_device(manager, client.id, DeviceInput(**PHONE))
     set_status(client.id, "signed")
     with pytest.raises(Conflict) as error:
         devices.delete_device(manager, client.id, saved.id)
@@ -149,13 +156,13 @@ def test_после_подписания_устройство_не_удалит�
 def test_чужой_менеджер_не_добавляет_устройства(manager, make_manager):
     client = claimed_client(manager)
     with pytest.raises(Forbidden):
-        devices.add_device(make_manager(), client.id, **PHONE)
+        devices.add_device(make_manager(), client.id, DeviceInput(**PHONE))
 
 
 def test_устройство_по_устаревшей_версии_не_добавляется(manager):
     client = claimed_client(manager)
     with pytest.raises(Conflict) as error:
-        devices.add_device(manager, client.id, **PHONE, version=1)
+        devices.add_device(manager, client.id, DeviceInput(**PHONE), version=1)
     assert error.value.code == "stale_version"
 
 
@@ -192,14 +199,14 @@ def test_чужое_устройство_из_приложения_не_импо
     assert error.value.code == "legacy_device_not_found"
     with pytest.raises(NotFound):
         devices.add_device(
-            manager, mine.id, **PHONE, legacy_device_id=stranger.legacy_device_ids[0]
+            manager, mine.id, DeviceInput(**PHONE), legacy_device_id=stranger.legacy_device_ids[0]
         )
 
 
 def test_устройство_без_фото_блокирует_следующий_шаг(manager):
     client = claimed_client(manager)
-    phone = devices.add_device(manager, client.id, **PHONE)
-    devices.add_device(manager, client.id, category="tv", brand="LG", model="OLED55C3")
+    phone = devices.add_device(manager, client.id, DeviceInput(**PHONE))
+    devices.add_device(manager, client.id, DeviceInput(category="tv", brand="LG", model="OLED55C3"))
     photos.attach_photo_bytes(manager, client.id, phone.id, images.jpeg_bytes(), "a.jpg")
     with transaction() as session:
         missing = devices.missing_photos(session, client.id)

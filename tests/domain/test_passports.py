@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.common.clock import moscow_today
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.inputs import PassportInput
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.domain.wizard.passport import add_years, expiry_notice
 from privet_manager_app.infra.db import transaction
@@ -40,7 +41,7 @@ def _fields(**overrides):
 
 def test_паспорт_сохраняется_и_в_форме_виден_полностью(manager):
     client = claimed_client(manager)
-    result = passports.save_passport(manager, client.id, version=2, **_fields())
+    result = passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
     assert (result.series, result.number, result.number_masked) == ("4512", "123456", "45** ****56")
     assert result.warnings == []
     assert result.version == 3
@@ -51,7 +52,7 @@ def test_паспорт_сохраняется_и_в_форме_виден_по�
 
 def test_в_карточке_клиента_номер_паспорта_замаскирован(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, version=2, **_fields())
+    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
     detail = client_card.get_client(manager, client.id)
     assert detail.passport.number_masked == "45** ****56"
     dumped = detail.model_dump_json()
@@ -61,8 +62,10 @@ def test_в_карточке_клиента_номер_паспорта_зама
 
 def test_в_аудите_и_журнале_номер_замаскирован(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, version=2, **_fields())
-    passports.save_passport(manager, client.id, version=3, **_fields(number="654321"))
+    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
+    passports.save_passport(
+        manager, client.id, PassportInput(**_fields(number="654321")), version=3
+    )
     with transaction() as session:
         changes = (
             session.execute(
@@ -82,7 +85,10 @@ def test_в_аудите_и_журнале_номер_замаскирован(m
 def test_код_подразделения_без_дефиса_и_серия_с_пробелом_нормализуются(manager):
     client = claimed_client(manager)
     result = passports.save_passport(
-        manager, client.id, version=2, **_fields(series="45 12", division_code="772001")
+        manager,
+        client.id,
+        PassportInput(**_fields(series="45 12", division_code="772001")),
+        version=2,
     )
     assert (result.series, result.division_code) == ("4512", "772-001")
 
@@ -90,7 +96,10 @@ def test_код_подразделения_без_дефиса_и_серия_с_
 def test_даты_принимаются_и_в_русском_формате(manager):
     client = claimed_client(manager)
     result = passports.save_passport(
-        manager, client.id, version=2, **_fields(birth_date="15.03.1990", issue_date="20.03.2010")
+        manager,
+        client.id,
+        PassportInput(**_fields(birth_date="15.03.1990", issue_date="20.03.2010")),
+        version=2,
     )
     assert result.birth_date == dt.date(1990, 3, 15)
     assert result.issue_date == dt.date(2010, 3, 20)
@@ -102,18 +111,20 @@ def test_все_ошибки_паспорта_сообщаются_сразу(ma
         passports.save_passport(
             manager,
             client.id,
-            version=2,
-            **_fields(
-                last_name="",
-                first_name="Иван2",
-                series="451",
-                number="12345a",
-                division_code="77-2001",
-                birth_date=(TODAY + dt.timedelta(days=1)).isoformat(),
-                issue_date=(TODAY + dt.timedelta(days=1)).isoformat(),
-                birth_place="",
-                issued_by="",
+            PassportInput(
+                **_fields(
+                    last_name="",
+                    first_name="Иван2",
+                    series="451",
+                    number="12345a",
+                    division_code="77-2001",
+                    birth_date=(TODAY + dt.timedelta(days=1)).isoformat(),
+                    issue_date=(TODAY + dt.timedelta(days=1)).isoformat(),
+                    birth_place="",
+                    issued_by="",
+                )
             ),
+            version=2,
         )
     assert error.value.code == "invalid_passport"
     assert set(error.value.fields) == {
@@ -156,7 +167,9 @@ def test_все_ошибки_паспорта_сообщаются_сразу(ma
 def test_неверное_поле_паспорта_отклоняется(manager, field, value):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        passports.save_passport(manager, client.id, version=2, **_fields(**{field: value}))
+        passports.save_passport(
+            manager, client.id, PassportInput(**_fields(**{field: value})), version=2
+        )
     assert list(error.value.fields) == [field]
 
 
@@ -165,7 +178,10 @@ def test_дата_рождения_не_раньше_чем_120_лет_наза�
     old = add_years(TODAY, -121)
     with pytest.raises(ValidationFailed) as error:
         passports.save_passport(
-            manager, client.id, version=2, **_fields(birth_date=old, issue_date="2000-01-01")
+            manager,
+            client.id,
+            PassportInput(**_fields(birth_date=old, issue_date="2000-01-01")),
+            version=2,
         )
     assert "birth_date" in error.value.fields
 
@@ -177,14 +193,17 @@ def test_паспорт_выдают_не_раньше_14_лет(manager):
         passports.save_passport(
             manager,
             client.id,
+            PassportInput(**_fields(birth_date=birth, issue_date=dt.date(2014, 6, 14))),
             version=2,
-            **_fields(birth_date=birth, issue_date=dt.date(2014, 6, 14)),
         )
     assert error.value.fields["issue_date"] == (
         "Паспорт выдают с 14 лет: дата выдачи не раньше 15.06.2014"
     )
     result = passports.save_passport(
-        manager, client.id, version=2, **_fields(birth_date=birth, issue_date=dt.date(2014, 6, 15))
+        manager,
+        client.id,
+        PassportInput(**_fields(birth_date=birth, issue_date=dt.date(2014, 6, 15))),
+        version=2,
     )
     assert result.issue_date == dt.date(2014, 6, 15)
 
@@ -195,8 +214,8 @@ def test_паспорт_старого_образца_до_1997_года_отк�
         passports.save_passport(
             manager,
             client.id,
+            PassportInput(**_fields(birth_date="1950-01-01", issue_date="1990-01-01")),
             version=2,
-            **_fields(birth_date="1950-01-01", issue_date="1990-01-01"),
         )
     assert "1997" in error.value.fields["issue_date"]
 
@@ -241,8 +260,10 @@ def test_просроченный_паспорт_сохраняется_с_пр�
     result = passports.save_passport(
         manager,
         client.id,
+        PassportInput(
+            **_fields(birth_date=birth, issue_date=add_years(birth, 14) + dt.timedelta(days=5))
+        ),
         version=2,
-        **_fields(birth_date=birth, issue_date=add_years(birth, 14) + dt.timedelta(days=5)),
     )
     assert [notice.code for notice in result.warnings] == ["passport_expired"]
     assert "20 лет" in result.warnings[0].message
@@ -252,8 +273,10 @@ def test_просроченный_паспорт_сохраняется_с_пр�
 def test_такой_же_паспорт_у_другого_клиента_помечается(manager):
     first = claimed_client(manager)
     second = claimed_client(manager, name="Пётр", phone=None)
-    passports.save_passport(manager, first.id, version=2, **_fields())
-    result = passports.save_passport(manager, second.id, version=2, **_fields(last_name="Сидоров"))
+    passports.save_passport(manager, first.id, PassportInput(**_fields()), version=2)
+    result = passports.save_passport(
+        manager, second.id, PassportInput(**_fields(last_name="Сидоров")), version=2
+    )
     assert [notice.code for notice in result.warnings] == ["passport_duplicate"]
     # Saving the first client again also shows the clash.
     again = passports.full_passport(manager, first.id)
@@ -264,7 +287,7 @@ def test_полный_номер_видит_только_ответственн�
     other = make_manager(name="Мастер Виктор")
     client = claimed_client(manager)
     assert passports.full_passport(manager, client.id) is None
-    passports.save_passport(manager, client.id, version=2, **_fields())
+    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
     with pytest.raises(Forbidden):
         passports.full_passport(other, client.id)
     assert passports.full_passport(admin, client.id).number == "123456"
@@ -273,16 +296,18 @@ def test_полный_номер_видит_только_ответственн�
 
 def test_паспорт_по_устаревшей_версии_не_сохраняется(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, version=2, **_fields())
+    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
     with pytest.raises(Conflict) as error:
-        passports.save_passport(manager, client.id, version=2, **_fields(number="000001"))
+        passports.save_passport(
+            manager, client.id, PassportInput(**_fields(number="000001")), version=2
+        )
     assert error.value.code == "stale_version"
     assert passports.full_passport(manager, client.id).number == "123456"
 
 
 def test_повторное_сохранение_того_же_паспорта_не_меняет_версию(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, version=2, **_fields())
-    result = passports.save_passport(manager, client.id, version=3, **_fields())
+    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
+    result = passports.save_passport(manager, client.id, PassportInput(**_fields()), version=3)
     assert result.version == 3
     assert count(ManagerAuditLog, ManagerAuditLog.action == "passport_saved") == 1

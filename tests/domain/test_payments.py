@@ -158,8 +158,7 @@ def test_счёт_выставляется_один_раз_а_повтор_эт�
     paid = payments.confirm_payment(manager, client.id, "1500.00", "transfer", "п/п 77")
     assert paid.invoice_number == invoice.invoice_number
     assert paid.status == "processed"
-    with transaction() as session:
-        view = payments.current_invoice_view(session, client.id)
+    view = payments.current_invoice(manager, client.id)
     assert view.status == "paid"
     assert view.paid_at == paid.paid_at
     with pytest.raises(Conflict) as after_payment:

@@ -9,6 +9,7 @@ from PIL import Image, ImageFile
 
 from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
+from privet_manager_app.domain.inputs import DeviceInput
 from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.domain.wizard.photos import normalize_photo
 from privet_manager_app.infra.storage import get_storage
@@ -30,7 +31,7 @@ def _opened(data: bytes) -> Image.Image:
 @pytest.fixture
 def device(manager):
     client = claimed_client(manager)
-    saved = devices.add_device(manager, client.id, **PHONE)
+    saved = devices.add_device(manager, client.id, DeviceInput(**PHONE))
     return client, saved
 
 
@@ -227,7 +228,9 @@ def test_загрузка_по_ссылке_и_привязка_по_ключу(
 
 def test_ключ_чужого_устройства_или_постоянного_фото_не_принимается(manager, device):
     client, saved = device
-    other = devices.add_device(manager, client.id, category="tv", brand="LG", model="C3")
+    other = devices.add_device(
+        manager, client.id, DeviceInput(category="tv", brand="LG", model="C3")
+    )
     ticket = photos.photo_upload_ticket(manager, client.id, other.id, "a.jpg", "image/jpeg")
     for key in (ticket.file_key, f"photos/{client.id}/{saved.id}/x.jpg", "../etc/passwd", ""):
         with pytest.raises(ValidationFailed) as error:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.inputs import ProfileInput
 from privet_manager_app.domain.wizard import profile
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
@@ -38,10 +39,10 @@ def test_имя_телефон_и_email_пишутся_в_строку_клие�
     view = profile.update_profile(
         manager,
         client.id,
+        ProfileInput(
+            name="  Иван   Петров ", phone="8 (916) 765-43-21", email="Ivan.Petrov@Example.RU"
+        ),
         version=2,
-        name="  Иван   Петров ",
-        phone="8 (916) 765-43-21",
-        email="Ivan.Petrov@Example.RU",
     )
     user = _user(client.user_id)
     assert (user.name, user.phone, user.email) == (
@@ -57,7 +58,9 @@ def test_имя_телефон_и_email_пишутся_в_строку_клие�
 
 def test_каждое_изменение_оставляет_запись_в_аудите_и_журнале(manager):
     client = claimed_client(manager)
-    profile.update_profile(manager, client.id, version=2, name="Иван Петров", phone="+79161234567")
+    profile.update_profile(
+        manager, client.id, ProfileInput(name="Иван Петров", phone="+79161234567"), version=2
+    )
     with transaction() as session:
         entry = session.execute(
             sa.select(ManagerAuditLog).where(ManagerAuditLog.action == "profile_updated")
@@ -79,7 +82,7 @@ def test_каждое_изменение_оставляет_запись_в_ау
 
 def test_сохранение_без_изменений_не_меняет_версию(manager):
     client = claimed_client(manager, name="Иван Петров", phone="+79161234567")
-    view = profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+    view = profile.update_profile(manager, client.id, ProfileInput(name="Иван Петров"), version=2)
     assert view.version == 2
     with transaction() as session:
         assert (
@@ -105,7 +108,7 @@ def test_сохранение_без_изменений_не_меняет_вер
 def test_нероссийский_или_неверный_телефон_отклоняется(manager, phone, message_part):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        profile.update_profile(manager, client.id, version=2, phone=phone)
+        profile.update_profile(manager, client.id, ProfileInput(phone=phone), version=2)
     assert error.value.code == "invalid_phone"
     assert message_part in error.value.fields["phone"]
     assert _user(client.user_id).phone == "8 916 123-45-67"
@@ -118,11 +121,10 @@ def test_все_ошибки_полей_сообщаются_сразу(manager)
         profile.update_profile(
             manager,
             client.id,
+            ProfileInput(
+                name="И", phone="+7 701 123 45 67", email="не-почта", address={"postcode": "12"}
+            ),
             version=2,
-            name="И",
-            phone="+7 701 123 45 67",
-            email="не-почта",
-            address={"postcode": "12"},
         )
     assert error.value.code == "invalid_profile"
     assert set(error.value.fields) == {"name", "phone", "email", "address.postcode"}
@@ -144,7 +146,7 @@ def test_все_ошибки_полей_сообщаются_сразу(manager)
 def test_имя_с_html_управляющими_символами_или_неверной_длины_отклоняется(manager, name, code):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        profile.update_profile(manager, client.id, version=2, name=name)
+        profile.update_profile(manager, client.id, ProfileInput(name=name), version=2)
     assert error.value.code == code
     assert "name" in error.value.fields
     assert _user(client.user_id).name == "иван петров"
@@ -153,29 +155,31 @@ def test_имя_с_html_управляющими_символами_или_не�
 def test_html_в_имени_отклоняется_с_понятным_сообщением(manager):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        profile.update_profile(manager, client.id, version=2, name="<b>Иван</b>")
+        profile.update_profile(manager, client.id, ProfileInput(name="<b>Иван</b>"), version=2)
     assert error.value.fields["name"] == "Имя: символы < и > недопустимы"
 
 
 def test_имя_с_апострофом_и_амперсандом_сохраняется_как_текст(manager):
     client = claimed_client(manager)
-    profile.update_profile(manager, client.id, version=2, name="Д'Артаньян & Ко")
+    profile.update_profile(manager, client.id, ProfileInput(name="Д'Артаньян & Ко"), version=2)
     assert _user(client.user_id).name == "Д'Артаньян & Ко"
 
 
 def test_пустой_email_стирает_его_а_неверный_отклоняется(manager):
     client = claimed_client(manager, email="old@example.ru")
     with pytest.raises(ValidationFailed) as error:
-        profile.update_profile(manager, client.id, version=2, email="a@b")
+        profile.update_profile(manager, client.id, ProfileInput(email="a@b"), version=2)
     assert error.value.code == "invalid_email"
-    profile.update_profile(manager, client.id, version=2, email="  ")
+    profile.update_profile(manager, client.id, ProfileInput(email="  "), version=2)
     assert _user(client.user_id).email is None
 
 
 def test_адрес_строкой_раскладывается_и_виден_в_списке(manager):
     client = claimed_client(manager)
     line = "Московская обл., г. Химки, ул. Ленина, д 5 к2 кв 17"
-    view = profile.update_profile(manager, client.id, version=2, registration_address=line)
+    view = profile.update_profile(
+        manager, client.id, ProfileInput(registration_address=line), version=2
+    )
     assert view.registration_address == line
     assert view.address.city == "г. Химки"
     assert view.address.building == "2"
@@ -197,15 +201,20 @@ def test_поля_адреса_правятся_по_одному_и_строк�
     profile.update_profile(
         manager,
         client.id,
+        ProfileInput(registration_address="г. Москва, ул. Тверская, д. 12, кв. 5"),
         version=2,
-        registration_address="г. Москва, ул. Тверская, д. 12, кв. 5",
     )
     view = profile.update_profile(
-        manager, client.id, version=3, address={"apartment": "15", "postcode": "125009"}
+        manager,
+        client.id,
+        ProfileInput(address={"apartment": "15", "postcode": "125009"}),
+        version=3,
     )
     assert view.registration_address == "125009, г. Москва, ул. Тверская, д. 12, кв. 15"
     assert view.address.street == "ул. Тверская"
-    view = profile.update_profile(manager, client.id, version=4, address={"apartment": ""})
+    view = profile.update_profile(
+        manager, client.id, ProfileInput(address={"apartment": ""}), version=4
+    )
     assert view.registration_address == "125009, г. Москва, ул. Тверская, д. 12"
     assert view.address.apartment is None
 
@@ -215,9 +224,11 @@ def test_строка_и_поля_вместе_поля_главнее(manager):
     view = profile.update_profile(
         manager,
         client.id,
+        ProfileInput(
+            registration_address="Москва Тверская 12",
+            address={"city": "г. Москва", "street": "ул. Тверская", "house": "12"},
+        ),
         version=2,
-        registration_address="Москва Тверская 12",
-        address={"city": "г. Москва", "street": "ул. Тверская", "house": "12"},
     )
     assert view.registration_address == "г. Москва, ул. Тверская, д. 12"
     assert view.unrecognized_address_parts == ["Москва Тверская 12"]
@@ -228,8 +239,8 @@ def test_нераспознанная_часть_адреса_возвращае
     view = profile.update_profile(
         manager,
         client.id,
+        ProfileInput(registration_address="г. Москва, ул. Тверская, д. 3, вход со двора 2"),
         version=2,
-        registration_address="г. Москва, ул. Тверская, д. 3, вход со двора 2",
     )
     assert view.unrecognized_address_parts == ["вход со двора 2"]
     assert view.registration_address == "г. Москва, ул. Тверская, д. 3, вход со двора 2"
@@ -238,16 +249,18 @@ def test_нераспознанная_часть_адреса_возвращае
 def test_слишком_длинный_адрес_отклоняется(manager):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        profile.update_profile(manager, client.id, version=2, registration_address="д" * 501)
+        profile.update_profile(
+            manager, client.id, ProfileInput(registration_address="д" * 501), version=2
+        )
     assert error.value.code == "invalid_address"
     assert _client(client.id).registration_address is None
 
 
 def test_устаревшая_версия_не_перезаписывает_чужую_правку(manager):
     client = claimed_client(manager)
-    profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+    profile.update_profile(manager, client.id, ProfileInput(name="Иван Петров"), version=2)
     with pytest.raises(Conflict) as error:
-        profile.update_profile(manager, client.id, version=2, name="Пётр Иванов")
+        profile.update_profile(manager, client.id, ProfileInput(name="Пётр Иванов"), version=2)
     assert error.value.code == "stale_version"
     assert error.value.extra == {"current_version": 3}
     assert "изменились" in error.value.message
@@ -258,24 +271,26 @@ def test_чужой_менеджер_не_меняет_данные_а_адми�
     other = make_manager(name="Мастер Виктор")
     client = claimed_client(manager)
     with pytest.raises(Forbidden) as error:
-        profile.update_profile(other, client.id, version=2, name="Пётр")
+        profile.update_profile(other, client.id, ProfileInput(name="Пётр"), version=2)
     assert error.value.code == "not_assignee"
     assert "Мастер Анна" in error.value.message
-    profile.update_profile(admin, client.id, version=2, name="Пётр Первый")
+    profile.update_profile(admin, client.id, ProfileInput(name="Пётр Первый"), version=2)
     assert _user(client.user_id).name == "Пётр Первый"
 
 
 def test_нового_клиента_сначала_нужно_взять_в_работу(manager):
     client = new_client()
     with pytest.raises(Conflict) as error:
-        profile.update_profile(manager, client.id, version=1, name="Пётр Первый")
+        profile.update_profile(manager, client.id, ProfileInput(name="Пётр Первый"), version=1)
     assert error.value.code == "not_claimed"
 
 
 def test_телефон_другого_клиента_даёт_предупреждение_но_сохраняется(manager):
     new_client(name="Другой", phone="8 (916) 111-22-33")
     client = claimed_client(manager)
-    view = profile.update_profile(manager, client.id, version=2, phone="+7 916 111 22 33")
+    view = profile.update_profile(
+        manager, client.id, ProfileInput(phone="+7 916 111 22 33"), version=2
+    )
     assert [notice.code for notice in view.warnings] == ["phone_in_use"]
     assert _user(client.user_id).phone == "+79161112233"
 
@@ -294,7 +309,7 @@ def test_правка_после_отправки_договора_аннули�
         session.flush()
         contract_id = contract.id
     set_status(client.id, "contract_sent")
-    view = profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+    view = profile.update_profile(manager, client.id, ProfileInput(name="Иван Петров"), version=2)
     assert view.status == "in_progress"
     with transaction() as session:
         contract = session.get(ManagerContract, contract_id)
@@ -306,5 +321,5 @@ def test_после_подписания_данные_заморожены(manag
     client = claimed_client(manager)
     set_status(client.id, "signed")
     with pytest.raises(Conflict) as error:
-        profile.update_profile(manager, client.id, version=2, name="Иван Петров")
+        profile.update_profile(manager, client.id, ProfileInput(name="Иван Петров"), version=2)
     assert error.value.code == "client_frozen"

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.inputs import DeviceInput
 from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.infra.storage import S3Storage
 from privet_manager_app.schema.tables import ManagerDevicePhoto
@@ -22,7 +23,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarn
 @pytest.fixture
 def device(manager, s3_storage):
     client = claimed_client(manager)
-    saved = devices.add_device(manager, client.id, category="tv", brand="LG", model="OLED55C3")
+    saved = devices.add_device(
+        manager, client.id, DeviceInput(category="tv", brand="LG", model="OLED55C3")
+    )
     return client, saved
 
 

@@ -11,6 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.clients.claims import REASSIGN_ADMIN_ONLY
+from privet_manager_app.domain.clients.reopen import REOPEN_ADMIN_ONLY
+from privet_manager_app.domain.common.actors import ADMIN_ONLY
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import (
     ManagerAuditLog,
@@ -18,13 +21,9 @@ from privet_manager_app.schema.tables import (
     ManagerUser,
     UserPassport,
 )
-from privet_manager_app.ui.client_card.page import (
-    REASSIGN_ADMIN_ONLY,
-    REOPEN_ADMIN_ONLY,
-    ClientCardState,
-)
+from privet_manager_app.ui.client_card.state import ClientCardState
 from privet_manager_app.ui.pages.admin_dashboard import DashboardState
-from privet_manager_app.ui.pages.admin_managers import ADMIN_ONLY, ManagersState
+from privet_manager_app.ui.pages.admin_managers import ManagersState
 from privet_manager_app.ui.pages.clients import ClientsState
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support.reflex_state import make_state, redirect_path
@@ -256,14 +255,13 @@ def test_менеджер_не_может_переоткрыть_дело_с_к�
 def test_менеджер_не_видит_и_не_меняет_тарифы_обработчиками(db, manager, admin):
     from privet_manager_app.dev import demo_tariffs
     from privet_manager_app.domain.admin import tariffs
-    from privet_manager_app.ui.pages.admin_tariffs import ADMIN_ONLY as TARIFFS_ADMIN_ONLY
     from privet_manager_app.ui.pages.admin_tariffs import TariffsAdminState
 
     demo_tariffs.ensure_demo_tariffs()
     before = [(t.id, t.version, t.is_active) for t in tariffs.list_tariffs(admin, True)]
     state = make_state(TariffsAdminState, token=_token(manager))
     _run(state, TariffsAdminState.open_page)
-    assert state.denied == TARIFFS_ADMIN_ONLY
+    assert state.denied == ADMIN_ONLY
     assert state.rows == []
     state.editing_id = before[0][0]
     state.editing_version = before[0][1]

@@ -12,11 +12,9 @@ from pydantic import BaseModel, Field
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId, Strict
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import NotFound
 from privet_manager_app.domain.views import ContractView, SignatureResult
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing
-from privet_manager_app.infra.db import transaction
 
 router = APIRouter(prefix="/clients/{client_id}/contract", tags=["Договор и подпись"])
 
@@ -47,11 +45,7 @@ def readiness(client_id: ClientId, actor: Actor = Depends(current_actor)) -> Rea
 
 @router.get("", response_model=ContractView, summary="Текущий договор клиента")
 def current(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ContractView:
-    with transaction() as session:
-        view = contracts.current_contract_view(session, client_id, viewer=actor)
-    if view is None:
-        raise NotFound("contract_not_found", "Договор ещё не сформирован")
-    return view
+    return contracts.current_contract(actor, client_id)
 
 
 @router.post(

@@ -24,32 +24,19 @@ from privet_manager_app.api.params import (
     Strict,
 )
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
 from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
 
 router = APIRouter(tags=["Мастер: шаг 3, устройства и фото"])
 
 
-class DeviceRequest(Strict):
-    category: str = Field(max_length=50, description=", ".join(devices.CATEGORIES))
-    brand: str = Field(max_length=300)
-    model: str = Field(max_length=300)
-    serial_number: str | None = Field(None, max_length=300)
-    purchase_year: int | None = Field(None, ge=0, le=9999)
-    condition: str | None = Field(None, max_length=50, description=", ".join(devices.CONDITIONS))
-    notes: str | None = Field(None, max_length=5000)
+class DeviceRequest(DeviceInput):
     legacy_device_id: int | None = Field(None, ge=1, le=MAX_BIGINT)
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 
-class DevicePatch(Strict):
-    category: str | None = Field(None, max_length=50)
-    brand: str | None = Field(None, max_length=300)
-    model: str | None = Field(None, max_length=300)
-    serial_number: str | None = Field(None, max_length=300)
-    purchase_year: int | None = Field(None, ge=0, le=9999)
-    condition: str | None = Field(None, max_length=50)
-    notes: str | None = Field(None, max_length=5000)
+class DevicePatchRequest(DevicePatch):
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 
@@ -120,7 +107,9 @@ def legacy_devices(
 def add_device(
     client_id: ClientId, body: DeviceRequest, actor: Actor = Depends(current_actor)
 ) -> devices.DeviceSaved:
-    return devices.add_device(actor, client_id, **body.model_dump())
+    return devices.add_device(
+        actor, client_id, body, legacy_device_id=body.legacy_device_id, version=body.version
+    )
 
 
 @router.post(
@@ -145,10 +134,10 @@ def import_device(
 def update_device(
     client_id: ClientId,
     device_id: DeviceId,
-    body: DevicePatch,
+    body: DevicePatchRequest,
     actor: Actor = Depends(current_actor),
 ) -> devices.DeviceSaved:
-    return devices.update_device(actor, client_id, device_id, **body.model_dump(exclude_unset=True))
+    return devices.update_device(actor, client_id, device_id, body, version=body.version)
 
 
 @router.delete(

@@ -11,10 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import NotFound
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.infra.db import transaction
 
 router = APIRouter(prefix="/clients/{client_id}", tags=["Оплата"])
 
@@ -49,8 +47,4 @@ def notify(client_id: ClientId, actor: Actor = Depends(current_actor)) -> Invoic
 
 @router.get("/invoice", response_model=InvoiceView, summary="Счёт по договору клиента")
 def invoice(client_id: ClientId, actor: Actor = Depends(current_actor)) -> InvoiceView:
-    with transaction() as session:
-        view = payments.current_invoice_view(session, client_id)
-    if view is None:
-        raise NotFound("invoice_not_found", "Счёт не выставлялся")
-    return view
+    return payments.current_invoice(actor, client_id)

@@ -13,6 +13,7 @@ from privet_manager_app.api.params import MAX_INT, ClientId, Strict, Version
 from privet_manager_app.domain.clients import claims
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.errors import NotFound
+from privet_manager_app.domain.inputs import PassportInput, ProfileInput
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.domain.wizard import profile
@@ -20,39 +21,12 @@ from privet_manager_app.domain.wizard import profile
 router = APIRouter(tags=["Мастер: шаги 1–2"])
 
 
-class AddressFields(Strict):
-    """Fields to correct one by one; the line is then rebuilt from them."""
-
-    postcode: str | None = Field(None, max_length=50)
-    region: str | None = Field(None, max_length=300)
-    city: str | None = Field(None, max_length=300)
-    street: str | None = Field(None, max_length=300)
-    house: str | None = Field(None, max_length=50)
-    building: str | None = Field(None, max_length=50)
-    apartment: str | None = Field(None, max_length=50)
-
-
-class ProfileRequest(Strict):
+class ProfileRequest(ProfileInput):
     version: Version
-    name: str | None = Field(None, max_length=1000)
-    phone: str | None = Field(None, max_length=100)
-    email: str | None = Field(None, max_length=500)
-    registration_address: str | None = Field(None, max_length=2000)
-    address: AddressFields | None = None
 
 
-class PassportRequest(Strict):
+class PassportRequest(PassportInput):
     version: Version
-    last_name: str = Field(max_length=300)
-    first_name: str = Field(max_length=300)
-    middle_name: str | None = Field(None, max_length=300)
-    birth_date: str = Field(max_length=30, description="ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
-    birth_place: str = Field(max_length=1000)
-    series: str = Field(max_length=30)
-    number: str = Field(max_length=30)
-    issue_date: str = Field(max_length=30, description="ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
-    issued_by: str = Field(max_length=2000)
-    division_code: str = Field(max_length=30)
 
 
 class ReassignRequest(Strict):
@@ -77,16 +51,7 @@ def claim(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ClientC
 def update_profile(
     client_id: ClientId, body: ProfileRequest, actor: Actor = Depends(current_actor)
 ) -> profile.ProfileView:
-    return profile.update_profile(
-        actor,
-        client_id,
-        version=body.version,
-        name=body.name,
-        phone=body.phone,
-        email=body.email,
-        registration_address=body.registration_address,
-        address=body.address.model_dump(exclude_unset=True) if body.address else None,
-    )
+    return profile.update_profile(actor, client_id, body, version=body.version)
 
 
 @router.get(
@@ -111,7 +76,7 @@ def get_passport(
 def save_passport(
     client_id: ClientId, body: PassportRequest, actor: Actor = Depends(current_actor)
 ) -> passports.PassportResult:
-    return passports.save_passport(actor, client_id, **body.model_dump())
+    return passports.save_passport(actor, client_id, body, version=body.version)
 
 
 @router.post(

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from privet_manager_app.domain.admin import auth
 from privet_manager_app.domain.clients.listing import IN_WORK_STATUSES
-from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.actors import ADMIN_ONLY, Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from privet_manager_app.domain.common.text import person_name_error
@@ -107,20 +107,25 @@ def list_managers(actor: Actor) -> list[ManagerAccount]:
         return _accounts(session)
 
 
+def active_manager_refs(session: Session) -> list[ManagerRef]:
+    rows = session.exec(
+        select(ManagerUser.id, ManagerUser.name)
+        .where(ManagerUser.is_active)
+        .order_by(ManagerUser.name, ManagerUser.id)
+    ).all()
+    return [ManagerRef(id=manager_id, name=name) for manager_id, name in rows]
+
+
 def active_managers(actor: Actor) -> list[ManagerRef]:
     """Whom a client can be handed to (the admin's reassignment picker)."""
     actor.require_admin()
     with transaction() as session:
-        rows = session.exec(
-            select(ManagerUser.id, ManagerUser.name)
-            .where(ManagerUser.is_active)
-            .order_by(ManagerUser.name, ManagerUser.id)
-        ).all()
-    return [ManagerRef(id=manager_id, name=name) for manager_id, name in rows]
+        return active_manager_refs(session)
 
 
-def suggest_password() -> str:
+def suggest_password(actor: Actor) -> str:
     """A random password the admin can hand over (CSPRNG)."""
+    actor.require_admin()
     return "".join(secrets.choice(_SUGGESTION_CHARS) for _ in range(SUGGESTED_PASSWORD_LENGTH))
 
 
@@ -172,7 +177,7 @@ def _target_for_update(session: Session, manager_id: int) -> ManagerUser:
 
 
 def _no_longer_admin() -> None:
-    raise Forbidden("admin_only", "Это действие доступно только администратору")
+    raise Forbidden("admin_only", ADMIN_ONLY)
 
 
 LAST_ADMIN_MESSAGE = (

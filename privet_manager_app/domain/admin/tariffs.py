@@ -39,15 +39,33 @@ def tariff_view(tariff: ManagerTariff) -> TariffView:
     return TariffView.model_validate(tariff)
 
 
-def list_tariffs(actor: Actor, include_inactive: bool = False) -> list[TariffView]:
+def tariff_views(session: Session, *, include_inactive: bool = False) -> list[TariffView]:
     statement = select(ManagerTariff).order_by(ManagerTariff.base_monthly_fee, ManagerTariff.id)
     if not include_inactive:
         statement = statement.where(ManagerTariff.is_active.is_(True))
+    return [tariff_view(tariff) for tariff in session.exec(statement).all()]
+
+
+def active_tariff_views(session: Session) -> list[TariffView]:
+    """What step 4 offers."""
+    return tariff_views(session)
+
+
+def list_tariffs(actor: Actor, include_inactive: bool = False) -> list[TariffView]:
     with transaction() as session:
-        return [tariff_view(tariff) for tariff in session.exec(statement).all()]
+        return tariff_views(session, include_inactive=include_inactive)
 
 
-def get_tariff(actor: Actor, tariff_id: int) -> TariffView:
+def catalogue(admin: Actor) -> list[TariffView]:
+    """The admin's page: every tariff, withdrawn ones too."""
+    admin.require_admin()
+    with transaction() as session:
+        return tariff_views(session, include_inactive=True)
+
+
+def get_tariff(admin: Actor, tariff_id: int) -> TariffView:
+    """One tariff for the admin's editor."""
+    admin.require_admin()
     with transaction() as session:
         return tariff_view(load_tariff(session, tariff_id))
 

@@ -1,7 +1,10 @@
-"""Who may change a client, optimistic locking, and the freeze after signing.
+"""Who may do what with a client, optimistic locking, and the freeze after signing — the one
+place these rules live.
 
 Every write to a client goes through `client_for_change` (row lock, assignee/admin check,
-version check) and ends with `mark_changed` (version bump, unsigned contract superseded).
+version check) and ends with `mark_changed` (version bump, unsigned contract superseded). Reads
+that show a client to a manager carry `permissions(actor, client)`, so pages show and hide what
+the domain decided instead of re-deriving a rule.
 """
 
 from __future__ import annotations
@@ -14,10 +17,68 @@ from sqlmodel import Session, select
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound
+from privet_manager_app.domain.views import View
 from privet_manager_app.schema.enums import ClientStatus, ContractStatus
 from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerUser
 
-FROZEN_STATUSES = (ClientStatus.SIGNED, ClientStatus.AWAITING_PAYMENT, ClientStatus.PROCESSED)
+# Signed: the contract holds the data as it was; only an admin's reopen unfreezes it.
+FROZEN_STATUSES = frozenset(
+    {ClientStatus.SIGNED, ClientStatus.AWAITING_PAYMENT, ClientStatus.PROCESSED}
+)
+FROZEN_MESSAGE = (
+    "Договор подписан — данные клиента заморожены. Изменить их может администратор, "
+    "переоткрыв карточку"
+)
+
+
+class Permissions(View):
+    """What the viewer may do with this client, as the domain decides it."""
+
+    is_holder: bool  # the assigned manager or an admin
+    is_frozen: bool  # signed: steps 1–4 are read-only
+    can_edit: bool  # steps 1–4: the holder of a claimed, unsigned client
+    can_take_payment: bool  # the holder: payment and invoice come after the freeze
+    can_see_documents: bool  # the PDFs carry the full passport
+    can_reveal_passport: bool
+    can_reassign: bool
+    can_reopen: bool
+
+
+def is_frozen(client: ManagerClient) -> bool:
+    return client.status in FROZEN_STATUSES
+
+
+def is_holder(actor: Actor | None, client: ManagerClient) -> bool:
+    """The manager the client is assigned to, or an admin: they may change the client and see
+    the full passport and the documents."""
+    return actor is not None and (actor.is_admin or client.assigned_manager_id == actor.id)
+
+
+def is_claimed(client: ManagerClient) -> bool:
+    return client.status != ClientStatus.NEW and client.assigned_manager_id is not None
+
+
+def permissions(actor: Actor, client: ManagerClient, *, has_passport: bool) -> Permissions:
+    holder = is_holder(actor, client)
+    frozen = is_frozen(client)
+    return Permissions(
+        is_holder=holder,
+        is_frozen=frozen,
+        can_edit=holder and is_claimed(client) and not frozen,
+        can_take_payment=holder,
+        can_see_documents=holder,
+        can_reveal_passport=holder and has_passport,
+        can_reassign=actor.is_admin,
+        can_reopen=actor.is_admin and frozen,
+    )
+
+
+def holder_message(session: Session, actor: Actor, client: ManagerClient) -> str | None:
+    """«Клиента ведёт …» when someone else holds the client."""
+    if client.assigned_manager_id is None or client.assigned_manager_id == actor.id:
+        return None
+    holder = session.get(ManagerUser, client.assigned_manager_id)
+    return f"Клиента ведёт {holder.name if holder else 'другой менеджер'}"
 
 
 def lock_client(session: Session, client_id: int) -> ManagerClient:
@@ -40,9 +101,9 @@ def check_version(client: ManagerClient, version: int | None) -> None:
 
 
 def check_assignee(session: Session, actor: Actor, client: ManagerClient) -> None:
-    if client.status == ClientStatus.NEW or client.assigned_manager_id is None:
+    if not is_claimed(client):
         raise Conflict("not_claimed", "Сначала возьмите клиента в работу")
-    if actor.is_admin or client.assigned_manager_id == actor.id:
+    if is_holder(actor, client):
         return
     holder = session.get(ManagerUser, client.assigned_manager_id)
     raise Forbidden(
@@ -63,12 +124,8 @@ def client_for_change(
     client = lock_client(session, client_id)
     check_assignee(session, actor, client)
     check_version(client, version)
-    if not allow_frozen and client.status in FROZEN_STATUSES:
-        raise Conflict(
-            "client_frozen",
-            "Договор подписан — данные клиента заморожены. Изменить их может администратор, "
-            "переоткрыв карточку",
-        )
+    if not allow_frozen and is_frozen(client):
+        raise Conflict("client_frozen", FROZEN_MESSAGE)
     return client
 
 

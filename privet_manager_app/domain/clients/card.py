@@ -1,13 +1,17 @@
-"""One client: the card row (contacts, status, assignee) and everything the wizard shows."""
+"""One client, everything about it: the detail every part of the wizard contributes to, and the
+client card page (detail + journal + chat + audit + whom an admin may hand the client to, with
+the viewer's permissions) read in one transaction. Opening the card never claims the client."""
 
 from __future__ import annotations
 
 from sqlmodel import Session
 
-from privet_manager_app.domain.clients.listing import card_query, to_card
+from privet_manager_app.domain.admin.managers import active_manager_refs
+from privet_manager_app.domain.clients.access import Permissions, permissions
+from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import NotFound
-from privet_manager_app.domain.views import AddressView, ClientCard, ClientDetail
+from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.views import AddressView, ClientDetail, ManagerRef, View
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import devices, tariff_apply
 from privet_manager_app.domain.wizard import passport as passports
@@ -15,28 +19,47 @@ from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerClient
 
-ADDRESS_FIELDS = ("postcode", "region", "city", "street", "house", "building", "apartment")
+
+class ClientCardPage(View):
+    detail: ClientDetail
+    permissions: Permissions
+    log: list[journal.LogEntry]
+    chat: list[journal.ChatMessage]
+    trail: list[audit.AuditEntry]
+    managers: list[ManagerRef]  # whom the client can be handed to (admins only)
 
 
-def load_card(session: Session, client_id: int) -> ClientCard:
-    row = session.execute(card_query().where(ManagerClient.id == client_id)).first()
-    if row is None:
-        raise NotFound("client_not_found", "Клиент не найден")
-    return to_card(row)
+def client_detail(session: Session, actor: Actor, client_id: int) -> ClientDetail:
+    """The card plus every part of the wizard; each part is read by the module that owns it."""
+    card = load_card(session, client_id)
+    client = session.get(ManagerClient, client_id)
+    return ClientDetail(
+        **card.model_dump(),
+        address=AddressView.model_validate(client),
+        passport=passports.masked_view(session, card.user_id),
+        devices=devices.device_views(session, client_id),
+        tariff=tariff_apply.current_applied(session, client_id),
+        contract=contracts.current_contract_view(session, client_id, viewer=actor),
+        invoice=payments.current_invoice_view(session, client_id, actor),
+    )
 
 
 def get_client(actor: Actor, client_id: int) -> ClientDetail:
-    """The card plus everything the wizard needs; each part is read by the module that owns it."""
     with transaction() as session:
-        card = load_card(session, client_id)
+        return client_detail(session, actor, client_id)
+
+
+def open_card(actor: Actor, client_id: int) -> ClientCardPage:
+    """What the client card shows to this viewer."""
+    with transaction() as session:
+        detail = client_detail(session, actor, client_id)
         client = session.get(ManagerClient, client_id)
-        address = AddressView(**{name: getattr(client, name) for name in ADDRESS_FIELDS})
-        return ClientDetail(
-            **card.model_dump(),
-            address=address,
-            passport=passports.masked_view(session, card.user_id),
-            devices=devices.device_views(session, client_id),
-            tariff=tariff_apply.current_applied(session, client_id),
-            contract=contracts.current_contract_view(session, client_id, viewer=actor),
-            invoice=payments.current_invoice_view(session, client_id),
+        allowed = permissions(actor, client, has_passport=detail.passport is not None)
+        return ClientCardPage(
+            detail=detail,
+            permissions=allowed,
+            log=journal.log_entries(session, client_id),
+            chat=journal.chat_messages(session, client.user_id),
+            trail=audit.trail(session, client_id),
+            managers=active_manager_refs(session) if allowed.can_reassign else [],
         )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from privet_manager_app.domain.clients.access import check_version, lock_client, mark_changed
-from privet_manager_app.domain.clients.card import load_card
+from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
@@ -20,6 +20,8 @@ from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.schema.tables import ManagerClient, ManagerUser
+
+REASSIGN_ADMIN_ONLY = "Передать клиента может только администратор"
 
 
 def _holder_conflict(session: Session, client: ManagerClient) -> Conflict:
@@ -35,43 +37,50 @@ def _holder_conflict(session: Session, client: ManagerClient) -> Conflict:
     )
 
 
+def claim_in(session: Session, actor: Actor, client_id: int) -> bool:
+    """The claim inside a use case's transaction: True when this call took the client, False
+    when the actor holds it already; Conflict naming the holder when someone else does."""
+    now = utcnow()
+    claimed = session.execute(
+        sa.update(ManagerClient)
+        .where(ManagerClient.id == client_id, ManagerClient.status == ClientStatus.NEW)
+        .values(
+            status=ClientStatus.IN_PROGRESS,
+            assigned_manager_id=actor.id,
+            claimed_at=now,
+            updated_at=now,
+            version=ManagerClient.version + 1,
+        )
+        .returning(ManagerClient.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
+        client = session.get(ManagerClient, client_id)
+        if client is None:
+            raise NotFound("client_not_found", "Клиент не найден")
+        if client.assigned_manager_id == actor.id:
+            return False
+        raise _holder_conflict(session, client)
+    audit.record(
+        session,
+        actor,
+        "client_claimed",
+        "client",
+        client_id,
+        client_id=client_id,
+        changes={
+            "status": {"before": ClientStatus.NEW.value, "after": "in_progress"},
+            "assigned_manager_id": {"before": None, "after": actor.id},
+        },
+    )
+    journal.log_event(session, client_id, actor, f"Клиента взял в работу {actor.name}")
+    return True
+
+
 def claim_client(actor: Actor, client_id: int) -> ClientCard:
     """«Новый» → «В работе», assigned to the actor. Claiming one's own client again is a no-op."""
-    now = utcnow()
     with transaction() as session:
-        claimed = session.execute(
-            sa.update(ManagerClient)
-            .where(ManagerClient.id == client_id, ManagerClient.status == ClientStatus.NEW)
-            .values(
-                status=ClientStatus.IN_PROGRESS,
-                assigned_manager_id=actor.id,
-                claimed_at=now,
-                updated_at=now,
-                version=ManagerClient.version + 1,
-            )
-            .returning(ManagerClient.id)
-            .execution_options(synchronize_session=False)
-        ).first()
-        if claimed is None:
-            client = session.get(ManagerClient, client_id)
-            if client is None:
-                raise NotFound("client_not_found", "Клиент не найден")
-            if client.assigned_manager_id == actor.id:
-                return load_card(session, client_id)
-            raise _holder_conflict(session, client)
-        audit.record(
-            session,
-            actor,
-            "client_claimed",
-            "client",
-            client_id,
-            client_id=client_id,
-            changes={
-                "status": {"before": ClientStatus.NEW.value, "after": "in_progress"},
-                "assigned_manager_id": {"before": None, "after": actor.id},
-            },
-        )
-        journal.log_event(session, client_id, actor, f"Клиента взял в работу {actor.name}")
+        claim_in(session, actor, client_id)
         return load_card(session, client_id)
 
 
@@ -79,7 +88,7 @@ def reassign_client(
     actor: Actor, client_id: int, manager_id: int, *, version: int | None = None
 ) -> ClientCard:
     """Admin: give the client to another (active) manager. A «Новый» client goes into work."""
-    actor.require_admin()
+    actor.require_admin(REASSIGN_ADMIN_ONLY)
     with transaction() as session:
         target = session.get(ManagerUser, manager_id)
         if target is None or not target.is_active:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
-from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.common.errors import NotFound, ValidationFailed
 from privet_manager_app.domain.views import ClientCard, ClientPage, ManagerRef
 from privet_manager_app.domain.wizard.phones import display_phone
 from privet_manager_app.infra.db import digits_only, transaction, upsert
@@ -33,6 +33,14 @@ class Tab(enum.StrEnum):
     IN_WORK = "in_work"
     MINE = "mine"
     PROCESSED = "processed"
+
+
+TAB_LABELS = {
+    Tab.NEW: "Новые",
+    Tab.IN_WORK: "В работе",
+    Tab.MINE: "Мои",
+    Tab.PROCESSED: "Обработанные",
+}
 
 
 IN_WORK_STATUSES = (
@@ -171,8 +179,8 @@ def parse_tab(tab: str) -> Tab:
     except ValueError:
         raise ValidationFailed(
             "invalid_tab",
-            "Неизвестная вкладка: new, in_work, mine или processed",
-            fields={"tab": "new | in_work | mine | processed"},
+            f"Неизвестная вкладка: {', '.join(Tab)}",
+            fields={"tab": " | ".join(Tab)},
         ) from None
 
 
@@ -224,3 +232,10 @@ def list_clients(
         last = cards[-1]
         next_cursor = _encode_cursor(last.updated_at, last.id)
     return ClientPage(items=cards, next_cursor=next_cursor)
+
+
+def load_card(session: Session, client_id: int) -> ClientCard:
+    row = session.execute(card_query().where(ManagerClient.id == client_id)).first()
+    if row is None:
+        raise NotFound("client_not_found", "Клиент не найден")
+    return to_card(row)

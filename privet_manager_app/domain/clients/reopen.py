@@ -7,12 +7,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from privet_manager_app.domain.clients.access import (
-    FROZEN_STATUSES,
     check_version,
+    is_frozen,
     lock_client,
     mark_changed,
 )
-from privet_manager_app.domain.clients.card import load_card
+from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, ValidationFailed
@@ -25,6 +25,7 @@ from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.enums import ClientStatus, InvoiceStatus
 from privet_manager_app.schema.tables import ManagerInvoice
 
+REOPEN_ADMIN_ONLY = "Переоткрыть дело может только администратор"
 MIN_REASON = 5
 MAX_REASON = 500
 
@@ -32,7 +33,7 @@ MAX_REASON = 500
 def reopen_client(
     actor: Actor, client_id: int, reason: str, *, version: int | None = None
 ) -> ClientCard:
-    actor.require_admin()
+    actor.require_admin(REOPEN_ADMIN_ONLY)
     cleaned, error = multiline_error(reason or "", "Причина", max_length=MAX_REASON)
     if error or len(cleaned) < MIN_REASON:
         message = error or f"Опишите причину (не короче {MIN_REASON} символов)"
@@ -41,7 +42,7 @@ def reopen_client(
     with transaction() as session:
         client = lock_client(session, client_id)
         check_version(client, version)
-        if client.status not in FROZEN_STATUSES:
+        if not is_frozen(client):
             raise Conflict("not_signed", "Переоткрыть можно только клиента с подписанным договором")
         contract = latest_contract(session, client.id)
         before_status = client.status

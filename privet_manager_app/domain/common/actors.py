@@ -7,6 +7,8 @@ import dataclasses
 from privet_manager_app.domain.common.errors import Forbidden
 from privet_manager_app.schema.enums import ManagerRole
 
+ADMIN_ONLY = "Это действие доступно только администратору"
+
 
 @dataclasses.dataclass(frozen=True)
 class Actor:
@@ -22,9 +24,10 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role == ManagerRole.ADMIN
 
-    def require_admin(self) -> None:
+    def require_admin(self, message: str = ADMIN_ONLY) -> None:
+        """The one admin check: the surfaces show `message` (code `admin_only`) as it is."""
         if not self.is_admin:
-            raise Forbidden("admin_only", "Это действие доступно только администратору")
+            raise Forbidden("admin_only", message)
 
     def with_origin(self, ip: str | None, user_agent: str | None) -> Actor:
         return dataclasses.replace(self, ip=ip, user_agent=(user_agent or "")[:500] or None)

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.errors import NotFound
 from privet_manager_app.domain.common.masking import mask_value
+from privet_manager_app.domain.inputs import PassportInput, ProfileInput
 from privet_manager_app.domain.views import View
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerClient, ManagerUser
@@ -98,22 +99,13 @@ ACTION_LABELS = {
     "client_processed": "Закрыл карточку",
 }
 FIELD_LABELS = {
-    "name": "Имя",
-    "phone": "Телефон",
-    "email": "Email",
-    "registration_address": "Адрес",
+    **{
+        field: ProfileInput.label(field)
+        for field in ("name", "phone", "email", "registration_address")
+    },
     "status": "Статус",
     "assigned_manager_id": "Менеджер",
-    "series": "Серия",
-    "number": "Номер",
-    "last_name": "Фамилия",
-    "first_name": "Имя",
-    "middle_name": "Отчество",
-    "birth_date": "Дата рождения",
-    "birth_place": "Место рождения",
-    "issue_date": "Дата выдачи",
-    "issued_by": "Кем выдан",
-    "division_code": "Код подразделения",
+    **PassportInput.labels(),
     "viewed": "Просмотрено",
 }
 
@@ -167,18 +159,15 @@ def _changes(raw: dict[str, Any] | None) -> list[AuditChange]:
     return result
 
 
-def client_trail(actor: Actor, client_id: int, limit: int = TRAIL_LIMIT) -> list[AuditEntry]:
-    """The client's audit entries, newest first."""
-    with transaction() as session:
-        if session.get(ManagerClient, client_id) is None:
-            raise NotFound("client_not_found", "Клиент не найден")
-        rows = session.execute(
-            sa.select(ManagerAuditLog, ManagerUser.name)
-            .outerjoin(ManagerUser, ManagerUser.id == ManagerAuditLog.manager_id)
-            .where(ManagerAuditLog.client_id == client_id)
-            .order_by(ManagerAuditLog.created_at.desc(), ManagerAuditLog.id.desc())
-            .limit(limit)
-        ).all()
+def trail(session: Session, client_id: int, limit: int = TRAIL_LIMIT) -> list[AuditEntry]:
+    """The client's audit entries, newest first, with the managers' names."""
+    rows = session.execute(
+        sa.select(ManagerAuditLog, ManagerUser.name)
+        .outerjoin(ManagerUser, ManagerUser.id == ManagerAuditLog.manager_id)
+        .where(ManagerAuditLog.client_id == client_id)
+        .order_by(ManagerAuditLog.created_at.desc(), ManagerAuditLog.id.desc())
+        .limit(limit)
+    ).all()
     return [
         AuditEntry(
             id=entry.id,
@@ -195,3 +184,11 @@ def client_trail(actor: Actor, client_id: int, limit: int = TRAIL_LIMIT) -> list
         )
         for entry, name in rows
     ]
+
+
+def client_trail(actor: Actor, client_id: int, limit: int = TRAIL_LIMIT) -> list[AuditEntry]:
+    """The client's audit entries, newest first."""
+    with transaction() as session:
+        if session.get(ManagerClient, client_id) is None:
+            raise NotFound("client_not_found", "Клиент не найден")
+        return trail(session, client_id, limit)

@@ -106,19 +106,24 @@ def _entry(message: ManagerSupportMessage, author: str | None) -> LogEntry:
     )
 
 
+def log_entries(session: Session, client_id: int, limit: int = LOG_LIMIT) -> list[LogEntry]:
+    """The internal log of a client, newest first."""
+    rows = session.execute(
+        sa.select(ManagerSupportMessage, ManagerUser.name)
+        .join(ManagerSupportThread, ManagerSupportThread.id == ManagerSupportMessage.thread_id)
+        .outerjoin(ManagerUser, ManagerUser.id == ManagerSupportMessage.author_manager_id)
+        .where(ManagerSupportThread.client_id == client_id)
+        .order_by(ManagerSupportMessage.created_at.desc(), ManagerSupportMessage.id.desc())
+        .limit(limit)
+    ).all()
+    return [_entry(message, name) for message, name in rows]
+
+
 def client_log(actor: Actor, client_id: int, limit: int = LOG_LIMIT) -> list[LogEntry]:
     """The internal log, newest first."""
     with transaction() as session:
         _client(session, client_id)
-        rows = session.execute(
-            sa.select(ManagerSupportMessage, ManagerUser.name)
-            .join(ManagerSupportThread, ManagerSupportThread.id == ManagerSupportMessage.thread_id)
-            .outerjoin(ManagerUser, ManagerUser.id == ManagerSupportMessage.author_manager_id)
-            .where(ManagerSupportThread.client_id == client_id)
-            .order_by(ManagerSupportMessage.created_at.desc(), ManagerSupportMessage.id.desc())
-            .limit(limit)
-        ).all()
-    return [_entry(message, name) for message, name in rows]
+        return log_entries(session, client_id, limit)
 
 
 def add_note(actor: Actor, client_id: int, body: str) -> LogEntry:
@@ -153,18 +158,16 @@ def _hide_code(message: SupportMessage, kind: str) -> str:
     return body
 
 
-def sent_to_client(actor: Actor, client_id: int, limit: int = CHAT_LIMIT) -> list[ChatMessage]:
+def chat_messages(session: Session, user_id: int, limit: int = CHAT_LIMIT) -> list[ChatMessage]:
     """What we (author `system`) wrote to the client's support chat, newest first. One-time
     codes are hidden: only the client may know them."""
-    with transaction() as session:
-        client = _client(session, client_id)
-        messages = session.exec(
-            select(SupportMessage)
-            .join(SupportTicket, SupportTicket.id == SupportMessage.ticket_id)
-            .where(SupportTicket.user_id == client.user_id, SupportMessage.author_type == "system")
-            .order_by(SupportMessage.created_at.desc(), SupportMessage.id.desc())
-            .limit(limit)
-        ).all()
+    messages = session.exec(
+        select(SupportMessage)
+        .join(SupportTicket, SupportTicket.id == SupportMessage.ticket_id)
+        .where(SupportTicket.user_id == user_id, SupportMessage.author_type == "system")
+        .order_by(SupportMessage.created_at.desc(), SupportMessage.id.desc())
+        .limit(limit)
+    ).all()
     result = []
     for message in messages:
         kind = str((message.payload or {}).get("type") or "message")
@@ -179,3 +182,10 @@ def sent_to_client(actor: Actor, client_id: int, limit: int = CHAT_LIMIT) -> lis
             )
         )
     return result
+
+
+def sent_to_client(actor: Actor, client_id: int, limit: int = CHAT_LIMIT) -> list[ChatMessage]:
+    """What we wrote to the client's support chat, newest first, codes hidden."""
+    with transaction() as session:
+        client = _client(session, client_id)
+        return chat_messages(session, client.user_id, limit)

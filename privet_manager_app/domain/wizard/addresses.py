@@ -16,8 +16,9 @@ import unicodedata
 from typing import Any
 
 from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.inputs import AddressInput
 
-FIELDS = ("postcode", "region", "city", "street", "house", "building", "apartment")
+FIELDS = AddressInput.fields()
 MAX_LENGTHS = {
     "postcode": 6,
     "region": 150,
@@ -28,15 +29,7 @@ MAX_LENGTHS = {
     "apartment": 20,
 }
 MAX_LINE_LENGTH = 500
-FIELD_LABELS = {
-    "postcode": "Индекс",
-    "region": "Регион",
-    "city": "Населённый пункт",
-    "street": "Улица",
-    "house": "Дом",
-    "building": "Корпус/строение",
-    "apartment": "Квартира",
-}
+FIELD_LABELS = AddressInput.labels()
 
 _FLAGS = re.IGNORECASE
 _LETTER = "а-яёa-z"

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from privet_manager_app.domain.clients.access import (
     check_assignee,
     client_for_change,
+    is_holder,
     lock_client,
     mark_changed,
     supersede_unsigned,
@@ -35,6 +36,7 @@ from privet_manager_app.domain.common.errors import (
 )
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
+from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ContractView
 from privet_manager_app.domain.wizard import otp
 from privet_manager_app.domain.wizard.contract_text import contract_document
@@ -47,7 +49,7 @@ from privet_manager_app.infra import pdf
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage, new_key
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.enums import ClientStatus, ContractStatus
+from privet_manager_app.schema.enums import CONTRACT_STATUS_LABELS, ClientStatus, ContractStatus
 from privet_manager_app.schema.tables import (
     ManagerClient,
     ManagerClientTariff,
@@ -203,18 +205,7 @@ def build_snapshot(
                 "division_code": passport.division_code,
             },
             "registration_address": client.registration_address,
-            "address": {
-                name: getattr(client, name)
-                for name in (
-                    "postcode",
-                    "region",
-                    "city",
-                    "street",
-                    "house",
-                    "building",
-                    "apartment",
-                )
-            },
+            "address": {name: getattr(client, name) for name in AddressInput.fields()},
             "name_in_app": user.name,
             "phone": normalize_russian_phone(user.phone),
             "email": user.email,
@@ -255,11 +246,6 @@ def build_snapshot(
 # ---- Views --------------------------------------------------------------------------------------
 
 
-def _can_see_documents(actor: Actor | None, client: ManagerClient) -> bool:
-    """The PDF carries the full passport: only the assigned manager and admins open it."""
-    return actor is not None and (actor.is_admin or client.assigned_manager_id == actor.id)
-
-
 def contract_view(
     contract: ManagerContract, client: ManagerClient, viewer: Actor | None = None
 ) -> ContractView:
@@ -270,7 +256,8 @@ def contract_view(
         resend_at = contract.otp_sent_at + dt.timedelta(seconds=settings.OTP_RESEND_SECONDS)
     live_code = pending and contract.otp_hash is not None
     pdf_url = certificate_url = None
-    if _can_see_documents(viewer, client):
+    # The PDF carries the full passport: only the holder opens it.
+    if is_holder(viewer, client):
         storage = get_storage()
         if contract.pdf_key:
             pdf_url = storage.download_url(contract.pdf_key, filename=f"{contract.number}.pdf")
@@ -282,6 +269,7 @@ def contract_view(
         contract_id=contract.id,
         number=contract.number,
         status=contract.status,
+        status_label=CONTRACT_STATUS_LABELS.get(contract.status, contract.status),
         surcharge=contract.surcharge,
         pdf_url=pdf_url,
         otp_expires_at=contract.otp_expires_at if pending else None,
@@ -340,11 +328,20 @@ def current_contract_view(
     return contract_view(contract, session.get(ManagerClient, client_id), viewer)
 
 
+def current_contract(actor: Actor, client_id: int) -> ContractView:
+    """The client's current contract (links only for a viewer allowed to open the documents)."""
+    with transaction() as session:
+        view = current_contract_view(session, client_id, viewer=actor)
+    if view is None:
+        raise NotFound("contract_not_found", "Договор ещё не сформирован")
+    return view
+
+
 def _client_for_documents(session: Session, actor: Actor, client_id: int) -> ManagerClient:
     client = session.get(ManagerClient, client_id)
     if client is None:
         raise NotFound("client_not_found", "Клиент не найден")
-    if not _can_see_documents(actor, client):
+    if not is_holder(actor, client):
         raise Forbidden(
             "documents_forbidden",
             "Договор клиента открывают только менеджер, который его ведёт, и администратор",

@@ -7,7 +7,6 @@ This module must not import `domain.clients` (clients imports it to fill the car
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 from typing import Any
 
@@ -20,6 +19,7 @@ from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
 from privet_manager_app.domain.common.text import line_error, multiline_error
 from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
 from privet_manager_app.domain.views import DeviceView, PhotoView, View
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.infra.db import transaction
@@ -86,22 +86,7 @@ TEXT_LIMIT = 100
 NOTES_LIMIT = 2000
 MAX_DEVICES_PER_CLIENT = 50
 UNKNOWN_TEXT = "—"  # the client app leaves brand/model empty sometimes; ours are required
-DEVICE_FIELDS = (
-    "category",
-    "brand",
-    "model",
-    "serial_number",
-    "purchase_year",
-    "condition",
-    "notes",
-)
-
-
-class _Unset(enum.Enum):
-    UNSET = "unset"
-
-
-UNSET: Any = _Unset.UNSET  # "not given" in partial updates (None clears a field)
+DEVICE_FIELDS = DeviceInput.fields()
 
 
 class DeviceSaved(DeviceView):
@@ -152,7 +137,7 @@ def _validated(raw: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     values: dict[str, Any] = {}
 
     def given(field: str) -> bool:
-        return raw.get(field, UNSET) is not UNSET if partial else True
+        return field in raw or not partial
 
     if given("category"):
         category = raw.get("category")
@@ -281,6 +266,16 @@ def list_devices(actor: Actor, client_id: int) -> list[DeviceView]:
         return device_views(session, client_id)
 
 
+def next_step_blocked(views: list[DeviceView]) -> str | None:
+    """Why step 3 cannot be left yet: no device, or a device without a photo."""
+    if not views:
+        return "Добавьте хотя бы одно устройство"
+    without = [device_title(view) for view in views if not view.photos]
+    if without:
+        return "Нужно хотя бы одно фото у каждого устройства: " + ", ".join(without)
+    return None
+
+
 def missing_photos(session: Session, client_id: int) -> list[ManagerDevice]:
     """Devices without a single photo (they block the contract step)."""
     has_photo = sa.exists().where(ManagerDevicePhoto.device_id == ManagerDevice.id)
@@ -381,29 +376,12 @@ def _create(
 def add_device(
     actor: Actor,
     client_id: int,
+    device: DeviceInput,
     *,
-    category: str,
-    brand: str,
-    model: str,
-    serial_number: str | None = None,
-    purchase_year: int | str | None = None,
-    condition: str | None = None,
-    notes: str | None = None,
     legacy_device_id: int | None = None,
     version: int | None = None,
 ) -> DeviceSaved:
-    values = _validated(
-        {
-            "category": category,
-            "brand": brand,
-            "model": model,
-            "serial_number": serial_number,
-            "purchase_year": purchase_year,
-            "condition": condition,
-            "notes": notes,
-        },
-        partial=False,
-    )
+    values = _validated(device.model_dump(include=set(DEVICE_FIELDS)), partial=False)
     with transaction() as session:
         client = client_for_change(session, actor, client_id, version)
         if legacy_device_id is not None:
@@ -415,34 +393,19 @@ def update_device(
     actor: Actor,
     client_id: int,
     device_id: int,
+    changes: DevicePatch,
     *,
     version: int | None = None,
-    category: Any = UNSET,
-    brand: Any = UNSET,
-    model: Any = UNSET,
-    serial_number: Any = UNSET,
-    purchase_year: Any = UNSET,
-    condition: Any = UNSET,
-    notes: Any = UNSET,
 ) -> DeviceSaved:
-    """Change the given fields (UNSET: leave as is; None clears an optional field)."""
+    """Change the fields given in `changes` (None clears an optional field)."""
     values = _validated(
-        {
-            "category": category,
-            "brand": brand,
-            "model": model,
-            "serial_number": serial_number,
-            "purchase_year": purchase_year,
-            "condition": condition,
-            "notes": notes,
-        },
-        partial=True,
+        changes.model_dump(include=set(DEVICE_FIELDS), exclude_unset=True), partial=True
     )
     with transaction() as session:
         client, device = device_for_change(session, actor, client_id, device_id, version)
         before = _device_fields(device)
-        changes = audit.changed_fields(before, {**before, **values})
-        if changes:
+        changed = audit.changed_fields(before, {**before, **values})
+        if changed:
             for field, value in values.items():
                 setattr(device, field, value)
             device.updated_at = utcnow()
@@ -455,7 +418,7 @@ def update_device(
                 "device",
                 device.id,
                 client_id=client.id,
-                changes=changes,
+                changes=changed,
             )
             journal.log_event(
                 session, client.id, actor, f"Шаг «Устройства»: изменено «{device_title(device)}»"
@@ -506,38 +469,42 @@ def remove_objects(keys: list[str]) -> None:
             logger.warning("could not delete storage object %s", key, exc_info=True)
 
 
-def legacy_devices(actor: Actor, client_id: int) -> list[LegacyDeviceView]:
+def legacy_device_views(session: Session, client: ManagerClient) -> list[LegacyDeviceView]:
     """The client app's devices of this client not imported yet (suggestions for step 3)."""
+    imported = (
+        select(ManagerDevice.legacy_device_id)
+        .where(
+            ManagerDevice.client_id == client.id,
+            ManagerDevice.legacy_device_id.is_not(None),
+        )
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(ClientDevice)
+        .where(ClientDevice.user_id == client.user_id, ClientDevice.id.not_in(imported))
+        .order_by(ClientDevice.id)
+    ).all()
+    return [
+        LegacyDeviceView(
+            id=row.id,
+            type=row.type,
+            category=legacy_category(row.type),
+            category_label=CATEGORIES[legacy_category(row.type)],
+            brand=row.brand,
+            model=row.model,
+            serial_number=row.serial_number,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+def legacy_devices(actor: Actor, client_id: int) -> list[LegacyDeviceView]:
     with transaction() as session:
         client = session.get(ManagerClient, client_id)
         if client is None:
             raise NotFound("client_not_found", "Клиент не найден")
-        imported = (
-            select(ManagerDevice.legacy_device_id)
-            .where(
-                ManagerDevice.client_id == client.id,
-                ManagerDevice.legacy_device_id.is_not(None),
-            )
-            .scalar_subquery()
-        )
-        rows = session.exec(
-            select(ClientDevice)
-            .where(ClientDevice.user_id == client.user_id, ClientDevice.id.not_in(imported))
-            .order_by(ClientDevice.id)
-        ).all()
-        return [
-            LegacyDeviceView(
-                id=row.id,
-                type=row.type,
-                category=legacy_category(row.type),
-                category_label=CATEGORIES[legacy_category(row.type)],
-                brand=row.brand,
-                model=row.model,
-                serial_number=row.serial_number,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
+        return legacy_device_views(session, client)
 
 
 def import_legacy_device(

@@ -16,7 +16,12 @@ from typing import Any
 from pydantic import Field
 from sqlmodel import Session, select
 
-from privet_manager_app.domain.clients.access import check_assignee, client_for_change, mark_changed
+from privet_manager_app.domain.clients.access import (
+    check_assignee,
+    client_for_change,
+    is_holder,
+    mark_changed,
+)
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import moscow_today, utcnow
 from privet_manager_app.domain.common.errors import Forbidden, NotFound, ValidationFailed
@@ -24,6 +29,7 @@ from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.common.notices import Notice
 from privet_manager_app.domain.common.text import line_error, person_name_error
 from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.inputs import PassportInput
 from privet_manager_app.domain.views import PassportMaskedView, View
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerClient, UserPassport
@@ -37,18 +43,7 @@ FIRST_ISSUE_DATE = dt.date(1997, 10, 1)
 NAME_MAX_LENGTH = 100
 BIRTH_PLACE_MAX_LENGTH = 255
 ISSUED_BY_MAX_LENGTH = 500
-PASSPORT_FIELDS = (
-    "last_name",
-    "first_name",
-    "middle_name",
-    "birth_date",
-    "birth_place",
-    "series",
-    "number",
-    "issue_date",
-    "issued_by",
-    "division_code",
-)
+PASSPORT_FIELDS = PassportInput.fields()
 _SPACES = re.compile(r"[\s\u00a0]+")
 
 
@@ -218,54 +213,29 @@ def _warnings(session: Session, passport: UserPassport, today: dt.date) -> list[
     return warnings
 
 
+def passport_row(session: Session, user_id: int) -> UserPassport | None:
+    return session.exec(select(UserPassport).where(UserPassport.user_id == user_id)).first()
+
+
 def save_passport(
-    actor: Actor,
-    client_id: int,
-    *,
-    version: int,
-    last_name: str,
-    first_name: str,
-    middle_name: str | None,
-    birth_date: dt.date | str,
-    birth_place: str,
-    series: str,
-    number: str,
-    issue_date: dt.date | str,
-    issued_by: str,
-    division_code: str,
+    actor: Actor, client_id: int, passport: PassportInput, *, version: int
 ) -> PassportResult:
     """Create or replace the passport. Dates: date objects, «ГГГГ-ММ-ДД» or «ДД.ММ.ГГГГ»."""
     today = moscow_today()
-    values = _validated(
-        {
-            "last_name": last_name,
-            "first_name": first_name,
-            "middle_name": middle_name,
-            "birth_date": birth_date,
-            "birth_place": birth_place,
-            "series": series,
-            "number": number,
-            "issue_date": issue_date,
-            "issued_by": issued_by,
-            "division_code": division_code,
-        },
-        today,
-    )
+    values = _validated(passport.model_dump(include=set(PASSPORT_FIELDS)), today)
     with transaction() as session:
         client = client_for_change(session, actor, client_id, version)
-        passport = session.exec(
-            select(UserPassport).where(UserPassport.user_id == client.user_id)
-        ).first()
-        before = {field: getattr(passport, field) for field in PASSPORT_FIELDS} if passport else {}
+        row = passport_row(session, client.user_id)
+        before = {field: getattr(row, field) for field in PASSPORT_FIELDS} if row else {}
         changes = audit.changed_fields(before, values)
-        if passport is None:
-            passport = UserPassport(user_id=client.user_id, updated_by=actor.id, **values)
+        if row is None:
+            row = UserPassport(user_id=client.user_id, updated_by=actor.id, **values)
         if changes:
             for field, value in values.items():
-                setattr(passport, field, value)
-            passport.updated_by = actor.id
-            passport.updated_at = utcnow()
-            session.add(passport)
+                setattr(row, field, value)
+            row.updated_by = actor.id
+            row.updated_at = utcnow()
+            session.add(row)
             mark_changed(session, client, supersede_contract=True)
             audit.record(
                 session,
@@ -286,8 +256,18 @@ def save_passport(
             )
             session.flush()
         return PassportResult(
-            **_view(passport), warnings=_warnings(session, passport, today), version=client.version
+            **_view(row), warnings=_warnings(session, row, today), version=client.version
         )
+
+
+def form_view(session: Session, client: ManagerClient) -> PassportResult | None:
+    """The full passport for the edit form, with its warnings (the caller checked the viewer)."""
+    row = passport_row(session, client.user_id)
+    if row is None:
+        return None
+    return PassportResult(
+        **_view(row), warnings=_warnings(session, row, moscow_today()), version=client.version
+    )
 
 
 def full_passport(actor: Actor, client_id: int) -> PassportResult | None:
@@ -297,24 +277,15 @@ def full_passport(actor: Actor, client_id: int) -> PassportResult | None:
         if client is None:
             raise NotFound("client_not_found", "Клиент не найден")
         check_assignee(session, actor, client)
-        passport = session.exec(
-            select(UserPassport).where(UserPassport.user_id == client.user_id)
-        ).first()
-        if passport is None:
-            return None
-        return PassportResult(
-            **_view(passport),
-            warnings=_warnings(session, passport, moscow_today()),
-            version=client.version,
-        )
+        return form_view(session, client)
 
 
 def masked_view(session: Session, user_id: int) -> PassportMaskedView | None:
     """For the client card: the number masked ('45** ****56')."""
-    passport = session.exec(select(UserPassport).where(UserPassport.user_id == user_id)).first()
-    if passport is None:
+    row = passport_row(session, user_id)
+    if row is None:
         return None
-    view = _view(passport)
+    view = _view(row)
     del view["series"], view["number"]
     return PassportMaskedView(**view)
 
@@ -336,15 +307,13 @@ def reveal_passport(actor: Actor, client_id: int) -> RevealedPassport:
         client = session.get(ManagerClient, client_id)
         if client is None:
             raise NotFound("client_not_found", "Клиент не найден")
-        if not actor.is_admin and client.assigned_manager_id != actor.id:
+        if not is_holder(actor, client):
             raise Forbidden(
                 "pii_forbidden",
                 "Полный номер паспорта может посмотреть только менеджер, который ведёт клиента, "
                 "или администратор",
             )
-        passport = session.exec(
-            select(UserPassport).where(UserPassport.user_id == client.user_id)
-        ).first()
+        passport = passport_row(session, client.user_id)
         if passport is None:
             raise NotFound("passport_not_found", "Паспорт ещё не заполнен")
         masked = mask_passport(passport.series, passport.number)

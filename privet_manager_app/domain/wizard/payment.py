@@ -10,10 +10,20 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from privet_manager_app.domain.clients.access import check_assignee, lock_client, mark_changed
+from privet_manager_app.domain.clients.access import (
+    check_assignee,
+    is_holder,
+    lock_client,
+    mark_changed,
+)
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import moscow_today, utcnow
-from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.common.errors import (
+    Conflict,
+    NotFound,
+    TooManyAttempts,
+    ValidationFailed,
+)
 from privet_manager_app.domain.common.money import format_rub, parse_money
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
@@ -23,7 +33,7 @@ from privet_manager_app.domain.wizard.contract_text import short_date
 from privet_manager_app.domain.wizard.numbering import INVOICE_PREFIX, next_number
 from privet_manager_app.domain.wizard.support_chat import MessageType, post_to_client
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.enums import ClientStatus, InvoiceStatus
+from privet_manager_app.schema.enums import INVOICE_STATUS_LABELS, ClientStatus, InvoiceStatus
 from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerInvoice
 from privet_manager_app.settings import get_settings
 
@@ -44,10 +54,14 @@ def _invoice_for(session: Session, contract_id: int) -> ManagerInvoice | None:
 
 
 def invoice_view(
-    invoice: ManagerInvoice, contract: ManagerContract, client: ManagerClient
+    invoice: ManagerInvoice,
+    contract: ManagerContract,
+    client: ManagerClient,
+    viewer: Actor | None,
 ) -> InvoiceView:
     reminder_at = None
-    if invoice.status == InvoiceStatus.ISSUED and invoice.last_notified_at:
+    issued = invoice.status == InvoiceStatus.ISSUED
+    if issued and invoice.last_notified_at:
         reminder_at = invoice.last_notified_at + dt.timedelta(
             seconds=get_settings().INVOICE_REMINDER_SECONDS
         )
@@ -56,23 +70,37 @@ def invoice_view(
         amount=invoice.amount,
         due_date=invoice.due_date,
         status=invoice.status,
+        status_label=INVOICE_STATUS_LABELS.get(invoice.status, invoice.status),
         notify_count=invoice.notify_count,
         last_notified_at=invoice.last_notified_at,
         contract_number=contract.number,
         paid_at=invoice.paid_at,
         reminder_available_at=reminder_at,
         client_status=client.status,
+        # Only the holder takes payment or reminds the client of the invoice.
+        can_notify=issued and is_holder(viewer, client),
     )
 
 
-def current_invoice_view(session: Session, client_id: int) -> InvoiceView | None:
+def current_invoice_view(
+    session: Session, client_id: int, viewer: Actor | None
+) -> InvoiceView | None:
     contract = latest_contract(session, client_id)
     if contract is None:
         return None
     invoice = _invoice_for(session, contract.id)
     if invoice is None:
         return None
-    return invoice_view(invoice, contract, session.get(ManagerClient, client_id))
+    return invoice_view(invoice, contract, session.get(ManagerClient, client_id), viewer)
+
+
+def current_invoice(actor: Actor, client_id: int) -> InvoiceView:
+    """The invoice of the client's current contract."""
+    with transaction() as session:
+        view = current_invoice_view(session, client_id, actor)
+    if view is None:
+        raise NotFound("invoice_not_found", "Счёт не выставлялся")
+    return view
 
 
 def _payment_result(
@@ -257,7 +285,7 @@ def send_invoice(actor: Actor, client_id: int) -> InvoiceView:
                 actor,
                 f"Напоминание об оплате счёта {invoice.number} отправлено в чат клиента",
             )
-            return invoice_view(invoice, contract, client)
+            return invoice_view(invoice, contract, client, actor)
 
         invoice = ManagerInvoice(
             number=next_number(session, INVOICE_PREFIX, moscow_today(now).year),
@@ -297,4 +325,4 @@ def send_invoice(actor: Actor, client_id: int) -> InvoiceView:
             f"Счёт {invoice.number} на {format_rub(invoice.amount)} отправлен в чат клиента, "
             f"срок оплаты {short_date(invoice.due_date)}",
         )
-        return invoice_view(invoice, contract, client)
+        return invoice_view(invoice, contract, client, actor)

@@ -93,6 +93,11 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
+def max_photo_bytes() -> int:
+    """The largest original accepted (the page reads one byte more and lets us refuse it)."""
+    return get_settings().MAX_PHOTO_BYTES
+
+
 class PhotoTooLarge(ValidationFailed):
     status = 413
 

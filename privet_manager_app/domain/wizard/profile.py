@@ -10,13 +10,14 @@ from pydantic import Field
 from sqlmodel import Session, func, select
 
 from privet_manager_app.domain.clients.access import client_for_change, mark_changed
-from privet_manager_app.domain.clients.card import load_card
+from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.common.notices import Notice
 from privet_manager_app.domain.common.text import line_error, person_name_error
 from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.inputs import ProfileInput
 from privet_manager_app.domain.views import AddressView, ClientCard
 from privet_manager_app.domain.wizard import addresses
 from privet_manager_app.domain.wizard.phones import normalize_russian_phone
@@ -142,23 +143,18 @@ def profile_view(
 
 
 def update_profile(
-    actor: Actor,
-    client_id: int,
-    *,
-    version: int,
-    name: str | None = None,
-    phone: str | None = None,
-    email: str | None = None,
-    registration_address: str | None = None,
-    address: dict[str, Any] | None = None,
+    actor: Actor, client_id: int, profile: ProfileInput, *, version: int
 ) -> ProfileView:
-    """Save step 1. `None` leaves a field as it is; `email=""` clears the e-mail.
+    """Save step 1. A field left out (None) stays as it is; `email=""` clears the e-mail.
 
     `registration_address` (a typed line) is parsed into the fields and stored as typed;
     `address` (some fields) corrects fields one by one, and then the line is rebuilt from the
     fields in canonical form. Both at once: the line is parsed, then the given fields win.
     """
-    values, parsed, corrected = _validated(name, phone, email, registration_address, address)
+    address = profile.address.model_dump(exclude_unset=True) if profile.address else None
+    values, parsed, corrected = _validated(
+        profile.name, profile.phone, profile.email, profile.registration_address, address
+    )
     with transaction() as session:
         client = client_for_change(session, actor, client_id, version)
         user = session.get(ClientUser, client.user_id)

@@ -11,6 +11,7 @@ from typing import Any
 import reflex as rx
 
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.inputs import Input
 
 
 class FormMixin(rx.State, mixin=True):
@@ -19,13 +20,16 @@ class FormMixin(rx.State, mixin=True):
     form_error: str = ""
     stale: bool = False  # the card changed meanwhile: offer to reload, keep what was typed
 
-    def show_error(self, error: DomainError) -> None:
-        """The server's answer where the manager looks: under each field, or above the button."""
+    def _show_error(self, error: DomainError, target: str = "form_error") -> None:
+        """The server's answer where the manager looks: under each field it names, and above the
+        button (the form's own summary, or `target`'s message)."""
         if isinstance(error, ValidationFailed) and error.fields:
             self.errors = error.fields
-            self.form_error = "Проверьте выделенные поля"
-        else:
-            self.form_error = error.message
+            if target == "form_error":
+                self.form_error = "Проверьте выделенные поля"
+                self.stale = False
+                return
+        super()._show_error(error, target)
         self.stale = error.code == "stale_version"
 
     @rx.event
@@ -65,6 +69,11 @@ def text_field(
         **props,
     )
     return labelled(label, control, state.errors[name], hint)
+
+
+def input_field(state: Any, form: type[Input], name: str, **props: Any) -> rx.Component:
+    """A text field of a form whose fields are the input type `form` (its label from there)."""
+    return text_field(state, name, form.label(name), **props)
 
 
 def select_field(

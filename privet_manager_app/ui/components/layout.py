@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import reflex as rx
 
+from privet_manager_app.domain.clients.listing import TAB_LABELS, Tab
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.state import SessionState
 
-TAB_ITEMS = (
-    ("new", "Новые", "inbox"),
-    ("in_work", "В работе", "briefcase"),
-    ("mine", "Мои", "user_round"),
-    ("processed", "Обработанные", "circle_check"),
-)
+TAB_ICONS = {
+    Tab.NEW: "inbox",
+    Tab.IN_WORK: "briefcase",
+    Tab.MINE: "user_round",
+    Tab.PROCESSED: "circle_check",
+}
+TAB_ITEMS = tuple((tab.value, TAB_LABELS[tab], TAB_ICONS[tab]) for tab in Tab)
 TAB_BAR_HEIGHT = "64px"
 
 
@@ -172,14 +174,12 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
     )
 
 
-ADMIN_ONLY = "Раздел доступен только администратору"
-
-
-def admin_refusal(explanation: str | None = None) -> rx.Component:
-    """What a manager sees on an admin page: the refusal, no data (the server sent none)."""
+def admin_refusal(message: rx.Var[str], explanation: str | None = None) -> rx.Component:
+    """What a manager sees on an admin page: the domain's refusal, no data (the server sent
+    none)."""
     parts = [
         rx.icon("shield_x", size=32, color=rx.color("red", 10)),
-        rx.heading(ADMIN_ONLY, size="4", text_align="center"),
+        rx.heading(message, size="4", text_align="center"),
     ]
     if explanation:
         parts.append(

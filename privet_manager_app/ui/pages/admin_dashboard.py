@@ -10,12 +10,10 @@ from typing import TypedDict
 import reflex as rx
 
 from privet_manager_app.domain.admin import dashboard
-from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
-from privet_manager_app.ui.components.layout import ADMIN_ONLY
 from privet_manager_app.ui.format import moscow_datetime
-from privet_manager_app.ui.state import SessionState, run_domain
+from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 BAR_ROW_HEIGHT = 34
 STATUS_FILLS = {
@@ -64,10 +62,11 @@ class DashboardState(SessionState):
     def managers_height(self) -> int:
         return max(1, len(self.manager_bars)) * (BAR_ROW_HEIGHT + 6) + 48
 
-    def _refuse(self):
+    def _refuse(self, error, target: str) -> None:
+        """The domain refused: an admin's figures are not for a manager."""
         self.refused = True
         self.loaded = True
-        self.error = ADMIN_ONLY
+        self.error = error.message
         self.kpi = {}
         self.funnel = []
         self.per_day = []
@@ -95,24 +94,12 @@ class DashboardState(SessionState):
         self.generated = moscow_datetime(data.generated_at)
 
     @rx.event
-    async def open_page(self):
-        self.error = ""
+    @guard(error="error", busy="loading")
+    async def open_page(self, actor):
         self.refused = False
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        if not actor.is_admin:
-            yield self._refuse()
-            return
-        self.loading = True
-        yield
         try:
             self._show(await run_domain(dashboard.get_dashboard, actor))
-        except DomainError as error:
-            self.error = error.message
         finally:
-            self.loading = False
             self.loaded = True
 
 
@@ -348,7 +335,7 @@ def page() -> rx.Component:
     return layout.shell(
         rx.cond(
             state.refused,
-            layout.admin_refusal(),
+            layout.admin_refusal(state.error),
             rx.cond(
                 state.loaded,
                 _content(),

@@ -11,12 +11,11 @@ from typing import TypedDict
 import reflex as rx
 
 from privet_manager_app.domain.admin import managers
-from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
-from privet_manager_app.ui.components.layout import ADMIN_ONLY
+from privet_manager_app.ui.components.dialogs import dialog_form
 from privet_manager_app.ui.format import moscow_datetime
-from privet_manager_app.ui.state import SessionState, run_domain
+from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 EMPTY_FORM = {"email": "", "name": "", "password": "", "role": "manager"}
 
@@ -75,12 +74,12 @@ class ManagersState(forms.FormMixin, SessionState):
     confirm_name: str = ""
     confirm_in_work: int = 0
 
-    def _refuse(self):
-        """A manager's session: nothing is loaded, nothing is changed."""
+    def _refuse(self, error, target: str) -> None:
+        """The domain refused an admin-only action: nothing is shown, nothing stays open."""
         self.refused = True
         self.rows = []
         self.loaded = True
-        self.error = ADMIN_ONLY
+        self.error = error.message
         self.create_open = self.password_open = self.confirm_open = False
 
     async def _reload(self, actor) -> None:
@@ -89,20 +88,11 @@ class ManagersState(forms.FormMixin, SessionState):
         self.loaded = True
 
     @rx.event
-    async def open_page(self):
+    @guard(error="error")
+    async def open_page(self, actor):
         self.message = ""
-        self.error = ""
         self.refused = False
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        if not actor.is_admin:
-            return self._refuse()
-        try:
-            await self._reload(actor)
-        except DomainError as error:
-            self.error = error.message
-        return None
+        await self._reload(actor)
 
     @rx.event
     def set_new_password(self, value: str):
@@ -110,17 +100,14 @@ class ManagersState(forms.FormMixin, SessionState):
         self.password_error = ""
 
     @rx.event
-    async def open_create(self):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        if not actor.is_admin:
-            return self._refuse()
+    def open_create(self):
+        # Only over a list the domain sent (a refused page has none).
+        if self.refused:
+            return
         self.form = dict(EMPTY_FORM)
         self.errors = {}
         self.form_error = ""
         self.create_open = True
-        return None
 
     @rx.event
     def set_create_open(self, value: bool):
@@ -135,155 +122,100 @@ class ManagersState(forms.FormMixin, SessionState):
         self.confirm_open = value
 
     @rx.event
-    async def generate_password(self, target: str):
+    @guard(error="error")
+    async def generate_password(self, actor, target: str):
         """A random password into the create form ("form") or the reset dialog ("reset")."""
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        if not actor.is_admin:
-            return self._refuse()
-        password = managers.suggest_password()
+        password = managers.suggest_password(actor)
         if target == "form":
             self.form = {**self.form, "password": password}
             self.errors = {key: text for key, text in self.errors.items() if key != "password"}
         else:
             self.new_password = password
             self.password_error = ""
-        return None
 
     @rx.event
-    async def create(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        if not actor.is_admin:
-            yield self._refuse()
-            return
-        self.busy = True
-        self.form_error = ""
-        yield
-        try:
-            account = await run_domain(
-                managers.create_manager,
-                actor,
-                email=self.form.get("email", ""),
-                name=self.form.get("name", ""),
-                password=self.form.get("password", ""),
-                role=self.form.get("role", "manager") or "manager",
-            )
-            await self._reload(actor)
-        except ValidationFailed as error:
-            self.errors = error.fields
-            self.form_error = error.message
-        except DomainError as error:
-            self.form_error = error.message
-        else:
-            self.create_open = False
-            self.error = ""
-            self.message = (
-                f"Учётная запись «{account.name}» создана. Передайте email {account.email} "
-                "и пароль лично."
-            )
-        finally:
-            self.busy = False
-
-    async def _update(self, manager_id: int, done: str, **changes):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        if not actor.is_admin:
-            return self._refuse()
-        self.message = ""
+    @guard(error="form_error", busy="busy")
+    async def create(self, actor):
+        account = await run_domain(
+            managers.create_manager,
+            actor,
+            email=self.form.get("email", ""),
+            name=self.form.get("name", ""),
+            password=self.form.get("password", ""),
+            role=self.form.get("role", "manager") or "manager",
+        )
+        await self._reload(actor)
+        self.create_open = False
         self.error = ""
-        try:
-            account = await run_domain(managers.update_manager, actor, manager_id, **changes)
-            await self._reload(actor)
-        except DomainError as error:
-            self.error = error.message
-        else:
-            self.message = done.format(name=account.name)
-        return None
+        self.message = (
+            f"Учётная запись «{account.name}» создана. Передайте email {account.email} "
+            "и пароль лично."
+        )
+
+    async def _update(self, actor, manager_id: int, done: str, **changes) -> None:
+        self.message = ""
+        account = await run_domain(managers.update_manager, actor, manager_id, **changes)
+        await self._reload(actor)
+        self.message = done.format(name=account.name)
 
     @rx.event
-    async def make_admin(self, manager_id: int):
-        return await self._update(manager_id, "{name} теперь администратор", role="admin")
+    @guard(error="error")
+    async def make_admin(self, actor, manager_id: int):
+        await self._update(actor, manager_id, "{name} теперь администратор", role="admin")
 
     @rx.event
-    async def make_manager(self, manager_id: int):
-        return await self._update(manager_id, "{name} теперь менеджер", role="manager")
+    @guard(error="error")
+    async def make_manager(self, actor, manager_id: int):
+        await self._update(actor, manager_id, "{name} теперь менеджер", role="manager")
 
     @rx.event
-    async def activate(self, manager_id: int):
-        return await self._update(manager_id, "{name}: учётная запись включена", is_active=True)
+    @guard(error="error")
+    async def activate(self, actor, manager_id: int):
+        await self._update(actor, manager_id, "{name}: учётная запись включена", is_active=True)
 
     @rx.event
-    async def ask_deactivate(self, manager_id: int):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        if not actor.is_admin:
-            return self._refuse()
+    def ask_deactivate(self, manager_id: int):
         row = next((row for row in self.rows if row["id"] == manager_id), None)
         if row is None:
-            return None
+            return
         self.confirm_id = manager_id
         self.confirm_name = row["name"]
         self.confirm_in_work = row["in_work"]
         self.confirm_open = True
-        return None
 
     @rx.event
-    async def deactivate(self):
+    @guard(error="error")
+    async def deactivate(self, actor):
         self.confirm_open = False
-        return await self._update(
+        await self._update(
+            actor,
             self.confirm_id,
             "{name}: учётная запись отключена, все сессии завершены",
             is_active=False,
         )
 
     @rx.event
-    async def open_password(self, manager_id: int):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        if not actor.is_admin:
-            return self._refuse()
+    def open_password(self, manager_id: int):
         row = next((row for row in self.rows if row["id"] == manager_id), None)
         if row is None:
-            return None
+            return
         self.password_for = manager_id
         self.password_name = row["name"]
         self.new_password = ""
         self.password_error = ""
         self.password_open = True
-        return None
 
     @rx.event
-    async def save_password(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        if not actor.is_admin:
-            yield self._refuse()
-            return
-        self.busy = True
-        yield
-        try:
-            account = await run_domain(
-                managers.reset_password, actor, self.password_for, self.new_password
-            )
-            await self._reload(actor)
-        except DomainError as error:
-            self.password_error = error.message
-        else:
-            self.password_open = False
-            self.new_password = ""
-            self.error = ""
-            self.message = f"{account.name}: пароль изменён, прежние сессии завершены"
-        finally:
-            self.busy = False
+    @guard(error="password_error", busy="busy")
+    async def save_password(self, actor):
+        account = await run_domain(
+            managers.reset_password, actor, self.password_for, self.new_password
+        )
+        await self._reload(actor)
+        self.password_open = False
+        self.new_password = ""
+        self.error = ""
+        self.message = f"{account.name}: пароль изменён, прежние сессии завершены"
 
 
 # ---- Markup -------------------------------------------------------------------------------------
@@ -445,101 +377,55 @@ def _password_input(value, on_change, field_id: str, target: str) -> rx.Componen
 
 def _create_dialog() -> rx.Component:
     state = ManagersState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Новый менеджер"),
-            rx.dialog.description(
-                "Пароль передайте лично; сменить его можно в любой момент.",
-                size="2",
-                color=rx.color("gray", 11),
-            ),
-            rx.vstack(
-                forms.text_field(
-                    state, "name", "Имя", placeholder="Иван Петров", auto_complete="off"
-                ),
-                forms.text_field(
-                    state,
-                    "email",
-                    "Email для входа",
-                    type="email",
-                    input_mode="email",
-                    auto_complete="off",
-                ),
-                forms.labelled(
-                    "Пароль",
-                    _password_input(
-                        state.form["password"],
-                        lambda value: state.set_field("password", value),
-                        "field-password",
-                        "form",
-                    ),
-                    state.errors["password"],
-                ),
-                forms.select_field(
-                    state,
-                    "role",
-                    "Роль",
-                    [("manager", "Менеджер"), ("admin", "Администратор")],
-                ),
-                forms.form_error(state.form_error),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                    rx.button(
-                        "Создать",
-                        on_click=state.create,
-                        loading=state.busy,
-                        id="create-manager-submit",
-                    ),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="3",
-                margin_top="12px",
-            ),
-            max_width="440px",
+    return dialog_form(
+        "Новый менеджер",
+        forms.text_field(state, "name", "Имя", placeholder="Иван Петров", auto_complete="off"),
+        forms.text_field(
+            state,
+            "email",
+            "Email для входа",
+            type="email",
+            input_mode="email",
+            auto_complete="off",
         ),
+        forms.labelled(
+            "Пароль",
+            _password_input(
+                state.form["password"],
+                lambda value: state.set_field("password", value),
+                "field-password",
+                "form",
+            ),
+            state.errors["password"],
+        ),
+        forms.select_field(
+            state, "role", "Роль", [("manager", "Менеджер"), ("admin", "Администратор")]
+        ),
+        description="Пароль передайте лично; сменить его можно в любой момент.",
+        error=state.form_error,
         open=state.create_open,
         on_open_change=state.set_create_open,
+        submit_label="Создать",
+        on_submit=state.create,
+        loading=state.busy,
+        submit_id="create-manager-submit",
     )
 
 
 def _password_dialog() -> rx.Component:
     state = ManagersState
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Новый пароль"),
-            rx.dialog.description(
-                state.password_name + ": все открытые сессии завершатся, войти можно будет "
-                "только с новым паролем.",
-                size="2",
-                color=rx.color("gray", 11),
-            ),
-            rx.vstack(
-                _password_input(
-                    state.new_password, state.set_new_password, "new-password", "reset"
-                ),
-                rx.cond(
-                    state.password_error,
-                    rx.text(state.password_error, size="1", color=rx.color("red", 11)),
-                ),
-                rx.hstack(
-                    rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                    rx.button(
-                        "Сохранить пароль",
-                        on_click=state.save_password,
-                        loading=state.busy,
-                        id="save-password",
-                    ),
-                    justify="end",
-                    width="100%",
-                ),
-                spacing="3",
-                margin_top="12px",
-            ),
-            max_width="440px",
-        ),
+    return dialog_form(
+        "Новый пароль",
+        _password_input(state.new_password, state.set_new_password, "new-password", "reset"),
+        description=state.password_name + ": все открытые сессии завершатся, войти можно будет "
+        "только с новым паролем.",
+        error=state.password_error,
         open=state.password_open,
         on_open_change=state.set_password_open,
+        submit_label="Сохранить пароль",
+        on_submit=state.save_password,
+        loading=state.busy,
+        submit_id="save-password",
     )
 
 
@@ -593,8 +479,9 @@ def page() -> rx.Component:
         rx.cond(
             state.refused,
             layout.admin_refusal(
+                state.error,
                 "Управлять менеджерами может только администратор. Если вам нужен доступ, "
-                "обратитесь к нему."
+                "обратитесь к нему.",
             ),
             rx.vstack(
                 rx.hstack(

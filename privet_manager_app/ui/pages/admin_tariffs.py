@@ -11,12 +11,13 @@ from typing import TypedDict
 import reflex as rx
 
 from privet_manager_app.domain.admin import tariffs
-from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
+from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
-from privet_manager_app.ui.components.layout import ADMIN_ONLY
+from privet_manager_app.ui.components.dialogs import dialog_form
 from privet_manager_app.ui.format import rubles
-from privet_manager_app.ui.state import SessionState, run_domain
+from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 PLAIN_FIELDS = (
     "code",
@@ -78,27 +79,21 @@ class TariffsAdminState(SessionState):
     preview_error: str = ""
     saving: bool = False
 
-    async def _admin(self):
-        actor = await self.actor()
-        if actor is None:
-            return None
-        if not actor.is_admin:
-            self.denied = ADMIN_ONLY
-            self.rows = []
-            return None
-        self.denied = ""
-        return actor
+    def _refuse(self, error, target: str) -> None:
+        """The domain refused: a manager sees no catalogue and opens no editor."""
+        self.denied = error.message
+        self.rows = []
+        self.editor_open = False
 
     async def _reload(self, actor) -> None:
-        views = await run_domain(tariffs.list_tariffs, actor, True)
-        self.rows = [_row(view) for view in views]
+        self.rows = [_row(view) for view in await run_domain(tariffs.catalogue, actor)]
 
     @rx.event
-    async def open_page(self):
+    @guard(error="error")
+    async def open_page(self, actor):
         self.editor_open = False
-        actor = await self._admin()
-        if actor is not None:
-            await self._reload(actor)
+        self.denied = ""
+        await self._reload(actor)
 
     @rx.event
     def set_field(self, name: str, value: str):
@@ -112,12 +107,12 @@ class TariffsAdminState(SessionState):
         return TariffsAdminState.update_preview
 
     @rx.event
-    async def open_new(self):
-        if await self._admin() is None:
+    def open_new(self):
+        if self.denied:
             return
         self.editing_id = 0
         self.editing_version = 0
-        self.form = {name: "" for name in PLAIN_FIELDS} | {
+        self.form = dict.fromkeys(PLAIN_FIELDS, "") | {
             "included_devices": "1",
             "max_discount_pct": "0",
             "base_monthly_fee": "0.00",
@@ -127,15 +122,9 @@ class TariffsAdminState(SessionState):
         self._open_editor()
 
     @rx.event
-    async def open_edit(self, tariff_id: int):
-        actor = await self._admin()
-        if actor is None:
-            return
-        try:
-            view = await run_domain(tariffs.get_tariff, actor, tariff_id)
-        except DomainError as error:
-            self.error = error.message
-            return
+    @guard(error="error")
+    async def open_edit(self, actor, tariff_id: int):
+        view = await run_domain(tariffs.get_tariff, actor, tariff_id)
         self.editing_id = view.id
         self.editing_version = view.version
         self.form = {
@@ -195,13 +184,8 @@ class TariffsAdminState(SessionState):
         self._preview()
 
     @rx.event
-    async def save(self):
-        actor = await self._admin()
-        if actor is None:
-            return
-        self.saving = True
-        self.form_error = ""
-        yield
+    @guard(error="form_error", busy="saving")
+    async def save(self, actor):
         values = self._values()
         try:
             if self.editing_id:
@@ -211,29 +195,20 @@ class TariffsAdminState(SessionState):
             else:
                 await run_domain(tariffs.create_tariff, actor, **values)
         except ValidationFailed as error:
+            # All category fees share one message, above their grid.
             self.errors = {
                 (FEE_PREFIX + "all" if key == "category_fees" else key): text
                 for key, text in error.fields.items()
             }
             self.form_error = error.message
-        except DomainError as error:
-            self.form_error = error.message
-        else:
-            self.editor_open = False
-            await self._reload(actor)
-        finally:
-            self.saving = False
+            return
+        self.editor_open = False
+        await self._reload(actor)
 
     @rx.event
-    async def toggle_active(self, tariff_id: int, active: bool):
-        actor = await self._admin()
-        if actor is None:
-            return
-        try:
-            await run_domain(tariffs.set_tariff_active, actor, tariff_id, active)
-        except DomainError as error:
-            self.error = error.message
-            return
+    @guard(error="error")
+    async def toggle_active(self, actor, tariff_id: int, active: bool):
+        await run_domain(tariffs.set_tariff_active, actor, tariff_id, active)
         await self._reload(actor)
 
 
@@ -313,91 +288,77 @@ def _editor() -> rx.Component:
         )
         for key, label in DEVICE_CATEGORIES.items()
     ]
-    return rx.dialog.root(
-        rx.dialog.content(
+    return dialog_form(
+        rx.cond(state.editing_id, "Тариф", "Новый тариф"),
+        rx.cond(
+            state.editing_id,
+            rx.text(
+                "Сохранение создаст новую версию. Уже рассчитанные доплаты и "
+                "договоры сохранят прежние цифры.",
+                size="1",
+                color=rx.color("gray", 10),
+            ),
+        ),
+        forms.text_field(state, "name", "Название"),
+        forms.text_field(state, "code", "Код", hint="латиница, цифры, - и _"),
+        forms.text_field(state, "description", "Описание"),
+        rx.grid(
+            forms.text_field(
+                state, "base_monthly_fee", "Абонентская плата, ₽/мес", input_mode="decimal"
+            ),
+            forms.text_field(state, "included_devices", "Включено устройств", input_mode="numeric"),
+            forms.text_field(
+                state, "extra_device_fee", "За доп. устройство, ₽", input_mode="decimal"
+            ),
+            forms.text_field(state, "max_discount_pct", "Макс. скидка, %", input_mode="decimal"),
+            columns="2",
+            spacing="3",
+            width="100%",
+        ),
+        rx.text("Доплата за категорию (за каждое устройство)", weight="bold", size="2"),
+        rx.cond(
+            state.errors[FEE_PREFIX + "all"],
+            rx.text(state.errors[FEE_PREFIX + "all"], size="1", color=rx.color("red", 11)),
+        ),
+        rx.grid(*fee_inputs, columns="2", spacing="2", width="100%"),
+        rx.divider(),
+        rx.text("Превью: устройства клиента", weight="bold", size="2"),
+        rx.grid(*count_inputs, columns="3", spacing="2", width="100%"),
+        rx.card(
             rx.vstack(
-                rx.dialog.title(rx.cond(state.editing_id, "Тариф", "Новый тариф")),
-                rx.cond(
-                    state.editing_id,
-                    rx.text(
-                        "Сохранение создаст новую версию. Уже рассчитанные доплаты и "
-                        "договоры сохранят прежние цифры.",
-                        size="1",
-                        color=rx.color("gray", 10),
-                    ),
-                ),
-                forms.text_field(state, "name", "Название"),
-                forms.text_field(state, "code", "Код", hint="латиница, цифры, - и _"),
-                forms.text_field(state, "description", "Описание"),
-                rx.grid(
-                    forms.text_field(
-                        state, "base_monthly_fee", "Абонентская плата, ₽/мес", input_mode="decimal"
-                    ),
-                    forms.text_field(
-                        state, "included_devices", "Включено устройств", input_mode="numeric"
-                    ),
-                    forms.text_field(
-                        state, "extra_device_fee", "За доп. устройство, ₽", input_mode="decimal"
-                    ),
-                    forms.text_field(
-                        state, "max_discount_pct", "Макс. скидка, %", input_mode="decimal"
-                    ),
-                    columns="2",
-                    spacing="3",
-                    width="100%",
-                ),
-                rx.text("Доплата за категорию (за каждое устройство)", weight="bold", size="2"),
-                rx.cond(
-                    state.errors[FEE_PREFIX + "all"],
-                    rx.text(state.errors[FEE_PREFIX + "all"], size="1", color=rx.color("red", 11)),
-                ),
-                rx.grid(*fee_inputs, columns="2", spacing="2", width="100%"),
-                rx.divider(),
-                rx.text("Превью: устройства клиента", weight="bold", size="2"),
-                rx.grid(*count_inputs, columns="3", spacing="2", width="100%"),
-                rx.card(
-                    rx.vstack(
-                        rx.foreach(
-                            state.preview_lines,
-                            lambda line: rx.hstack(
-                                rx.text(line["label"], size="1"),
-                                rx.spacer(),
-                                rx.text(line["amount"], size="1"),
-                                width="100%",
-                            ),
-                        ),
-                        rx.hstack(
-                            rx.text("Доплата", weight="bold"),
-                            rx.spacer(),
-                            rx.text(state.preview_total, weight="bold", id="tariff-preview-total"),
-                            width="100%",
-                        ),
-                        rx.cond(
-                            state.preview_error,
-                            rx.text(state.preview_error, size="1", color=rx.color("gray", 10)),
-                        ),
-                        spacing="1",
+                rx.foreach(
+                    state.preview_lines,
+                    lambda line: rx.hstack(
+                        rx.text(line["label"], size="1"),
+                        rx.spacer(),
+                        rx.text(line["amount"], size="1"),
                         width="100%",
                     ),
-                    width="100%",
-                    variant="surface",
                 ),
-                forms.form_error(state.form_error),
                 rx.hstack(
-                    rx.dialog.close(rx.button("Отмена", variant="soft")),
+                    rx.text("Доплата", weight="bold"),
                     rx.spacer(),
-                    rx.button(
-                        "Сохранить", on_click=state.save, loading=state.saving, id="save-tariff"
-                    ),
+                    rx.text(state.preview_total, weight="bold", id="tariff-preview-total"),
                     width="100%",
                 ),
-                spacing="3",
+                rx.cond(
+                    state.preview_error,
+                    rx.text(state.preview_error, size="1", color=rx.color("gray", 10)),
+                ),
+                spacing="1",
                 width="100%",
             ),
-            max_width="560px",
+            width="100%",
+            variant="surface",
         ),
+        error=state.form_error,
         open=state.editor_open,
         on_open_change=state.set_editor_open,
+        submit_label="Сохранить",
+        on_submit=state.save,
+        loading=state.saving,
+        submit_id="save-tariff",
+        max_width="560px",
     )
 
 
@@ -408,7 +369,7 @@ def page() -> rx.Component:
             rx.heading("Тарифы", size="5"),
             rx.cond(
                 state.denied,
-                layout.admin_refusal(),
+                layout.admin_refusal(state.denied),
                 rx.vstack(
                     rx.button(
                         rx.icon("plus", size=16),
@@ -428,5 +389,5 @@ def page() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        back_href="/clients",
+        back_href=routes.clients(),
     )

@@ -8,12 +8,11 @@ import reflex as rx
 
 from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.clients import listing as clients
-from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.format import moscow_datetime
-from privet_manager_app.ui.state import SessionState, run_domain
+from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 PAGE_SIZE = 20
 
@@ -55,76 +54,46 @@ class ClientsState(SessionState):
     exporting: bool = False
     error: str = ""
 
-    async def _load(self, *, append: bool):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        try:
-            page = await run_domain(
-                clients.list_clients,
-                actor,
-                tab=self.tab,
-                query=self.query,
-                cursor=self.next_cursor if append else None,
-                limit=PAGE_SIZE,
-            )
-        except DomainError as error:
-            self.error = error.message
-            return None
-        self.error = ""
+    async def _load(self, actor, *, append: bool) -> None:
+        page = await run_domain(
+            clients.list_clients,
+            actor,
+            tab=self.tab,
+            query=self.query,
+            cursor=self.next_cursor if append else None,
+            limit=PAGE_SIZE,
+        )
         new_rows = [_row(card) for card in page.items]
         self.rows = [*self.rows, *new_rows] if append else new_rows
         self.next_cursor = page.next_cursor or ""
-        return None
 
     @rx.event
-    async def open_page(self):
+    @guard(error="error", busy="loading")
+    async def open_page(self, actor):
         tab = self.router.url.query_parameters.get("tab", "new")
         self.tab = tab if tab in routes.TABS else "new"
-        self.loading = True
-        yield
-        result = await self._load(append=False)
-        self.loading = False
-        yield result
+        await self._load(actor, append=False)
 
     @rx.event
-    async def search(self, value: str):
+    @guard(error="error", busy="loading")
+    async def search(self, actor, value: str):
         self.query = value[: clients.MAX_QUERY_LENGTH]
-        self.loading = True
-        yield
-        result = await self._load(append=False)
-        self.loading = False
-        yield result
+        await self._load(actor, append=False)
 
     @rx.event
-    async def load_more(self):
-        if not self.next_cursor:
-            return
-        self.loading = True
-        yield
-        result = await self._load(append=True)
-        self.loading = False
-        yield result
+    @guard(error="error", busy="loading")
+    async def load_more(self, actor):
+        if self.next_cursor:
+            await self._load(actor, append=True)
 
     @rx.event
-    async def export_csv(self):
+    @guard(error="error", busy="exporting")
+    async def export_csv(self, actor):
         """The whole current view (tab + search) as a CSV file for Excel."""
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        self.exporting = True
-        yield
-        try:
-            data = await run_domain(exports.export_clients_csv, actor, self.tab, self.query)
-        except DomainError as error:
-            self.error = error.message
-            data = None
-        self.exporting = False
-        if data is not None:
-            yield rx.download(
-                data=data, filename=exports.export_filename(self.tab), mime_type="text/csv"
-            )
+        data = await run_domain(exports.export_clients_csv, actor, self.tab, self.query)
+        return rx.download(
+            data=data, filename=exports.export_filename(self.tab), mime_type="text/csv"
+        )
 
 
 def _card(row: CardRow) -> rx.Component:

@@ -4,22 +4,21 @@ contract, send the code to the client's chat, type the code the client reads out
 from __future__ import annotations
 
 import asyncio
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 
 import reflex as rx
 
-from privet_manager_app.domain.admin import tariffs
+from privet_manager_app.domain.clients.open_step import Step, StepView
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.views import ContractView
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing, tariff_apply
-from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import moscow_datetime, rubles
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
-from privet_manager_app.ui.state import run_domain
+from privet_manager_app.ui.state import guard, run_domain
 
 PEP_CONSENT = "Клиент согласен подписать договор простой электронной подписью"
 
@@ -41,6 +40,8 @@ def _lines(breakdown: list[dict]) -> list[Line]:
 
 
 class ContractState(WizardState):
+    STEP: ClassVar[Step] = Step.CONTRACT
+
     tariff_options: list[TariffOption] = []
     selected_tariff: str = ""
     discount_pct: str = ""
@@ -72,7 +73,7 @@ class ContractState(WizardState):
     busy: str = ""
 
     def _show_contract(self, contract: ContractView | None) -> None:
-        if contract is None or contract.status == ContractStatus.SUPERSEDED:
+        if contract is None:
             self.contract_number = ""
             self.contract_status = ""
             return
@@ -88,8 +89,7 @@ class ContractState(WizardState):
         resend_at = contract.otp_resend_available_at
         self.resend_in = max(0, int((resend_at - utcnow()).total_seconds())) if resend_at else 0
 
-    async def _load(self, actor, detail) -> None:
-        options = await run_domain(tariffs.list_tariffs, actor)
+    def _show(self, view: StepView) -> None:
         self.tariff_options = [
             TariffOption(
                 id=str(option.id),
@@ -98,9 +98,9 @@ class ContractState(WizardState):
                 terms=f"{rubles(option.base_monthly_fee)} в месяц · включено устройств: "
                 f"{option.included_devices} · сверх — {rubles(option.extra_device_fee)}",
             )
-            for option in options
+            for option in view.tariffs
         ]
-        applied = detail.tariff
+        applied = view.tariff
         if applied is not None:
             self.applied_tariff = str(applied.tariff.get("name", ""))
             self.applied_lines = _lines(applied.breakdown)
@@ -111,25 +111,27 @@ class ContractState(WizardState):
         else:
             self.applied_tariff = ""
             self.needs_recalculation = False
-        self._show_contract(detail.contract)
-        self.missing = await run_domain(contracts.contract_readiness, actor, self.cid)
+        self._show_contract(view.contract)
+        self.missing = view.missing
+
+    async def _reload(self, actor) -> None:
+        view = await self._open_step(actor)
+        if view is not None:
+            self._show(view)
 
     @rx.event
-    async def open_page(self):
+    @guard(error="page_error")
+    async def open_page(self, actor):
         self.tariff_error = ""
         self.sign_error = ""
         self.code = ""
         self.pep_agreed = False
         self.preview_lines = []
         self.preview_total = ""
-        opened = await self.open_client()
-        if opened is None:
+        view = await self._open_step(actor)
+        if view is None:
             return
-        try:
-            await self._load(*opened)
-        except DomainError as error:
-            self.page_error = error.message
-            return
+        self._show(view)
         if self.selected_tariff:
             yield ContractState.preview
         if self.resend_in > 0:
@@ -149,9 +151,9 @@ class ContractState(WizardState):
         self.discount_reason = value
 
     @rx.event
-    async def preview(self):
-        actor = await self.actor()
-        if actor is None or not self.selected_tariff:
+    @guard(error="tariff_error")
+    async def preview(self, actor):
+        if not self.selected_tariff:
             return
         try:
             result = await run_domain(
@@ -162,82 +164,49 @@ class ContractState(WizardState):
                 self.discount_pct or None,
                 self.discount_reason or None,
             )
-        except DomainError as error:
-            self.tariff_error = error.message
+        except DomainError:
             self.preview_lines = []
-            return
-        self.tariff_error = ""
+            raise
         self.preview_lines = _lines(result.breakdown)
         self.preview_total = rubles(result.surcharge)
         self.preview_fee = rubles(result.base_monthly_fee)
 
     @rx.event
-    async def apply(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
+    @guard(error="tariff_error", busy="busy", busy_as="apply")
+    async def apply(self, actor):
         if not self.selected_tariff:
             self.tariff_error = "Выберите тариф"
             return
-        self.busy = "apply"
-        yield
-        try:
-            await run_domain(
-                tariff_apply.apply_tariff,
-                actor,
-                self.cid,
-                int(self.selected_tariff),
-                self.discount_pct or None,
-                self.discount_reason or None,
-                version=self.version,
-            )
-            opened = await self.open_client()
-            if opened is not None:
-                await self._load(*opened)
-            self.tariff_error = ""
-        except DomainError as error:
-            self.tariff_error = error.message
-        finally:
-            self.busy = ""
+        await run_domain(
+            tariff_apply.apply_tariff,
+            actor,
+            self.cid,
+            int(self.selected_tariff),
+            self.discount_pct or None,
+            self.discount_reason or None,
+            version=self.version,
+        )
+        await self._reload(actor)
 
     @rx.event
-    async def generate(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        self.busy = "generate"
-        self.sign_error = ""
-        yield
+    @guard(error="sign_error", busy="busy", busy_as="generate")
+    async def generate(self, actor):
         try:
             contract = await run_domain(
                 contracts.generate_contract, actor, self.cid, version=self.version
             )
         except DomainError as error:
-            self.sign_error = error.message
             self.missing = error.extra.get("missing", self.missing)
-            self.busy = ""
-            return
+            raise
         self._show_contract(contract)
-        opened = await self.open_client()
-        if opened is not None:
-            self.apply_card(*opened)
-        self.busy = ""
+        await self._open_step(actor)
         self.code = ""
         yield ContractState.tick_resend
 
     @rx.event
-    async def resend(self):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        try:
-            self._show_contract(await run_domain(contracts.resend_otp, actor, self.cid))
-        except DomainError as error:
-            self.sign_error = error.message
-            return None
-        self.sign_error = ""
+    @guard(error="sign_error")
+    async def resend(self, actor):
+        self._show_contract(await run_domain(contracts.resend_otp, actor, self.cid))
         return ContractState.tick_resend
 
     @rx.event(background=True)
@@ -259,31 +228,17 @@ class ContractState(WizardState):
         self.pep_agreed = value
 
     @rx.event
-    async def sign(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        if not self.pep_agreed:
-            self.sign_error = "Отметьте согласие клиента на подписание простой электронной подписью"
-            return
-        self.busy = "sign"
-        self.sign_error = ""
-        yield
+    @guard(error="sign_error", busy="busy", busy_as="sign")
+    async def sign(self, actor):
+        # The consent as the manager ticked it: the domain refuses to sign without it.
         try:
-            await run_domain(signing.confirm_signature, actor, self.cid, self.code, True)
+            await run_domain(signing.confirm_signature, actor, self.cid, self.code, self.pep_agreed)
         except ValidationFailed as error:
-            self.sign_error = error.message
             if "attempts_left" in error.extra:
                 self.attempts_left = int(error.extra["attempts_left"])
-            self.code = ""
-            self.busy = ""
-            return
-        except DomainError as error:
-            self.sign_error = error.message
-            self.busy = ""
-            return
-        self.busy = ""
+            if error.code != "pep_consent_required":
+                self.code = ""
+            raise
         yield rx.redirect(routes.client_step(self.cid, "success"))
 
 

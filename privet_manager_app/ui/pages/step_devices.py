@@ -7,21 +7,23 @@ in private storage and hands over to a background event that checks and normalis
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import ClassVar, TypedDict
 
 import reflex as rx
 
+from privet_manager_app.domain.clients.open_step import Step, StepView
 from privet_manager_app.domain.common.errors import DomainError
+from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
 from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
-from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.components.dialogs import dialog_form
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
-from privet_manager_app.ui.state import run_domain
+from privet_manager_app.ui.state import guard, run_domain
 
 UPLOAD_ID = "device-photos"
-DEVICE_FIELDS = devices.DEVICE_FIELDS
+DEVICE_FIELDS = DeviceInput.fields()
 ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
 
 
@@ -64,8 +66,11 @@ def _device_row(view: DeviceView) -> DeviceRow:
 
 
 class DevicesState(forms.FormMixin, WizardState):
+    STEP: ClassVar[Step] = Step.DEVICES
+
     devices: list[DeviceRow] = []
     legacy: list[LegacyRow] = []
+    next_blocked: str = ""
     dialog_open: bool = False
     editing_id: int = 0
     upload_progress: int = 0
@@ -81,67 +86,60 @@ class DevicesState(forms.FormMixin, WizardState):
                 return device["photos"]
         return []
 
-    async def _reload(self, actor) -> None:
-        self.next_error = ""
-        self.devices = [
-            _device_row(view) for view in await run_domain(devices.list_devices, actor, self.cid)
+    def _show(self, view: StepView) -> None:
+        self.devices = [_device_row(device) for device in view.devices]
+        self.legacy = [
+            LegacyRow(
+                id=item.id,
+                title=" ".join(
+                    part for part in (item.category_label, item.brand, item.model) if part
+                ),
+            )
+            for item in view.legacy_devices
         ]
-        if self.can_edit:
-            self.legacy = [
-                LegacyRow(
-                    id=item.id,
-                    title=" ".join(
-                        part for part in (item.category_label, item.brand, item.model) if part
-                    ),
-                )
-                for item in await run_domain(devices.legacy_devices, actor, self.cid)
-            ]
-        else:
-            self.legacy = []
+        self.next_blocked = view.next_blocked or ""
+
+    async def _reload(self, actor) -> StepView | None:
+        view = await self._open_step(actor)
+        if view is not None:
+            self._show(view)
+        return view
 
     @rx.event
-    async def open_page(self):
+    @guard(error="page_error")
+    async def open_page(self, actor):
         self.dialog_open = False
         self.next_error = ""
-        opened = await self.open_client()
-        if opened is None:
-            return
-        actor, detail = opened
-        self.devices = [_device_row(view) for view in detail.devices]
-        try:
-            await self._reload(actor)
-        except DomainError as error:
-            self.page_error = error.message
+        await self._reload(actor)
 
     @rx.event
     def open_new(self):
         self.editing_id = 0
-        self.form = {name: "" for name in DEVICE_FIELDS} | {"category": "smartphone"}
+        self.form = dict.fromkeys(DEVICE_FIELDS, "") | {"category": "smartphone"}
         self.errors = {}
         self.form_error = ""
         self.upload_errors = []
         self.dialog_open = True
 
     @rx.event
-    async def open_edit(self, device_id: int):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        views = await run_domain(devices.list_devices, actor, self.cid)
-        view = next((item for item in views if item.id == device_id), None)
-        if view is None:
+    @guard(error="page_error")
+    async def open_edit(self, actor, device_id: int):
+        view = await self._reload(actor)
+        device = (
+            next((item for item in view.devices if item.id == device_id), None) if view else None
+        )
+        if device is None:
             self.page_error = "Устройство не найдено — обновите страницу"
-            return None
+            return
         self.editing_id = device_id
         self.form = {
-            name: "" if getattr(view, name) is None else str(getattr(view, name))
+            name: "" if getattr(device, name) is None else str(getattr(device, name))
             for name in DEVICE_FIELDS
         }
         self.errors = {}
         self.form_error = ""
         self.upload_errors = []
         self.dialog_open = True
-        return None
 
     @rx.event
     def close_dialog(self):
@@ -152,67 +150,41 @@ class DevicesState(forms.FormMixin, WizardState):
         self.dialog_open = value
 
     @rx.event
-    async def save_device(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        self.saving = True
-        self.form_error = ""
-        yield
-        fields = {name: self.form.get(name, "") for name in DEVICE_FIELDS}
-        try:
-            if self.editing_id:
-                saved = await run_domain(
-                    devices.update_device,
-                    actor,
-                    self.cid,
-                    self.editing_id,
-                    version=self.version,
-                    **fields,
-                )
-            else:
-                saved = await run_domain(
-                    devices.add_device, actor, self.cid, version=self.version, **fields
-                )
-        except DomainError as error:
-            self.show_error(error)
+    @guard(error="form_error", busy="saving")
+    async def save_device(self, actor):
+        if self.editing_id:
+            saved = await run_domain(
+                devices.update_device,
+                actor,
+                self.cid,
+                self.editing_id,
+                DevicePatch.from_form(self.form),
+                version=self.version,
+            )
         else:
-            self.version = saved.client_version
-            self.editing_id = saved.id
-            await self._reload(actor)
-        finally:
-            self.saving = False
+            saved = await run_domain(
+                devices.add_device,
+                actor,
+                self.cid,
+                DeviceInput.from_form(self.form),
+                version=self.version,
+            )
+        self.editing_id = saved.id
+        await self._reload(actor)
 
     @rx.event
-    async def delete_device(self, device_id: int):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        try:
-            self.version = await run_domain(
-                devices.delete_device, actor, self.cid, device_id, version=self.version
-            )
-        except DomainError as error:
-            self.page_error = error.message
-            return None
+    @guard(error="page_error")
+    async def delete_device(self, actor, device_id: int):
+        await run_domain(devices.delete_device, actor, self.cid, device_id, version=self.version)
         self.dialog_open = False
         await self._reload(actor)
-        return None
 
     @rx.event
-    async def import_legacy(self, legacy_id: int):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        try:
-            saved = await run_domain(
-                devices.import_legacy_device, actor, self.cid, legacy_id, version=self.version
-            )
-        except DomainError as error:
-            self.page_error = error.message
-            return None
-        self.version = saved.client_version
+    @guard(error="page_error")
+    async def import_legacy(self, actor, legacy_id: int):
+        saved = await run_domain(
+            devices.import_legacy_device, actor, self.cid, legacy_id, version=self.version
+        )
         await self._reload(actor)
         # A photo is still needed: open the imported device right away.
         return DevicesState.open_edit(saved.id)
@@ -223,19 +195,15 @@ class DevicesState(forms.FormMixin, WizardState):
         self.upload_progress = round(float(progress.get("progress", 0)) * 100)
 
     @rx.event
-    async def handle_upload(self, files: list[rx.UploadFile]):
+    @guard(error="page_error")
+    async def handle_upload(self, actor, files: list[rx.UploadFile]):
         """Park the originals (quick), then let a background event process them."""
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
-        limit = get_settings().MAX_PHOTO_BYTES
+        limit = photos.max_photo_bytes()
         keys, self.upload_errors = [], []
         for file in files:
             name = file.name or "фото"
+            # One byte past the limit is enough for the domain to refuse the file as too large.
             data = await file.read(limit + 1)
-            if len(data) > limit:
-                self.upload_errors.append(f"{name}: файл больше 20 МБ")
-                continue
             try:
                 keys.append(
                     await run_domain(
@@ -253,19 +221,18 @@ class DevicesState(forms.FormMixin, WizardState):
 
     @rx.event(background=True)
     async def process_uploads(self, device_id: int, keys: list[str]):
+        # A background event holds no lock between its steps, so the guard's shape is spelled
+        # out here: each photo is one domain call, its refusal is shown next to the others.
         async with self:
             actor = await self.actor()
         if actor is None:
             return
         for done, key in enumerate(keys, start=1):
             try:
-                saved = await run_domain(photos.attach_photo, actor, self.cid, device_id, key)
+                await run_domain(photos.attach_photo, actor, self.cid, device_id, key)
             except DomainError as error:
                 async with self:
                     self.upload_errors = [*self.upload_errors, error.message]
-            else:
-                async with self:
-                    self.version = saved.client_version
             async with self:
                 self.processing_text = (
                     f"Обрабатываем фото: {done} из {len(keys)}" if done < len(keys) else ""
@@ -275,28 +242,20 @@ class DevicesState(forms.FormMixin, WizardState):
             yield rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
-    async def delete_photo(self, photo_id: int):
-        actor = await self.actor()
-        if actor is None:
-            return self.to_login()
+    @guard(error="page_error")
+    async def delete_photo(self, actor, photo_id: int):
         try:
-            self.version = await run_domain(
-                photos.delete_photo, actor, self.cid, self.editing_id, photo_id
-            )
+            await run_domain(photos.delete_photo, actor, self.cid, self.editing_id, photo_id)
         except DomainError as error:
             self.upload_errors = [error.message]
-            return None
+            return
         await self._reload(actor)
-        return None
 
     @rx.event
     def go_next(self):
-        if not self.devices:
-            self.next_error = "Добавьте хотя бы одно устройство"
-            return None
-        without = [device["title"] for device in self.devices if device["photo_count"] == 0]
-        if without:
-            self.next_error = "Нужно хотя бы одно фото у каждого устройства: " + ", ".join(without)
+        """The domain said what still blocks step 4 when the page was last loaded."""
+        if self.next_blocked:
+            self.next_error = self.next_blocked
             return None
         self.next_error = ""
         return rx.redirect(routes.client_step(self.cid, 4))
@@ -387,115 +346,112 @@ def _dialog() -> rx.Component:
     state = DevicesState
     category_options = [(option.value, option.label) for option in devices.category_options()]
     condition_options = [(option.value, option.label) for option in devices.condition_options()]
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.vstack(
-                rx.dialog.title(rx.cond(state.editing_id, "Устройство", "Новое устройство")),
-                forms.select_field(state, "category", "Категория", category_options),
-                rx.grid(
-                    forms.text_field(state, "brand", "Бренд", placeholder="Samsung"),
-                    forms.text_field(state, "model", "Модель", placeholder="Galaxy S23"),
-                    columns="2",
-                    spacing="3",
-                    width="100%",
-                ),
-                forms.text_field(state, "serial_number", "Серийный номер", hint="Если есть"),
-                rx.grid(
-                    forms.text_field(
-                        state, "purchase_year", "Год покупки", input_mode="numeric", max_length=4
-                    ),
-                    forms.select_field(state, "condition", "Состояние", condition_options),
-                    columns="2",
-                    spacing="3",
-                    width="100%",
-                ),
-                forms.text_field(state, "notes", "Заметки"),
-                forms.form_error(state.form_error),
-                rx.button(
-                    rx.cond(state.editing_id, "Сохранить изменения", "Сохранить устройство"),
-                    on_click=state.save_device,
-                    loading=state.saving,
-                    width="100%",
-                    size="3",
-                    id="save-device",
-                ),
-                rx.cond(
-                    state.editing_id,
-                    rx.vstack(
-                        rx.divider(),
-                        rx.text("Фото", weight="bold"),
-                        _photo_strip(state.editing_photos, True),
-                        rx.upload(
-                            rx.vstack(
-                                rx.icon("camera", size=28, color=rx.color("accent", 10)),
-                                rx.text("Снять или выбрать фото", size="2", weight="medium"),
-                                rx.text(
-                                    "JPEG, PNG, WebP · до 20 МБ",
-                                    size="1",
-                                    color=rx.color("gray", 10),
-                                ),
-                                align="center",
-                                spacing="1",
-                            ),
-                            id=UPLOAD_ID,
-                            accept=ACCEPT,
-                            multiple=True,
-                            max_size=get_settings().MAX_PHOTO_BYTES,
-                            on_drop=state.handle_upload(
-                                rx.upload_files(
-                                    upload_id=UPLOAD_ID,
-                                    on_upload_progress=state.upload_progressed,
-                                )
-                            ),
-                            border=f"2px dashed {rx.color('accent', 7)}",
-                            border_radius="12px",
-                            padding="16px",
-                            width="100%",
-                            cursor="pointer",
-                        ),
-                        rx.cond(
-                            state.uploading,
-                            rx.progress(
-                                value=state.upload_progress, width="100%", id="upload-progress"
-                            ),
-                        ),
-                        rx.cond(
-                            state.processing_text,
-                            rx.hstack(
-                                rx.spinner(size="1"),
-                                rx.text(state.processing_text, size="2"),
-                                id="processing-text",
-                            ),
-                        ),
-                        forms.warnings_list(state.upload_errors),
-                        rx.hstack(
-                            rx.button(
-                                rx.icon("trash_2", size=14),
-                                "Удалить устройство",
-                                color_scheme="red",
-                                variant="ghost",
-                                on_click=state.delete_device(state.editing_id),
-                            ),
-                            rx.spacer(),
-                            rx.button(
-                                "Готово",
-                                on_click=state.close_dialog,
-                                variant="soft",
-                                id="close-device",
-                            ),
-                            width="100%",
-                        ),
-                        spacing="2",
-                        width="100%",
-                    ),
-                ),
-                spacing="3",
-                width="100%",
-            ),
-            max_width="480px",
+
+    def label(name: str) -> str:
+        return DeviceInput.label(name)
+
+    return dialog_form(
+        rx.cond(state.editing_id, "Устройство", "Новое устройство"),
+        forms.select_field(state, "category", label("category"), category_options),
+        rx.grid(
+            forms.input_field(state, DeviceInput, "brand", placeholder="Samsung"),
+            forms.input_field(state, DeviceInput, "model", placeholder="Galaxy S23"),
+            columns="2",
+            spacing="3",
+            width="100%",
         ),
+        forms.input_field(state, DeviceInput, "serial_number", hint="Если есть"),
+        rx.grid(
+            forms.input_field(
+                state, DeviceInput, "purchase_year", input_mode="numeric", max_length=4
+            ),
+            forms.select_field(state, "condition", label("condition"), condition_options),
+            columns="2",
+            spacing="3",
+            width="100%",
+        ),
+        forms.input_field(state, DeviceInput, "notes"),
         open=state.dialog_open,
         on_open_change=state.set_dialog_open,
+        submit_label=rx.cond(state.editing_id, "Сохранить изменения", "Сохранить устройство"),
+        on_submit=state.save_device,
+        loading=state.saving,
+        submit_id="save-device",
+        error=state.form_error,
+        # The photos belong to a saved device.
+        after=(
+            rx.cond(
+                state.editing_id,
+                rx.vstack(
+                    rx.divider(),
+                    rx.text("Фото", weight="bold"),
+                    _photo_strip(state.editing_photos, True),
+                    rx.upload(
+                        rx.vstack(
+                            rx.icon("camera", size=28, color=rx.color("accent", 10)),
+                            rx.text("Снять или выбрать фото", size="2", weight="medium"),
+                            rx.text(
+                                "JPEG, PNG, WebP · до 20 МБ",
+                                size="1",
+                                color=rx.color("gray", 10),
+                            ),
+                            align="center",
+                            spacing="1",
+                        ),
+                        id=UPLOAD_ID,
+                        accept=ACCEPT,
+                        multiple=True,
+                        max_size=photos.max_photo_bytes(),
+                        on_drop=state.handle_upload(
+                            rx.upload_files(
+                                upload_id=UPLOAD_ID,
+                                on_upload_progress=state.upload_progressed,
+                            )
+                        ),
+                        border=f"2px dashed {rx.color('accent', 7)}",
+                        border_radius="12px",
+                        padding="16px",
+                        width="100%",
+                        cursor="pointer",
+                    ),
+                    rx.cond(
+                        state.uploading,
+                        rx.progress(
+                            value=state.upload_progress, width="100%", id="upload-progress"
+                        ),
+                    ),
+                    rx.cond(
+                        state.processing_text,
+                        rx.hstack(
+                            rx.spinner(size="1"),
+                            rx.text(state.processing_text, size="2"),
+                            id="processing-text",
+                        ),
+                    ),
+                    forms.warnings_list(state.upload_errors),
+                    rx.hstack(
+                        rx.button(
+                            rx.icon("trash_2", size=14),
+                            "Удалить устройство",
+                            color_scheme="red",
+                            variant="ghost",
+                            on_click=state.delete_device(state.editing_id),
+                        ),
+                        rx.spacer(),
+                        rx.button(
+                            "Готово",
+                            on_click=state.close_dialog,
+                            variant="soft",
+                            id="close-device",
+                        ),
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+        ),
+        max_width="480px",
     )
 
 

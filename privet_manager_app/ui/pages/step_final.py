@@ -3,21 +3,26 @@ client's chat (a repeat is a throttled reminder), then back to the list."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
-from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.clients.open_step import Step, StepView
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import moscow_datetime, rubles
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
-from privet_manager_app.ui.state import run_domain
+from privet_manager_app.ui.state import guard, run_domain
 
-METHOD_OPTIONS = [("cash", "Наличные"), ("card", "Карта"), ("transfer", "Перевод")]
+METHOD_OPTIONS = [
+    (method, label.capitalize()) for method, label in payments.PAYMENT_METHODS.items()
+]
 
 
 class FinalState(forms.FormMixin, WizardState):
+    STEP: ClassVar[Step] = Step.FINAL
+
     contract_number: str = ""
     surcharge: str = ""
     surcharge_raw: str = ""
@@ -29,22 +34,22 @@ class FinalState(forms.FormMixin, WizardState):
     error: str = ""
     busy: str = ""
 
-    def _show(self, detail) -> None:
-        contract = detail.contract
+    def _show(self, view: StepView) -> None:
+        contract = view.contract
         self.signed = contract is not None and contract.signed_at is not None
         self.contract_number = contract.number if contract else ""
         amount = contract.surcharge if contract else None
         self.surcharge = rubles(amount) if amount is not None else ""
         self.surcharge_raw = str(amount) if amount is not None else ""
         if contract is not None and contract.paid_at is not None:
-            method = dict(METHOD_OPTIONS).get(contract.payment_method or "", "")
+            method = payments.PAYMENT_METHODS.get(contract.payment_method or "", "")
             self.paid_text = (
                 f"Оплата {rubles(contract.payment_amount)} получена "
-                f"{moscow_datetime(contract.paid_at)} ({method.lower()})"
+                f"{moscow_datetime(contract.paid_at)} ({method})"
             )
         else:
             self.paid_text = ""
-        invoice = detail.invoice
+        invoice = view.invoice
         if invoice is not None:
             self.invoice_text = (
                 f"Счёт {invoice.invoice_number} на {rubles(invoice.amount)}, "
@@ -55,75 +60,47 @@ class FinalState(forms.FormMixin, WizardState):
             self.invoice_text = ""
         self.form = {"amount": self.surcharge_raw, "method": "card", "reference": ""}
 
+    async def _reload(self, actor) -> None:
+        view = await self._open_step(actor)
+        if view is not None:
+            self._show(view)
+
     @rx.event
-    async def open_page(self):
+    @guard(error="page_error")
+    async def open_page(self, actor):
         self.message = ""
         self.error = ""
         self.errors = {}
-        opened = await self.open_client()
-        if opened is not None:
-            self._show(opened[1])
-
-    async def _refresh(self) -> None:
-        opened = await self.open_client()
-        if opened is not None:
-            self._show(opened[1])
+        await self._reload(actor)
 
     @rx.event
-    async def confirm_payment(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        self.busy = "pay"
-        self.error = ""
-        yield
-        try:
-            result = await run_domain(
-                payments.confirm_payment,
-                actor,
-                self.cid,
-                self.form.get("amount", ""),
-                self.form.get("method", ""),
-                self.form.get("reference") or None,
-            )
-        except ValidationFailed as error:
-            self.errors = error.fields
-            self.error = error.message
-        except DomainError as error:
-            self.error = error.message
-        else:
-            self.message = (
-                "Эта оплата уже была подтверждена"
-                if result.already_confirmed
-                else "Оплата подтверждена, клиент обработан"
-            )
-            await self._refresh()
-        finally:
-            self.busy = ""
+    @guard(error="error", busy="busy", busy_as="pay")
+    async def confirm_payment(self, actor):
+        result = await run_domain(
+            payments.confirm_payment,
+            actor,
+            self.cid,
+            self.form.get("amount", ""),
+            self.form.get("method", ""),
+            self.form.get("reference") or None,
+        )
+        self.message = (
+            "Эта оплата уже была подтверждена"
+            if result.already_confirmed
+            else "Оплата подтверждена, клиент обработан"
+        )
+        await self._reload(actor)
 
     @rx.event
-    async def send_invoice(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        self.busy = "invoice"
-        self.error = ""
-        yield
-        try:
-            invoice = await run_domain(payments.send_invoice, actor, self.cid)
-        except DomainError as error:
-            self.error = error.message
-        else:
-            self.message = (
-                f"Напоминание о счёте {invoice.invoice_number} отправлено в чат клиента"
-                if invoice.notify_count > 1
-                else f"Счёт {invoice.invoice_number} отправлен в чат клиента"
-            )
-            await self._refresh()
-        finally:
-            self.busy = ""
+    @guard(error="error", busy="busy", busy_as="invoice")
+    async def send_invoice(self, actor):
+        invoice = await run_domain(payments.send_invoice, actor, self.cid)
+        self.message = (
+            f"Напоминание о счёте {invoice.invoice_number} отправлено в чат клиента"
+            if invoice.notify_count > 1
+            else f"Счёт {invoice.invoice_number} отправлен в чат клиента"
+        )
+        await self._reload(actor)
 
 
 def _payment_form() -> rx.Component:
@@ -138,7 +115,7 @@ def _payment_form() -> rx.Component:
                 "Подтвердить оплату",
                 on_click=state.confirm_payment,
                 loading=state.busy == "pay",
-                disabled=~state.is_holder,
+                disabled=~state.can_take_payment,
                 width="100%",
                 size="3",
                 id="confirm-payment",
@@ -180,7 +157,7 @@ def _invoice_card() -> rx.Component:
                 rx.cond(state.invoice_text != "", "Напомнить об оплате", "Выставить счёт"),
                 on_click=state.send_invoice,
                 loading=state.busy == "invoice",
-                disabled=~state.is_holder,
+                disabled=~state.can_take_payment,
                 variant="soft",
                 width="100%",
                 size="3",
@@ -195,7 +172,7 @@ def _invoice_card() -> rx.Component:
 
 def page() -> rx.Component:
     state = FinalState
-    done = state.client_status == ClientStatus.PROCESSED
+    done = state.is_processed
     return wizard_page(
         "success",
         rx.cond(

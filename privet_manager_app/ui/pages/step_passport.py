@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
-from privet_manager_app.domain.common.errors import Conflict, DomainError, Forbidden
+from privet_manager_app.domain.clients.open_step import Step
+from privet_manager_app.domain.inputs import PassportInput
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.format import passport_card
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
-from privet_manager_app.ui.state import run_domain
+from privet_manager_app.ui.state import guard, run_domain
 
-TEXT_FIELDS = ("last_name", "first_name", "middle_name", "birth_place", "issued_by")
-FORM_FIELDS = (*TEXT_FIELDS, "birth_date", "series", "number", "issue_date", "division_code")
+FORM_FIELDS = PassportInput.fields()
 
 
 class PassportState(forms.FormMixin, WizardState):
+    STEP: ClassVar[Step] = Step.PASSPORT
+
     warnings: list[str] = []
     has_passport: bool = False
     editing: bool = False
@@ -28,40 +32,26 @@ class PassportState(forms.FormMixin, WizardState):
         self.warnings = [notice.message for notice in getattr(passport, "warnings", [])]
 
     def _fill_form(self, passport) -> None:
-        self.form = {
-            **{name: getattr(passport, name) or "" for name in TEXT_FIELDS},
-            "birth_date": passport.birth_date.isoformat(),
-            "issue_date": passport.issue_date.isoformat(),
-            "series": passport.series,
-            "number": passport.number,
-            "division_code": passport.division_code,
-        }
+        self.form = {name: _text(getattr(passport, name)) for name in FORM_FIELDS}
 
     @rx.event
-    async def open_page(self):
+    @guard(error="page_error")
+    async def open_page(self, actor):
         self.form_error = ""
         self.stale = False
         self.errors = {}
-        opened = await self.open_client()
-        if opened is None:
-            return
-        actor, detail = opened
         self.has_passport = False
         self.warnings = []
-        try:
-            full = await run_domain(passports.full_passport, actor, self.cid)
-        except (Forbidden, Conflict):
-            full = None  # not the assignee: the masked card only
-            if detail.passport is not None:
-                self._show(detail.passport)
-        except DomainError as error:
-            self.form_error = error.message
+        view = await self._open_step(actor)
+        if view is None:
             return
-        if full is not None:
-            self._show(full)
-            self._fill_form(full)
-        elif not self.has_passport:
-            self.form = {name: "" for name in FORM_FIELDS}
+        if view.passport is not None:  # the holder: the full passport, in the form too
+            self._show(view.passport)
+            self._fill_form(view.passport)
+        elif view.passport_masked is not None:  # anyone else: the masked card only
+            self._show(view.passport_masked)
+        else:
+            self.form = dict.fromkeys(FORM_FIELDS, "")
         self.editing = not self.has_passport and self.can_edit
 
     @rx.event
@@ -75,40 +65,36 @@ class PassportState(forms.FormMixin, WizardState):
         self.form_error = ""
 
     @rx.event
-    async def save(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        self.saving = True
-        self.form_error = ""
-        yield
-        try:
-            result = await run_domain(
-                passports.save_passport,
-                actor,
-                self.cid,
-                version=self.version,
-                **{name: self.form.get(name, "") for name in FORM_FIELDS},
-            )
-        except DomainError as error:
-            self.show_error(error)
-        else:
-            self.version = result.version
-            self._show(result)
-            self._fill_form(result)
-            self.editing = False
-            if not self.warnings:
-                yield rx.redirect(routes.client_step(self.cid, 3))
-        finally:
-            self.saving = False
+    @guard(error="form_error", busy="saving")
+    async def save(self, actor):
+        result = await run_domain(
+            passports.save_passport,
+            actor,
+            self.cid,
+            PassportInput.from_form(self.form),
+            version=self.version,
+        )
+        self.version = result.version
+        self._show(result)
+        self._fill_form(result)
+        self.editing = False
+        if not self.warnings:
+            yield rx.redirect(routes.client_step(self.cid, 3))
 
     @rx.event
-    async def reload_version(self):
-        if await self.open_client() is not None:
+    @guard(error="form_error")
+    async def reload_version(self, actor):
+        if await self._open_step(actor) is not None:
             self.stale = False
             self.editing = True
             self.form_error = "Версия обновлена. Проверьте поля и сохраните ещё раз."
+
+
+def _text(value) -> str:
+    """A stored value as the form shows it (dates as the date input wants them: ГГГГ-ММ-ДД)."""
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _card() -> rx.Component:
@@ -158,24 +144,24 @@ def _form() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("Паспорт РФ", size="3"),
-            forms.text_field(state, "last_name", "Фамилия", auto_complete="off"),
-            forms.text_field(state, "first_name", "Имя", auto_complete="off"),
-            forms.text_field(state, "middle_name", "Отчество", hint="Если есть"),
-            forms.text_field(state, "birth_date", "Дата рождения", type="date"),
-            forms.text_field(state, "birth_place", "Место рождения"),
+            forms.input_field(state, PassportInput, "last_name", auto_complete="off"),
+            forms.input_field(state, PassportInput, "first_name", auto_complete="off"),
+            forms.input_field(state, PassportInput, "middle_name", hint="Если есть"),
+            forms.input_field(state, PassportInput, "birth_date", type="date"),
+            forms.input_field(state, PassportInput, "birth_place"),
             rx.grid(
-                forms.text_field(
+                forms.input_field(
                     state,
+                    PassportInput,
                     "series",
-                    "Серия",
                     input_mode="numeric",
                     max_length=5,
                     placeholder="4512",
                 ),
-                forms.text_field(
+                forms.input_field(
                     state,
+                    PassportInput,
                     "number",
-                    "Номер",
                     input_mode="numeric",
                     max_length=7,
                     placeholder="123456",
@@ -184,12 +170,12 @@ def _form() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            forms.text_field(state, "issue_date", "Дата выдачи", type="date"),
-            forms.text_field(state, "issued_by", "Кем выдан"),
-            forms.text_field(
+            forms.input_field(state, PassportInput, "issue_date", type="date"),
+            forms.input_field(state, PassportInput, "issued_by"),
+            forms.input_field(
                 state,
+                PassportInput,
                 "division_code",
-                "Код подразделения",
                 input_mode="numeric",
                 placeholder="770-001",
                 max_length=7,

@@ -2,50 +2,48 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
-from privet_manager_app.domain.common.errors import DomainError
+from privet_manager_app.domain.clients.open_step import Step
+from privet_manager_app.domain.inputs import AddressInput, ProfileInput
 from privet_manager_app.domain.wizard import addresses, profile
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
-from privet_manager_app.ui.state import run_domain
+from privet_manager_app.ui.state import guard, run_domain
 
-ADDRESS_LABELS = (
-    ("postcode", "Индекс"),
-    ("region", "Регион"),
-    ("city", "Населённый пункт"),
-    ("street", "Улица"),
-    ("house", "Дом"),
-    ("building", "Корпус / строение"),
-    ("apartment", "Квартира"),
-)
+CONTACTS = ("name", "phone", "email")
+ADDRESS_FIELDS = AddressInput.fields()
 
 
 class ProfileState(forms.FormMixin, WizardState):
+    STEP: ClassVar[Step] = Step.PROFILE
+
     warnings: list[str] = []
     unrecognized: str = ""
 
-    def _fill(self, view) -> None:
-        address = view.address
+    def _fill(self, card, address) -> None:
         self.form = {
-            "name": view.name or "",
-            "phone": view.phone_display or view.phone or "",
-            "email": view.email or "",
-            "registration_address": view.registration_address or "",
-            **{name: getattr(address, name) or "" for name, _ in ADDRESS_LABELS},
+            "name": card.name or "",
+            "phone": card.phone_display or card.phone or "",
+            "email": card.email or "",
+            "registration_address": card.registration_address or "",
+            **{name: getattr(address, name) or "" for name in ADDRESS_FIELDS},
         }
         self.errors = {}
 
     @rx.event
-    async def open_page(self):
+    @guard(error="page_error")
+    async def open_page(self, actor):
         self.form_error = ""
         self.stale = False
         self.warnings = []
         self.unrecognized = ""
-        opened = await self.open_client()
-        if opened is not None:
-            self._fill(opened[1])
+        view = await self._open_step(actor)
+        if view is not None:
+            self._fill(view.card, view.address)
 
     @rx.event
     def parse_line(self):
@@ -57,45 +55,29 @@ class ProfileState(forms.FormMixin, WizardState):
         self.unrecognized = ", ".join(parsed.unrecognized)
 
     @rx.event
-    async def save(self):
-        actor = await self.actor()
-        if actor is None:
-            yield self.to_login()
-            return
-        self.saving = True
-        self.form_error = ""
+    @guard(error="form_error", busy="saving")
+    async def save(self, actor):
         self.warnings = []
-        yield
-        form = self.form
-        try:
-            view = await run_domain(
-                profile.update_profile,
-                actor,
-                self.cid,
-                version=self.version,
-                name=form.get("name", ""),
-                phone=form.get("phone", ""),
-                email=form.get("email", ""),
-                registration_address=form.get("registration_address", ""),
-                address={name: form.get(name, "") for name, _ in ADDRESS_LABELS},
-            )
-        except DomainError as error:
-            self.show_error(error)
-        else:
-            self.version = view.version
-            self.client_name = view.name or self.client_name
-            self._fill(view)
-            self.warnings = [notice.message for notice in view.warnings]
-            if not self.warnings:
-                yield rx.redirect(routes.client_step(self.cid, 2))
-        finally:
-            self.saving = False
+        # Every field as typed: "" clears (the e-mail, an address field) or is refused (the name).
+        entered = ProfileInput.model_validate(
+            {name: self.form.get(name, "") for name in (*CONTACTS, "registration_address")}
+            | {"address": {name: self.form.get(name, "") for name in ADDRESS_FIELDS}}
+        )
+        view = await run_domain(
+            profile.update_profile, actor, self.cid, entered, version=self.version
+        )
+        self.version = view.version
+        self.client_name = view.name or self.client_name
+        self._fill(view, view.address)
+        self.warnings = [notice.message for notice in view.warnings]
+        if not self.warnings:
+            yield rx.redirect(routes.client_step(self.cid, 2))
 
     @rx.event
-    async def reload_version(self):
+    @guard(error="form_error")
+    async def reload_version(self, actor):
         """After a conflict: take the current version, keep everything typed in the form."""
-        opened = await self.open_client()
-        if opened is not None:
+        if await self._open_step(actor) is not None:
             self.stale = False
             self.form_error = (
                 "Версия обновлена. Проверьте поля и сохраните ещё раз — введённое сохранено."
@@ -124,20 +106,20 @@ def page() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading("Контактные данные", size="3"),
-                forms.text_field(ProfileState, "name", "Имя", disabled=read_only),
-                forms.text_field(
+                forms.input_field(ProfileState, ProfileInput, "name", disabled=read_only),
+                forms.input_field(
                     ProfileState,
+                    ProfileInput,
                     "phone",
-                    "Телефон",
                     hint="Российский номер: +7 и 10 цифр",
                     type="tel",
                     input_mode="tel",
                     disabled=read_only,
                 ),
-                forms.text_field(
+                forms.input_field(
                     ProfileState,
+                    ProfileInput,
                     "email",
-                    "Email",
                     type="email",
                     input_mode="email",
                     disabled=read_only,
@@ -178,8 +160,8 @@ def page() -> rx.Component:
                 ),
                 rx.grid(
                     *(
-                        forms.text_field(ProfileState, name, label, disabled=read_only)
-                        for name, label in ADDRESS_LABELS
+                        forms.input_field(ProfileState, AddressInput, name, disabled=read_only)
+                        for name in ADDRESS_FIELDS
                     ),
                     columns=rx.breakpoints(initial="2", sm="3"),
                     spacing="3",

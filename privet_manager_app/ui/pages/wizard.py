@@ -1,28 +1,29 @@
-"""What every wizard step shares: opening (and claiming) the client, the header and the stepper.
+"""What every wizard step shares: opening the step (one domain call: it claims a «Новый»
+client, loads what the step shows and the viewer's permissions), the header and the stepper.
 
-Each step page has its own State that inherits `WizardState`; the step's on_load calls
-`open_client()` and fills its form from the returned card.
+Each step page has its own State that inherits `WizardState`, names its `STEP`, and shows the
+`StepView` its open_page gets from `open_step`.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
-from privet_manager_app.domain.clients import card as client_card
-from privet_manager_app.domain.clients import claims
+from privet_manager_app.domain.clients.access import FROZEN_MESSAGE
+from privet_manager_app.domain.clients.open_step import STEP_TITLES, Step, StepView, open_step
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import Conflict, DomainError
-from privet_manager_app.domain.views import ClientDetail
-from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.state import SessionState, run_domain
 
-STEPS = (("1", "Данные"), ("2", "Паспорт"), ("3", "Устройства"), ("4", "Договор"))
-FROZEN = {ClientStatus.SIGNED, ClientStatus.AWAITING_PAYMENT, ClientStatus.PROCESSED}
+STEPS = tuple((step.value, STEP_TITLES[step]) for step in Step if step is not Step.FINAL)
 
 
 class WizardState(SessionState):
+    STEP: ClassVar[Step]
+
     cid: int = 0
     client_name: str = ""
     client_status: str = ""
@@ -30,10 +31,11 @@ class WizardState(SessionState):
     version: int = 0
     holder_message: str = ""
     page_error: str = ""
+    # What the domain decided for this viewer (see domain/clients/access.py).
     can_edit: bool = False
-    # The assignee or an admin: may take payment even after the data froze at signing.
-    is_holder: bool = False
+    can_take_payment: bool = False
     is_frozen: bool = False
+    is_processed: bool = False
     saving: bool = False
 
     @rx.var
@@ -44,46 +46,32 @@ class WizardState(SessionState):
         }
 
     def _route_client_id(self) -> int | None:
-        raw = self.router.page.params.get("client_id", "")
-        return int(raw) if str(raw).isdigit() else None
+        raw = str(self.router.page.params.get("client_id", ""))
+        return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
-    async def open_client(self) -> tuple[Actor, ClientDetail] | None:
-        """Load the client of the URL; a «Новый» client is claimed by whoever opens it."""
+    async def _open_step(self, actor: Actor) -> StepView | None:
+        """The client of the URL at this page's step (a «Новый» one is claimed on the way)."""
         self.page_error = ""
-        self.holder_message = ""
-        actor = await self.actor()
-        if actor is None:
-            return None
         client_id = self._route_client_id()
         if client_id is None:
             self.page_error = "Неверная ссылка на клиента"
             return None
         self.cid = client_id
-        try:
-            detail = await run_domain(client_card.get_client, actor, client_id)
-            if detail.status == ClientStatus.NEW:
-                try:
-                    await run_domain(claims.claim_client, actor, client_id)
-                except Conflict as conflict:
-                    self.holder_message = conflict.message
-                detail = await run_domain(client_card.get_client, actor, client_id)
-        except DomainError as error:
-            self.page_error = error.message
-            return None
-        self.apply_card(actor, detail)
-        return actor, detail
+        view = await run_domain(open_step, actor, client_id, self.STEP)
+        self._apply_step(view)
+        return view
 
-    def apply_card(self, actor: Actor, detail: ClientDetail) -> None:
-        self.client_name = detail.name or "Без имени"
-        self.client_status = detail.status
-        self.status_label = detail.status_label
-        self.version = detail.version
-        holder = detail.assigned_manager
-        self.is_frozen = detail.status in FROZEN
-        self.is_holder = actor.is_admin or (holder is not None and holder.id == actor.id)
-        self.can_edit = self.is_holder and not self.is_frozen
-        if holder is not None and holder.id != actor.id and not self.holder_message:
-            self.holder_message = f"Клиента ведёт {holder.name}"
+    def _apply_step(self, view: StepView) -> None:
+        card = view.card
+        self.client_name = card.name or "Без имени"
+        self.client_status = card.status
+        self.status_label = card.status_label
+        self.version = card.version
+        self.holder_message = view.holder_message or ""
+        self.can_edit = view.permissions.can_edit
+        self.can_take_payment = view.permissions.can_take_payment
+        self.is_frozen = view.permissions.is_frozen
+        self.is_processed = view.is_processed
 
 
 def stepper(current: str) -> rx.Component:
@@ -141,8 +129,7 @@ def notices() -> rx.Component:
         rx.cond(
             WizardState.is_frozen,
             rx.callout(
-                "Договор подписан — данные заморожены. Изменить их может администратор, "
-                "переоткрыв карточку.",
+                FROZEN_MESSAGE + ".",
                 icon="lock",
                 color_scheme="gray",
                 width="100%",
@@ -176,18 +163,3 @@ def wizard_page(current: str, *content: rx.Component) -> rx.Component:
         ),
         back_href=routes.clients(),
     )
-
-
-def field(
-    label: str,
-    control: rx.Component,
-    error: rx.Var | None = None,
-    hint: str | None = None,
-) -> rx.Component:
-    """A label, the input, and the server's message right under it."""
-    parts = [rx.text(label, size="2", weight="medium"), control]
-    if hint:
-        parts.append(rx.text(hint, size="1", color=rx.color("gray", 10)))
-    if error is not None:
-        parts.append(rx.cond(error, rx.text(error, size="1", color=rx.color("red", 11))))
-    return rx.vstack(*parts, spacing="1", width="100%")
