@@ -103,8 +103,8 @@ def api_latency_while_processing(data: bytes, photos: int) -> tuple[float, float
     from privet_manager_app.infra.storage import get_storage, new_key
     from privet_manager_app.settings import reset_settings_cache
     from tests.conftest import prepare_schema
+    from tests.support.factories import new_client
     from tests.support.postgres import throwaway_postgres
-    from tests.support.wizard import new_client
 
     with throwaway_postgres() as server, tempfile.TemporaryDirectory() as storage_dir:
         os.environ["DATABASE_URL"] = server.create_database("bench")

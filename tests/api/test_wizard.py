@@ -18,7 +18,7 @@ from privet_manager_app.schema.tables import (
     UserPassport,
 )
 from tests.support import images
-from tests.support.wizard import count, files_under, new_client
+from tests.support.factories import count, files_under, new_client
 
 pytestmark = pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 M = "/api/manager"

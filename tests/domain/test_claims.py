@@ -19,7 +19,7 @@ from privet_manager_app.schema.tables import (
     ManagerSupportMessage,
     ManagerUser,
 )
-from tests.support.wizard import claimed_client, count, new_client, version_of
+from tests.support.factories import claimed_client, count, new_client, version_of
 
 
 def test_менеджер_берёт_нового_клиента_в_работу(manager):

@@ -16,7 +16,7 @@ from privet_manager_app.domain.wizard import passport
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
 from privet_manager_app.schema.tables import ManagerAuditLog, UserPassport
-from tests.support.wizard import claimed_client, new_client
+from tests.support.factories import claimed_client, new_client
 
 UTC = dt.UTC
 
@@ -170,39 +170,3 @@ def test_паспорт_чужого_клиента_менеджеру_не_по
 
 
 # ---- REST -------------------------------------------------------------------------------------
-
-
-def test_rest_журнал_заметки_чат_аудит(api, manager, login_headers):
-    headers = login_headers(manager)
-    client = claimed_client(manager)
-    base = f"/api/manager/clients/{client.id}"
-    added = api.post(f"{base}/notes", json={"body": "Перезвонить завтра"}, headers=headers)
-    assert added.status_code == 201
-    assert added.json()["author"] == manager.name
-    log = api.get(f"{base}/log", headers=headers).json()
-    assert log[0]["body"] == "Перезвонить завтра"
-    empty = api.post(f"{base}/notes", json={"body": " "}, headers=headers)
-    assert empty.status_code == 422
-    assert empty.json()["code"] == "invalid_note"
-    assert api.get(f"{base}/chat", headers=headers).json() == []
-    audit = api.get(f"{base}/audit", headers=headers).json()
-    assert audit[0]["action"] == "client_claimed"
-    assert api.get("/api/manager/clients/999999/log", headers=headers).status_code == 404
-    assert api.get(f"{base}/log").status_code == 401
-
-
-def test_rest_паспорт_полностью_только_через_показать(api, manager, login_headers):
-    headers = login_headers(manager)
-    client = claimed_client(manager)
-    _passport(client.user_id)
-    base = f"/api/manager/clients/{client.id}"
-    for path in ("", "/log", "/audit", "/chat"):
-        assert "987654" not in api.get(base + path, headers=headers).text
-    revealed = api.post(f"{base}/passport/reveal", headers=headers)
-    assert revealed.status_code == 200
-    assert revealed.json()["number_full"] == "4512 987654"
-    [entry] = _reveals(client.id)
-    assert entry.user_agent == "testclient"
-    audit = api.get(f"{base}/audit", headers=headers)
-    assert audit.json()[0]["action"] == "passport_revealed"
-    assert "987654" not in audit.text

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlmodel import select
 
 from privet_manager_app.domain.common.clock import moscow_today
-from privet_manager_app.domain.common.errors import Conflict, Forbidden
+from privet_manager_app.domain.common.errors import Conflict
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import tariff_apply
 from privet_manager_app.domain.wizard.contract_text import contract_document
@@ -28,12 +28,12 @@ from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.schema.tables import ManagerContract
 from privet_manager_app.settings import get_settings
 from tests.support.factories import (
-    add_device,
-    claimed_client,
+    client_in_work,
     client_row,
     contract_row,
     last_code,
     make_tariff,
+    priced_client,
     ready_client,
 )
 
@@ -45,46 +45,8 @@ def pdf_text(data: bytes) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " "))
 
 
-TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("tablet", "Apple", "iPad Air"))
-
-
-def priced_client(manager, devices=TWO_DEVICES, **person):
-    """A ready client with a tariff applied: 1 device included, 750.50 per extra one."""
-    client = ready_client(manager, devices, **person)
-    tariff_id = make_tariff(
-        name="Семейный", extra_device_fee="750.50", category_fees={"fridge": "700.00"}
-    )
-    tariff_apply.apply_tariff(manager, client.id, tariff_id)
-    return client
-
-
-def test_без_данных_шагов_1_3_договор_не_формируется_и_названо_чего_не_хватает(
-    api, login_headers, manager
-):
-    client = claimed_client(manager, phone="123", address=None)
-    add_device(client.id, photo=False)
-    response = api.post(
-        f"/api/manager/clients/{client.id}/contract/generate", headers=login_headers(manager)
-    )
-    assert response.status_code == 409
-    body = response.json()
-    assert body["code"] == "contract_not_ready"
-    assert body["missing"] == [
-        "телефон клиента",
-        "адрес регистрации",
-        "паспортные данные",
-        "фото устройств: Apple iPhone 13",
-        "выбранный тариф",
-    ]
-    assert body["detail"].startswith("Не хватает: телефон клиента; адрес регистрации")
-    readiness = api.get(
-        f"/api/manager/clients/{client.id}/contract/readiness", headers=login_headers(manager)
-    ).json()
-    assert readiness == {"ready": False, "missing": body["missing"]}
-
-
 def test_клиент_без_устройств_договор_не_получает(db, manager):
-    client = claimed_client(manager)
+    client = client_in_work(manager)
     with transaction() as session:
         missing = contracts.readiness(session, client_row(client.id))
     assert "хотя бы одно устройство" in missing
@@ -252,74 +214,6 @@ def test_неудачная_генерация_возвращает_номер(d
         contracts.generate_contract(manager, client.id)
     monkeypatch.undo()
     assert contracts.generate_contract(manager, client.id).number == f"ПМ-{YEAR}-000001"
-
-
-def test_договор_открывают_только_ведущий_менеджер_и_админ(
-    api, login_headers, manager, admin, make_manager
-):
-    client = priced_client(manager)
-    contracts.generate_contract(manager, client.id)
-    other = make_manager(name="Мастер Пётр")
-    with pytest.raises(Forbidden):
-        contracts.contract_pdf_url(other, client.id)
-    assert contracts.contract_pdf_url(admin, client.id)
-
-    url = f"/api/manager/clients/{client.id}/contract/pdf"
-    denied = api.get(url, headers=login_headers(other))
-    assert denied.status_code == 403
-    assert denied.json()["code"] == "documents_forbidden"
-    redirect = api.get(url, headers=login_headers(manager), follow_redirects=False)
-    assert redirect.status_code == 307
-    document = api.get(redirect.headers["location"])
-    assert document.status_code == 200
-    assert document.headers["content-type"] == "application/pdf"
-    assert document.content.startswith(b"%PDF-")
-    link = api.get(f"{url}?redirect=false", headers=login_headers(manager)).json()
-    assert link["url"].startswith("/api/storage/file/")
-
-    # The card: everyone sees the contract's state, only the assignee gets the links.
-    mine = api.get(f"/api/manager/clients/{client.id}", headers=login_headers(manager)).json()
-    theirs = api.get(f"/api/manager/clients/{client.id}", headers=login_headers(other)).json()
-    assert mine["contract"]["number"] == theirs["contract"]["number"] == f"ПМ-{YEAR}-000001"
-    assert mine["contract"]["pdf_url"]
-    assert theirs["contract"]["pdf_url"] is None
-    assert mine["contract"]["surcharge"] == "750.50"
-    assert mine["tariff"]["surcharge"] == "750.50"
-    assert mine["invoice"] is None
-
-
-def test_rest_формирование_договора_отдаёт_поля_контракта(api, login_headers, manager):
-    client = priced_client(manager)
-    response = api.post(
-        f"/api/manager/clients/{client.id}/contract/generate",
-        json={"version": client_row(client.id).version},
-        headers=login_headers(manager),
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert {
-        "contract_id",
-        "number",
-        "status",
-        "surcharge",
-        "pdf_url",
-        "otp_expires_at",
-        "otp_resend_available_at",
-    } <= set(body)
-    assert body["surcharge"] == "750.50"
-    assert body["status"] == "otp_sent"
-    stale = api.post(
-        f"/api/manager/clients/{client.id}/contract/generate",
-        json={"version": 1},
-        headers=login_headers(manager),
-    )
-    assert stale.status_code == 409
-    assert stale.json()["code"] == "stale_version"
-    huge = api.post(
-        "/api/manager/clients/99999999999999999999999/contract/generate",
-        headers=login_headers(manager),
-    )
-    assert huge.status_code == 422
 
 
 def test_после_подписания_новый_договор_не_формируется(db, manager):

@@ -12,7 +12,7 @@ from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerDevice, ManagerDevicePhoto
 from tests.support import images
-from tests.support.wizard import claimed_client, count, files_under, set_status, version_of
+from tests.support.factories import claimed_client, count, files_under, set_status, version_of
 
 PHONE = {"category": "smartphone", "brand": "Apple", "model": "iPhone 13"}
 

@@ -13,7 +13,7 @@ from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerClient, UserPassport
-from tests.support.wizard import claimed_client, new_client
+from tests.support.factories import claimed_client, new_client
 
 EXPORT_URL = "/api/manager/clients/export.csv"
 
@@ -100,19 +100,3 @@ def test_формулы_в_данных_не_исполняются_в_excel(man
     assert row[1].startswith("'=")
     assert row[5] == "'@SUM(1+1)"
     assert row[2] == "+7 903 111-22-33"
-
-
-def test_rest_экспорт_отдаёт_файл_любому_менеджеру(api, manager, login_headers):
-    claimed_client(manager, name="Иван Петров")
-    response = api.get(EXPORT_URL, params={"tab": "mine"}, headers=login_headers(manager))
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
-    disposition = response.headers["content-disposition"]
-    assert disposition.startswith("attachment;")
-    assert "clients-moi-" in disposition
-    _, row = _rows(response.content)
-    assert row[1] == "Иван Петров"
-    assert api.get(EXPORT_URL).status_code == 401
-    bad = api.get(EXPORT_URL, params={"tab": "x"}, headers=login_headers(manager))
-    assert bad.status_code == 422
-    assert bad.json()["code"] == "invalid_tab"

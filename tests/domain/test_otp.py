@@ -6,21 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import io
 import json
 import logging
 import re
 
 import pytest
 import sqlalchemy as sa
-from pypdf import PdfReader
 
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import otp, signing, tariff_apply
+from privet_manager_app.domain.wizard import otp, signing
 from privet_manager_app.infra.db import get_engine, transaction
-from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
 from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.schema.tables import OUR_TABLES
@@ -29,31 +26,14 @@ from tests.support.factories import (
     chat_messages,
     client_row,
     contract_row,
+    generated,
     last_code,
-    make_tariff,
-    ready_client,
+    signing_client,
     update_contract,
+    wrong_code,
 )
 
-TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("tablet", "Apple", "iPad Air"))
 IPHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) PrivetManager/1.0"
-
-
-def signing_client(manager, *, extra_fee: str = "1500.00"):
-    """A ready client with 2 devices under a tariff that charges `extra_fee` for the second."""
-    client = ready_client(manager, TWO_DEVICES)
-    tariff_apply.apply_tariff(manager, client.id, make_tariff(extra_device_fee=extra_fee))
-    return client
-
-
-def generated(manager, **kwargs):
-    client = signing_client(manager, **kwargs)
-    view = contracts.generate_contract(manager, client.id)
-    return client, view
-
-
-def wrong_code(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 def test_код_шесть_цифр_из_csprng():
@@ -239,102 +219,6 @@ def test_новый_код_после_исчерпания_попыток_сно
     resent = contracts.resend_otp(manager, client.id)
     assert resent.otp_attempts_left == 5
     assert signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
-
-
-def test_rest_подпись_пишет_след_пэп_который_пересчитывается_независимо(
-    api, login_headers, manager
-):
-    client, view = generated(manager)
-    headers = {**login_headers(manager), "User-Agent": IPHONE_UA}
-    url = f"/api/manager/clients/{client.id}/contract/confirm"
-    code = last_code(client.user_id)
-
-    wrong = api.post(url, json={"code": wrong_code(code), "pep_agreed": True}, headers=headers)
-    assert wrong.status_code == 422
-    assert wrong.json()["code"] == "otp_invalid"
-    assert wrong.json()["attempts_left"] == 4
-    no_consent = api.post(url, json={"code": code, "pep_agreed": False}, headers=headers)
-    assert no_consent.status_code == 422
-    assert no_consent.json()["code"] == "pep_consent_required"
-
-    response = api.post(url, json={"code": code, "pep_agreed": True}, headers=headers)
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["status"] == "signed"
-    assert body["certificate_url"]
-
-    stored = contract_row(view.contract_id)
-    assert stored.status == ContractStatus.SIGNED
-    assert stored.signer_ip == "testclient"
-    assert stored.signer_user_agent == IPHONE_UA
-    assert stored.pep_agreed_at == stored.signed_at
-    assert stored.otp_hash is None
-    assert body["pdf_sha256"] == stored.pdf_sha256
-    assert dt.datetime.fromisoformat(body["signed_at"]) == stored.signed_at
-
-    # Independently of the app's code: the canonical JSON of DESIGN §5 and its HMAC.
-    canonical = (
-        "{"
-        f'"contract_number":"{stored.number}",'
-        f'"ip":"testclient",'
-        f'"otp_message_id":{stored.otp_support_message_id},'
-        f'"pdf_sha256":"{stored.pdf_sha256}",'
-        f'"signed_at":"{stored.signed_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")}+00:00",'
-        f'"user_agent":"{IPHONE_UA}",'
-        f'"user_id":{client.user_id}'
-        "}"
-    )
-    expected = hmac.new(
-        get_settings().CONTRACT_SIGNATURE_SECRET.encode(), canonical.encode(), hashlib.sha256
-    ).hexdigest()
-    assert stored.signature_hmac == body["signature_hmac"] == expected
-
-    # «Договор подписан» in the client's chat.
-    signed_card = chat_messages(client.user_id)[-1]
-    assert signed_card.author_type == "system"
-    assert signed_card.payload == {
-        "type": "contract_signed",
-        "contract_number": stored.number,
-        "signed_at": stored.signed_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "amount": "1500.00",
-        "currency": "RUB",
-        "pdf_sha256": stored.pdf_sha256,
-        "verify_url": stored.data_snapshot["verify_url"],
-    }
-    assert signed_card.body.startswith(f"Договор {stored.number} подписан")
-    assert client_row(client.id).status == "signed"
-
-    # The signature certificate tells the whole story.
-    certificate = get_storage().get(stored.certificate_key)
-    text = re.sub(
-        r"\s+",
-        " ",
-        "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate)).pages),
-    ).replace("\u00a0", " ")
-    for expected_text in (
-        "ЛИСТ ПОДПИСАНИЯ",
-        stored.number,
-        "Смирнова Анна Сергеевна",
-        "45** ****56",
-        "+7 916 ***-**-67",
-        "чат поддержки приложения «Привет Супер»",
-        f"сообщение № {stored.otp_support_message_id}",
-        "неверных вводов последнего кода: 1",
-        "testclient",
-        "Мастер Анна",
-    ):
-        assert expected_text in text, expected_text
-    # long hex strings and the signed JSON wrap inside their cells
-    packed = text.replace(" ", "")
-    assert stored.pdf_sha256 in packed
-    assert stored.signature_hmac in packed
-    assert canonical.replace(" ", "") in packed  # the exact signed string is printed
-
-    certificate_link = api.get(
-        f"/api/manager/clients/{client.id}/contract/certificate?redirect=false",
-        headers=headers,
-    )
-    assert certificate_link.status_code == 200
 
 
 def test_при_нулевой_доплате_подписанный_клиент_сразу_обработан(db, manager):

@@ -16,7 +16,7 @@ from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.domain.wizard.passport import add_years, expiry_notice
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerSupportMessage, UserPassport
-from tests.support.wizard import claimed_client, count
+from tests.support.factories import claimed_client, count
 
 TODAY = moscow_today()
 

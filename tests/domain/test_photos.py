@@ -15,7 +15,7 @@ from privet_manager_app.domain.wizard.photos import normalize_photo
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerDevicePhoto
 from tests.support import images
-from tests.support.wizard import claimed_client, count, files_under, set_status, version_of
+from tests.support.factories import claimed_client, count, files_under, set_status, version_of
 
 PHONE = {"category": "smartphone", "brand": "Apple", "model": "iPhone 13"}
 # Bomb tests open 60-megapixel headers on purpose; the refusal is what they check.

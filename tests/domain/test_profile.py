@@ -20,7 +20,7 @@ from privet_manager_app.schema.tables import (
     ManagerContract,
     ManagerSupportMessage,
 )
-from tests.support.wizard import claimed_client, new_client, set_status, version_of
+from tests.support.factories import claimed_client, new_client, set_status, version_of
 
 
 def _user(user_id: int) -> ClientUser:

@@ -9,7 +9,7 @@ from privet_manager_app.domain.clients import reopen
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.domain.wizard import signing, tariff_apply, verification
+from privet_manager_app.domain.wizard import verification
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.enums import ClientStatus, InvoiceStatus
@@ -18,19 +18,12 @@ from tests.support.factories import (
     chat_messages,
     client_row,
     contract_row,
-    last_code,
     make_tariff,
     ready_client,
+    sign_with_tariff,
 )
 
 TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("laptop", "Lenovo", "IdeaPad"))
-
-
-def _sign(manager, client, tariff_id):
-    tariff_apply.apply_tariff(manager, client.id, tariff_id)
-    contract = contracts.generate_contract(manager, client.id)
-    signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
-    return contract_row(contract.contract_id)
 
 
 @pytest.fixture
@@ -38,7 +31,7 @@ def invoiced(manager):
     """A client who signed (surcharge 300,00 ₽) and got an invoice."""
     client = ready_client(manager, TWO_DEVICES)
     tariff_id = make_tariff(included_devices=1, extra_device_fee="300.00")
-    contract = _sign(manager, client, tariff_id)
+    contract = sign_with_tariff(manager, client, tariff_id)
     payments.send_invoice(manager, client.id)
     assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
     return client, contract, tariff_id
@@ -68,7 +61,7 @@ def test_админ_переоткрывает_подписанное_дело_�
     with transaction() as session:
         assert contracts.current_contract_view(session, client.id) is None
 
-    new = _sign(manager, client, tariff_id)
+    new = sign_with_tariff(manager, client, tariff_id)
     assert new.number != old.number
     assert new.status == "signed"
     assert client_row(client.id).status == ClientStatus.SIGNED
@@ -88,17 +81,3 @@ def test_переоткрыть_может_только_админ_с_причи
     with pytest.raises(Conflict) as again:
         reopen.reopen_client(admin, client.id, "Ещё раз")
     assert again.value.code == "not_signed"
-
-
-def test_rest_переоткрытие_для_менеджера_403_для_админа_200(
-    api, login_headers, manager, admin, invoiced
-):
-    client, _, _ = invoiced
-    url = f"/api/manager/admin/clients/{client.id}/reopen"
-    refused = api.post(url, json={"reason": "Хочу"}, headers=login_headers(manager))
-    assert refused.status_code == 403
-    assert refused.json()["code"] == "admin_only"
-    assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
-    done = api.post(url, json={"reason": "Ошибка в паспорте"}, headers=login_headers(admin))
-    assert done.status_code == 200
-    assert done.json()["status"] == "in_progress"

@@ -14,8 +14,8 @@ from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.infra.storage import S3Storage
 from privet_manager_app.schema.tables import ManagerDevicePhoto
 from tests.support import images
+from tests.support.factories import claimed_client, count
 from tests.support.s3 import list_keys
-from tests.support.wizard import claimed_client, count
 
 pytestmark = pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 

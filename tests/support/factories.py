@@ -1,6 +1,13 @@
-"""Rows for step-4 tests, written straight into the tables (steps 1–3 have their own tests):
-a claimed client with contacts, address, passport, devices with photos; tariffs; reading the
-client's chat the way the client app does."""
+"""The one place tests build rows: clients the way the client app leaves them and the way a
+manager has them, passports, devices with photos, tariffs; reading back what the client's chat
+and our tables hold.
+
+Two ways to a client in work, with different meanings:
+- `claimed_client(actor)`: a «Новый» client taken through the real claim use case (audit and
+  journal entries, version 2) — for tests of the steps' rules;
+- `client_in_work(manager)`: rows written straight into the tables (contacts and address
+  already there, no history) — for step-4 tests that start where steps 1–3 ended.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,23 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 
+import sqlalchemy as sa
 from sqlmodel import select
 
+from privet_manager_app.domain.clients import claims
+from privet_manager_app.domain.clients.listing import backfill_manager_clients
 from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import signing, tariff_apply
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.client_app import ClientUser, SupportMessage, SupportTicket
+from privet_manager_app.schema.client_app import (
+    ClientDevice,
+    ClientUser,
+    SupportMessage,
+    SupportTicket,
+)
 from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.schema.tables import (
     ManagerClient,
@@ -31,13 +49,72 @@ DEFAULT_DEVICES = (("smartphone", "Apple", "iPhone 13"),)
 
 @dataclasses.dataclass(frozen=True)
 class ClientRef:
-    id: int  # manager_clients.id
-    user_id: int  # users.id
-    full_name: str
-    device_ids: tuple[int, ...] = ()
+    id: int  # manager_clients.id — what the wizard works with
+    user_id: int  # users.id — the client app's row
+    full_name: str = ""
+    device_ids: tuple[int, ...] = ()  # our devices (ready_client)
+    legacy_device_ids: tuple[int, ...] = ()  # the client app's devices (new_client)
 
 
-def claimed_client(
+def new_client(
+    name: str | None = "иван петров",
+    phone: str | None = "8 916 123-45-67",
+    email: str | None = None,
+    legacy_devices: tuple[tuple[str, str | None, str | None], ...] = (),
+) -> ClientRef:
+    """A «Новый» client as the client app left it (messy phone, name in lower case)."""
+    with transaction() as session:
+        user = ClientUser(name=name, phone=phone, email=email)
+        session.add(user)
+        session.flush()
+        device_ids = []
+        for kind, brand, model in legacy_devices:
+            device = ClientDevice(user_id=user.id, type=kind, brand=brand, model=model)
+            session.add(device)
+            session.flush()
+            device_ids.append(device.id)
+        backfill_manager_clients(session)
+        client_id = session.execute(
+            sa.select(ManagerClient.id).where(ManagerClient.user_id == user.id)
+        ).scalar_one()
+        return ClientRef(client_id, user.id, legacy_device_ids=tuple(device_ids))
+
+
+def claimed_client(actor, **kwargs) -> ClientRef:
+    client = new_client(**kwargs)
+    claims.claim_client(actor, client.id)
+    return client
+
+
+def version_of(client_id: int) -> int:
+    with transaction() as session:
+        return session.get(ManagerClient, client_id).version
+
+
+def set_status(client_id: int, status: str) -> None:
+    with transaction() as session:
+        session.execute(
+            sa.update(ManagerClient).where(ManagerClient.id == client_id).values(status=status)
+        )
+
+
+def count(model, *conditions) -> int:
+    with transaction() as session:
+        statement = sa.select(sa.func.count()).select_from(model)
+        if conditions:
+            statement = statement.where(*conditions)
+        return session.execute(statement).scalar_one()
+
+
+def files_under(root: Path, prefix: str = "") -> list[str]:
+    """Stored object keys of the local backend (temporary `.part` files count too)."""
+    base = root / prefix if prefix else root
+    if not base.exists():
+        return []
+    return sorted(str(path.relative_to(root)) for path in base.rglob("*") if path.is_file())
+
+
+def client_in_work(
     manager,
     *,
     name: str = "Анна Смирнова",
@@ -45,7 +122,8 @@ def claimed_client(
     email: str | None = "anna@example.ru",
     address: str | None = "119021, г. Москва, ул. Льва Толстого, д. 16, кв. 5",
 ) -> ClientRef:
-    """A client the manager took into work, with contacts and a registration address."""
+    """A client in work of the manager, written straight into the tables, with contacts and a
+    registration address (no claim history)."""
     now = utcnow()
     with transaction() as session:
         user = ClientUser(name=name, phone=phone, email=email)
@@ -150,7 +228,7 @@ def ready_client(
     number: str = "123456",
 ) -> ClientRef:
     """Steps 1–3 done: contacts, address, passport, devices each with a photo."""
-    client = claimed_client(manager, name=name, phone=phone)
+    client = client_in_work(manager, name=name, phone=phone)
     add_passport(
         client,
         last_name=last_name,
@@ -233,3 +311,50 @@ def update_contract(contract_id: int, **values) -> None:
         for name, value in values.items():
             setattr(contract, name, value)
         session.add(contract)
+
+
+# ---- Scenarios: a client brought to a point of step 4 by the real use cases -----------------
+
+TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("tablet", "Apple", "iPad Air"))
+
+
+def priced_client(manager, devices=TWO_DEVICES, **person) -> ClientRef:
+    """A ready client with a tariff applied: 1 device included, 750.50 per extra one."""
+    client = ready_client(manager, devices, **person)
+    tariff_id = make_tariff(
+        name="Семейный", extra_device_fee="750.50", category_fees={"fridge": "700.00"}
+    )
+    tariff_apply.apply_tariff(manager, client.id, tariff_id)
+    return client
+
+
+def signing_client(manager, *, extra_fee: str = "1500.00") -> ClientRef:
+    """A ready client with 2 devices under a tariff that charges `extra_fee` for the second."""
+    client = ready_client(manager, TWO_DEVICES)
+    tariff_apply.apply_tariff(manager, client.id, make_tariff(extra_device_fee=extra_fee))
+    return client
+
+
+def generated(manager, **kwargs):
+    """A signing client whose contract is generated (the code is in the client's chat)."""
+    client = signing_client(manager, **kwargs)
+    view = contracts.generate_contract(manager, client.id)
+    return client, view
+
+
+def signed_client(manager, extra_fee: str = "1500.00") -> ClientRef:
+    client = signing_client(manager, extra_fee=extra_fee)
+    contracts.generate_contract(manager, client.id)
+    signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
+    return client
+
+
+def wrong_code(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def sign_with_tariff(manager, client: ClientRef, tariff_id: int) -> ManagerContract:
+    tariff_apply.apply_tariff(manager, client.id, tariff_id)
+    contract = contracts.generate_contract(manager, client.id)
+    signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
+    return contract_row(contract.contract_id)

@@ -26,9 +26,9 @@ from privet_manager_app.ui.pages.admin_dashboard import DashboardState
 from privet_manager_app.ui.pages.admin_managers import ManagersState
 from privet_manager_app.ui.pages.clients import ClientsState
 from tests.conftest import DEFAULT_PASSWORD
+from tests.support.factories import claimed_client
 from tests.support.reflex_state import make_state, redirect_path
 from tests.support.reflex_state import run_sync as _run
-from tests.support.wizard import claimed_client
 
 
 def _token(actor) -> str:

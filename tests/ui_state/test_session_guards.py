@@ -58,7 +58,7 @@ def test_шаги_мастера_без_сессии_ничего_не_меня�
     from privet_manager_app.ui.pages.step_final import FinalState
     from privet_manager_app.ui.pages.step_passport import PassportState
     from privet_manager_app.ui.pages.step_profile import ProfileState
-    from tests.support.wizard import claimed_client, version_of
+    from tests.support.factories import claimed_client, version_of
 
     client = claimed_client(manager)
     before = version_of(client.id)
@@ -80,7 +80,7 @@ def test_шаги_мастера_без_сессии_ничего_не_меня�
 
 def test_чужой_менеджер_не_меняет_данные_клиента_обработчиком(db, manager, make_manager):
     from privet_manager_app.ui.pages.step_profile import ProfileState
-    from tests.support.wizard import claimed_client, version_of
+    from tests.support.factories import claimed_client, version_of
 
     client = claimed_client(manager)
     other = make_manager(name="Чужой Мастер")
