@@ -51,6 +51,8 @@ class Settings(BaseSettings):
 
     DATABASE_URL: str = f"sqlite:///{PROJECT_DIR / 'data' / 'privet_manager.db'}"
     DATABASE_POOL_SIZE: int = 10
+    DATABASE_POOL_TIMEOUT: float = Field(default=5.0, gt=0, le=60)  # wait for a free connection
+    DATABASE_CONNECT_TIMEOUT: int = Field(default=5, ge=2, le=60)  # libpq's minimum is 2 s
 
     MANAGER_JWT_SECRET: str = DEV_JWT_SECRET
     MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=120, ge=1, le=24 * 60)
@@ -67,6 +69,11 @@ class Settings(BaseSettings):
     S3_SECRET_KEY: str = ""
     S3_BUCKET: str = "privet-bucket"
     S3_REGION: str = "us-east-1"
+    # A storage that is down must fail a request in seconds (503), not hold it for minutes.
+    S3_CONNECT_TIMEOUT: float = Field(default=2.0, gt=0, le=30)
+    S3_READ_TIMEOUT: float = Field(default=5.0, gt=0, le=60)
+    S3_MAX_ATTEMPTS: int = Field(default=2, ge=1, le=5)  # the first try included
+    STORAGE_IO_TIMEOUT: float = Field(default=5.0, gt=0, le=60)  # local directory
 
     CONTRACT_SIGNATURE_SECRET: str = DEV_SIGNATURE_SECRET
     OTP_HMAC_SECRET: str = DEV_OTP_SECRET
