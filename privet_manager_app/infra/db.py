@@ -147,6 +147,16 @@ def _create_engine(url: str, pool_size: int) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # pysqlite (Python < 3.12) opens a transaction only before an INSERT/UPDATE/DELETE:
+            # the SELECTs before it read in autocommit, so two requests both see «not signed
+            # yet» and both sign (`with_for_update()` means nothing to SQLite). Take over BEGIN…
+            dbapi_connection.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: sa.Connection):
+            # …and make every transaction a writer from its first statement: transactions
+            # queue (busy_timeout) like PostgreSQL's row locks make them, one at a time.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     settings = get_settings()
