@@ -19,6 +19,7 @@ STRONG = "x" * 20 + "-strong-secret-value-1"
 def _prod(**overrides) -> Settings:
     values = {
         "APP_ENV": "prod",
+        "DATABASE_URL": "postgresql://privet@db.internal:5432/privetdb",
         "MANAGER_JWT_SECRET": STRONG + "a",
         "CONTRACT_SIGNATURE_SECRET": STRONG + "b",
         "OTP_HMAC_SECRET": STRONG + "c",
