@@ -16,6 +16,7 @@ import pytest
 from privet_manager_app.infra import crypto
 from privet_manager_app.infra.crypto import CryptoError, Key, KeyConfigError, KeyRing
 from privet_manager_app.settings import InsecureSettingsError, Settings, reset_settings_cache
+from tests.support.production import prod_settings
 
 NUMBER_CONTEXT = crypto.field_context("users_passports", "number", "user_id=42")
 
@@ -263,19 +264,8 @@ def test_набор_ключей_процесса_строится_из_наст
     assert not (tmp_path / crypto.DEV_KEYS_FILE).exists()  # configured keys: nothing made
 
 
-STRONG = "x" * 20 + "-strong-secret-value-1"
-
-
 def _prod(**overrides) -> Settings:
-    values = {
-        "APP_ENV": "prod",
-        "MANAGER_JWT_SECRET": STRONG + "a",
-        "CONTRACT_SIGNATURE_SECRET": STRONG + "b",
-        "OTP_HMAC_SECRET": STRONG + "c",
-        "STORAGE_URL_SECRET": STRONG + "d",
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return prod_settings(evidence=False, **overrides)
 
 
 def test_прод_отказывается_без_ключей_паспорта_и_называет_обе_переменные(tmp_path):

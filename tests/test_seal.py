@@ -29,6 +29,7 @@ from privet_manager_app.settings import InsecureSettingsError, Settings, reset_s
 from tests.conftest import ROOT
 from tests.support.documents import certificate_pdf, contract_pdf
 from tests.support.pki import TestCA
+from tests.support.production import prod_settings
 from tests.support.tsa import TimestampAuthority
 
 ORGANISATION = "ООО «Привет Супер»"
@@ -459,19 +460,8 @@ def test_печать_из_pkcs12_в_настройках(tmp_path):
         seal.seal_from_settings(Settings(SEAL_PKCS12_PATH=str(path), SEAL_PKCS12_PASSWORD="нет"))
 
 
-STRONG = "x" * 20 + "-strong-secret-value-1"
-
-
 def _prod(**overrides) -> Settings:
-    values = {
-        "APP_ENV": "prod",
-        "MANAGER_JWT_SECRET": STRONG + "a",
-        "CONTRACT_SIGNATURE_SECRET": STRONG + "b",
-        "OTP_HMAC_SECRET": STRONG + "c",
-        "STORAGE_URL_SECRET": STRONG + "d",
-    }
-    values.update(overrides)
-    return Settings(**values)
+    return prod_settings(evidence=False, **overrides)
 
 
 def test_прод_без_печати_и_ключей_паспорта_не_стартует_и_называет_все_переменные(tmp_path):
