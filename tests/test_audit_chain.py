@@ -7,6 +7,7 @@ import concurrent.futures
 import datetime as dt
 import hashlib
 import json
+import re
 import threading
 
 import pytest
@@ -22,6 +23,7 @@ from privet_manager_app.domain.history.audit_chain import (
     row_hash,
     verify_chain,
 )
+from tests.conftest import ROOT
 
 T0 = dt.datetime(2026, 11, 27, 9, 15, 2, 123456, tzinfo=dt.UTC)
 
@@ -321,3 +323,18 @@ def test_параллельные_записи_аудита_в_sqlite_выстр
     assert failed == 0
     assert [row["seq"] for row in rows] == list(range(1, 41))
     assert verify_chain(rows, head=head) is None
+
+
+def test_скрипт_проверки_из_readme_пересчитывает_цепочку_без_кода_приложения(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Цепочка аудита") :]
+    script = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    rows = [{**row, "created_at": row["created_at"].isoformat()} for row in chain(20)]
+    export = tmp_path / "audit.json"
+    monkeypatch.chdir(tmp_path)
+    export.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    exec(script, {})
+    rows[7]["action"] = "client_claimed"
+    export.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(AssertionError, match="строка 8 изменена"):
+        exec(script, {})
