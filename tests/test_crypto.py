@@ -55,13 +55,14 @@ def test_номер_паспорта_хранится_токеном_с_id_кл�
     assert ring.decrypt(token, context=NUMBER_CONTEXT) == "123456"
 
 
-def test_кем_выдан_по_русски_помещается_в_колонку_плана(ring):
-    issued_by = "ГУ МВД России по г. Москве, отдел по району Пресненский " * 8  # ~500 chars
-    issued_by = issued_by[:500]
-    token = ring.encrypt(issued_by, context="users_passports.issued_by#user_id=42")
-    assert ring.decrypt(token, context="users_passports.issued_by#user_id=42") == issued_by
-    assert len(token) <= 1400  # issued_by_enc is varchar(1400) in the column plan
-    assert len(ring.encrypt("4512", context="x")) <= 80  # short fields: varchar(80)
+def test_длинное_кем_выдан_и_короткие_поля_помещаются_в_колонки_плана(ring):
+    context = "users_passports.issued_by#user_id=42"
+    issued_by = ("ГУ МВД России по г. Москве, отдел по району Пресненский " * 9)[:500]
+    assert ring.decrypt(ring.encrypt(issued_by, context=context), context=context) == issued_by
+    widest = "№" * 500  # 500 characters (the form's limit) of 3 bytes each in UTF-8
+    assert len(ring.encrypt(widest, context=context)) <= 2100  # issued_by_enc: TEXT
+    for short in ("4512", "123456", "2019-05-21", "770-001"):
+        assert len(ring.encrypt(short, context=context)) <= 80  # the other *_enc: varchar(80)
 
 
 def test_одинаковые_номера_шифруются_по_разному(ring):

@@ -492,3 +492,25 @@ def test_прод_с_неверным_паролем_или_отсутствую
         )
         == []
     )
+
+
+def test_ключ_печати_разбирается_один_раз_а_не_при_каждой_подписи(
+    unsigned_copy, org_seal, monkeypatch
+):
+    """pyHanko's stock signer re-parses the key (OpenSSL's RSA check, ~145 ms) twice per seal."""
+    from pyhanko.sign.signers import pdf_cms
+
+    parsed = []
+    original_load = pdf_cms.serialization.load_der_private_key
+    monkeypatch.setattr(
+        pdf_cms.serialization,
+        "load_der_private_key",
+        lambda *args, **kwargs: parsed.append(1) or original_load(*args, **kwargs),
+    )
+    ca_seal = seal.load_seal_pkcs12(TestCA().organisation_pkcs12(ORGANISATION)[0])  # ECDSA
+    for each in (org_seal, ca_seal):
+        sealed = seal.seal_pdf(
+            unsigned_copy, reason=REASON, location="г. Москва", seal=each, tsa_url=""
+        )
+        assert seal.validate_sealed(sealed, trusted=[each.certificate], tsa_roots=[]).valid
+    assert parsed == []

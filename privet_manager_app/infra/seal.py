@@ -37,12 +37,13 @@ from collections.abc import Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
 
+from asn1crypto import keys, pem
 from asn1crypto import parser as asn1_parser
-from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -53,6 +54,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from pypdf import PdfReader, PdfWriter
 
 from privet_manager_app.infra.keyfiles import create_once
@@ -192,12 +195,41 @@ def load_seal_pkcs12(data: bytes, password: str = "", *, self_made: bool = False
         raise SealConfigError(
             f"сертификат печати истёк {certificate.not_valid_after_utc:%d.%m.%Y}: нужен новый"
         )
-    signer = signers.SimpleSigner.load_pkcs12_data(
-        data,
-        other_certs=[_to_asn1(cert) for cert in extra or ()],
-        passphrase=password.encode() if password else None,
+    registry = SimpleCertificateStore()
+    registry.register_multiple([_to_asn1(cert) for cert in extra or ()])
+    signer = _SealSigner(
+        private_key=key,
+        signing_key=keys.PrivateKeyInfo.load(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        ),
+        signing_cert=_to_asn1(certificate),
+        cert_registry=registry,
     )
     return Seal(signer=signer, certificate=signer.signing_cert, self_made=self_made)
+
+
+class _SealSigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner parses its DER key again for every signature, and parsing an RSA
+    key runs OpenSSL's key check: ~145 ms for RSA-3072, twice per seal (size estimate + real
+    signature). This one keeps the key parsed once; other mechanisms go the usual way."""
+
+    def __init__(self, *, private_key: PrivateKeyTypes, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._private_key = private_key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        digest = get_pyca_cryptography_hash(digest_algorithm)
+        key = self._private_key
+        if mechanism == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), digest)
+        if mechanism == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(digest))
+        return super().sign_raw(data, digest_algorithm)
 
 
 def _to_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
