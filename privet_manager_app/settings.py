@@ -108,6 +108,20 @@ class Settings(BaseSettings):
     MAX_PHOTO_BYTES: int = 20 * 1024 * 1024
     MAX_PHOTO_PIXELS: int = 50_000_000
 
+    # Evidence (issue 12): the organisation's seal, the timestamp authority, passport keys.
+    # Where dev/test keep the seal certificate and passport keys they make for themselves.
+    KEYS_DIR: Path = PROJECT_DIR / "data" / "keys"
+    SEAL_PKCS12_PATH: str = ""  # the organisation's key + certificate (+ chain), PKCS#12
+    SEAL_PKCS12_PASSWORD: str = ""
+    SEAL_RETIRED_CERTS_PATH: str = ""  # PEM: earlier seal certificates, still accepted
+    TSA_URL: str = ""  # RFC 3161 timestamp authority; empty = seal without a timestamp (B-B)
+    TSA_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=60)
+    TSA_TRUST_ROOTS_PATH: str = ""  # PEM: the CA(s) a timestamp's signer must chain to
+    PASSPORT_ENCRYPTION_KEY: str = ""  # <kid>:<base64 of 32 bytes>
+    PASSPORT_ENCRYPTION_OLD_KEYS: str = ""  # comma-separated, same form: still decrypt
+    PASSPORT_BLIND_INDEX_KEY: str = ""  # <kid>:<base64 of 32 bytes>, independent of the above
+    PASSPORT_BLIND_INDEX_OLD_KEYS: str = ""
+
     @property
     def is_production(self) -> bool:
         return self.APP_ENV == "prod"
@@ -157,6 +171,7 @@ class Settings(BaseSettings):
             problems.append(
                 "MANAGER_JWT_SECRET, CONTRACT_SIGNATURE_SECRET и OTP_HMAC_SECRET должны различаться"
             )
+        problems.extend(self.evidence_problems())
         return problems
 
     def check_production_secrets(self) -> None:
@@ -164,6 +179,18 @@ class Settings(BaseSettings):
         problems = self.production_problems()
         if problems:
             raise InsecureSettingsError(problems)
+
+    def evidence_problems(self) -> list[str]:
+        """Production without its own seal certificate or passport keys: every problem, named.
+
+        The rules live with the code that uses the values (infra/seal.py, infra/crypto.py);
+        imported here, not at the top, because both modules read these settings.
+        """
+        if not self.is_production:
+            return []
+        from privet_manager_app.infra import crypto, seal
+
+        return seal.configuration_problems(self) + crypto.configuration_problems(self)
 
 
 @functools.cache
