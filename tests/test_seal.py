@@ -27,9 +27,9 @@ from pypdf import PdfReader
 from privet_manager_app.infra import seal
 from privet_manager_app.settings import InsecureSettingsError, Settings, reset_settings_cache
 from tests.conftest import ROOT
-from tests.support.sample_pdfs import certificate_pdf, contract_pdf
 from tests.support.pki import TestCA
 from tests.support.production import prod_settings
+from tests.support.sample_pdfs import certificate_pdf, contract_pdf
 from tests.support.tsa import TimestampAuthority
 
 ORGANISATION = "ООО «Привет Супер»"
