@@ -1,6 +1,7 @@
-"""What happened to a client: the audit trail (written by every use case, read on the card) and
-the managers' journal (automatic step entries, free notes, what was sent to the client's chat).
+"""What happened to a client: the audit trail (written by every use case, read on the card,
+tamper-evident through its hash chain) and the managers' journal (automatic step entries, free
+notes, what was sent to the client's chat).
 
-May import `domain.common`, `schema`, `infra.db`. Never the wizard or the clients package: the
+May import `domain.common`, `schema`, `infra`. Never the wizard or the clients package: the
 history is written by them, not the other way round. No Reflex/FastAPI.
 """
