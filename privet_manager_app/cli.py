@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from privet_manager_app.settings import PROJECT_DIR, get_settings
+from privet_manager_app.settings import PROJECT_DIR, get_settings, reset_settings_cache
 
 FRONTEND_DIR = PROJECT_DIR / ".web" / "build" / "client"
 # `make` installs bun here (Reflex builds with bun; Node 20 is too old for its npm mode).
@@ -125,6 +125,8 @@ def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: in
     reflex_environment.REFLEX_MOUNT_FRONTEND_COMPILED_APP.set(True)
     reflex_environment.REFLEX_SKIP_COMPILE.set(True)
     os.environ["PORT"] = str(port)
+    # Read again with the port served (the QR link follows it when PUBLIC_BASE_URL is unset).
+    reset_settings_cache()
     from granian.constants import Interfaces
     from granian.server import Server
 

@@ -51,7 +51,8 @@ class Settings(BaseSettings):
 
     APP_ENV: Literal["dev", "test", "prod"] = "dev"
     PORT: int = 8000
-    PUBLIC_BASE_URL: str = "http://localhost:8000"
+    # Where the contract's QR code and link lead; unset: this machine on PORT.
+    PUBLIC_BASE_URL: str = ""
     # Behind a reverse proxy: take the client IP from X-Forwarded-For (for the ПЭП trace/audit).
     TRUST_PROXY_HEADERS: bool = False
 
@@ -121,6 +122,10 @@ class Settings(BaseSettings):
     PASSPORT_ENCRYPTION_OLD_KEYS: str = ""  # comma-separated, same form: still decrypt
     PASSPORT_BLIND_INDEX_KEY: str = ""  # <kid>:<base64 of 32 bytes>, independent of the above
     PASSPORT_BLIND_INDEX_OLD_KEYS: str = ""
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.PUBLIC_BASE_URL or f"http://localhost:{self.PORT}").rstrip("/")
 
     @property
     def is_production(self) -> bool:

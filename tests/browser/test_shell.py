@@ -64,9 +64,15 @@ def test_менеджер_входит_видит_новых_ищет_по_те�
 
     phone.click("#tab-in_work")
     phone.wait_for_url("**tab=in_work")
-    phone.wait_for_selector(".client-card")
-    labels = {"В работе", "Договор отправлен", "Подписан", "Ожидает оплаты"}
-    assert any(label in phone.inner_text(".client-card >> nth=0") for label in labels)
+    # The «Новые» cards stay on screen until the new tab's page arrives: wait for that page.
+    labels = ["В работе", "Договор отправлен", "Подписан", "Ожидает оплаты"]
+    phone.wait_for_function(
+        """labels => {
+            const card = document.querySelector('.client-card');
+            return card !== null && labels.some(label => card.innerText.includes(label));
+        }""",
+        arg=labels,
+    )
     phone.screenshot(path=str(ARTIFACTS / "03-in-work.png"))
 
     phone.click("#tab-processed")

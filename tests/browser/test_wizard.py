@@ -147,7 +147,7 @@ def test_менеджер_берёт_клиента_и_проходит_шаги
     assert "г. Химки" in phone.inner_text("body")
 
 
-def _sign_on_step_4(page, client, tariff_name: str, shot_prefix: str) -> None:
+def _generate_on_step_4(page, client, tariff_name: str) -> None:
     page.goto(f"/clients/{client.id}/step/4")
     page.wait_for_selector(".tariff-option")
     page.locator(".tariff-option", has_text=tariff_name).click()
@@ -158,6 +158,14 @@ def _sign_on_step_4(page, client, tariff_name: str, shot_prefix: str) -> None:
     page.wait_for_selector("#signing-card", timeout=20_000)
     number = page.inner_text("#contract-number")
     assert re.search(r"ПМ-\d{4}-\d{6}", number)
+
+
+def _page_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def _sign_on_step_4(page, client, tariff_name: str, shot_prefix: str) -> None:
+    _generate_on_step_4(page, client, tariff_name)
     _shot(page, f"{shot_prefix}-sign")
     page.click("#pep-consent")
     code = factories.last_code(client.user_id)
@@ -222,3 +230,24 @@ def test_три_клиента_до_конца_без_доплаты_оплат�
     body = phone.inner_text("body")
     for name in ("Ноль Доплаты", "Оплата Наместе", "Счёт Позже"):
         assert name in body
+
+
+def test_шаг_4_с_длинным_именем_и_статусом_помещается_в_экран_телефона(live_db, phone):
+    manager = _demo_manager()
+    client = factories.ready_client(
+        manager,
+        name="Константинопольский Александр",
+        last_name="Константинопольский",
+        first_name="Александр",
+        middle_name="Вячеславович",
+        phone="+79031230004",
+        number="445566",
+    )
+    ui_login(phone)
+    _generate_on_step_4(phone, client, "Базовый")
+    # «Договор отправлен» beside a long surname: nothing may stick out of the 390 px screen.
+    assert _page_width(phone) <= 390
+    _shot(phone, "wizard-04-long-name-390")
+    phone.goto(f"/clients/{client.id}/card")
+    phone.wait_for_selector("#card-title")
+    assert _page_width(phone) <= 390

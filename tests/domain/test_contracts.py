@@ -26,7 +26,7 @@ from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.schema.tables import ManagerContract
-from privet_manager_app.settings import get_settings
+from privet_manager_app.settings import get_settings, reset_settings_cache
 from tests.support.factories import (
     client_in_work,
     client_row,
@@ -247,5 +247,26 @@ def test_qr_код_договора_ведёт_на_страницу_прове�
         )
         decoded.update(line for line in found.stdout.splitlines() if line)
     assert decoded == {stored.data_snapshot["verify_url"]}
-    base_url = get_settings().PUBLIC_BASE_URL.rstrip("/")
+    base_url = get_settings().public_base_url
     assert stored.data_snapshot["verify_url"] == f"{base_url}/verify?number=ПМ-{YEAR}-000001"
+
+
+def test_ссылка_проверки_в_договоре_ведёт_на_порт_приложения_если_адрес_не_задан(
+    manager, monkeypatch
+):
+    # A quick start on another port (`PORT=9123 make run`) must not print a QR code to :8000.
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    reset_settings_cache()
+    client = priced_client(manager)
+    view = contracts.generate_contract(manager, client.id)
+    stored = contract_row(view.contract_id)
+    assert stored.data_snapshot["verify_url"].startswith("http://localhost:9123/verify?number=")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://manager.example.ru/")
+    reset_settings_cache()
+    again = contracts.generate_contract(manager, client.id)
+    assert (
+        contract_row(again.contract_id)
+        .data_snapshot["verify_url"]
+        .startswith("https://manager.example.ru/verify?number=")
+    )

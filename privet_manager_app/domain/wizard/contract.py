@@ -158,7 +158,7 @@ def _city(address: str) -> str:
 
 
 def verify_url(settings: Settings, number: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/verify?number={number}"
+    return f"{settings.public_base_url}/verify?number={number}"
 
 
 def build_snapshot(

@@ -60,11 +60,18 @@ def _title() -> rx.Component:
     state = ClientCardState
     return rx.vstack(
         rx.hstack(
-            rx.heading(state.card["name"], size="5", id="card-title"),
-            rx.spacer(),
+            rx.heading(
+                state.card["name"],
+                size="5",
+                id="card-title",
+                min_width="0",
+                overflow_wrap="anywhere",
+            ),
             layout.status_badge(state.card["status"], state.card["status_label"]),
             width="100%",
             align="center",
+            justify="between",
+            wrap="wrap",
         ),
         rx.text("Ведёт: " + state.card["manager"], size="2", color=MUTED, id="card-manager"),
         rx.link(

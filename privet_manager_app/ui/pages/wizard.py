@@ -143,17 +143,33 @@ def notices() -> rx.Component:
 def wizard_page(current: str, *content: rx.Component) -> rx.Component:
     return layout.shell(
         rx.vstack(
+            # A long name or status must never widen a 390 px screen: the name breaks, the badge
+            # and the card link move to the next line when they do not fit beside it.
             rx.hstack(
-                rx.heading(WizardState.client_name, size="5", id="client-title"),
-                rx.spacer(),
-                layout.status_badge(WizardState.client_status, WizardState.status_label),
-                rx.link(
-                    rx.button(rx.icon("contact", size=14), "Карточка", variant="soft", size="1"),
-                    href=WizardState.step_hrefs["card"],
-                    id="open-card",
+                rx.heading(
+                    WizardState.client_name,
+                    size="5",
+                    id="client-title",
+                    min_width="0",
+                    overflow_wrap="anywhere",
+                ),
+                rx.hstack(
+                    layout.status_badge(WizardState.client_status, WizardState.status_label),
+                    rx.link(
+                        rx.button(
+                            rx.icon("contact", size=14), "Карточка", variant="soft", size="1"
+                        ),
+                        href=WizardState.step_hrefs["card"],
+                        id="open-card",
+                    ),
+                    align="center",
+                    spacing="2",
+                    flex_shrink="0",
                 ),
                 width="100%",
                 align="center",
+                justify="between",
+                wrap="wrap",
             ),
             stepper(current),
             notices(),
