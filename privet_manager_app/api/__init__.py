@@ -1,1 +1,7 @@
-"""REST API (/api/manager, /api/verify) on FastAPI, mounted into the Reflex app."""
+"""The REST surface: /api/manager (JWT) and /api/verify (public) on FastAPI, mounted into the
+Reflex app on the same port. Request models subclass the domain's input types; errors become
+`{detail, code, fields?}` in one place (`errors.py`).
+
+May import `domain` (use cases, inputs, views), `settings` and FastAPI; opens no transaction and
+imports no `schema`.
+"""

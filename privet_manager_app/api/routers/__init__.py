@@ -1,1 +1,1 @@
-"""REST routers, one per area; each endpoint calls one domain function."""
+"""REST routers, one per area; each endpoint calls one domain use case and returns its view."""
