@@ -3,31 +3,11 @@ and the audited passport reveal."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import sqlalchemy as sa
 
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.tables import ManagerAuditLog, UserPassport
-from tests.support.factories import claimed_client
-
-
-def _passport(user_id: int, series="4512", number="987654") -> None:
-    with transaction() as session:
-        session.add(
-            UserPassport(
-                user_id=user_id,
-                last_name="Петров",
-                first_name="Иван",
-                birth_date=dt.date(1990, 1, 1),
-                birth_place="г. Москва",
-                series=series,
-                number=number,
-                issue_date=dt.date(2015, 1, 1),
-                issued_by="ОВД",
-                division_code="770-001",
-            )
-        )
+from privet_manager_app.schema.tables import ManagerAuditLog
+from tests.support.factories import add_passport, claimed_client
 
 
 def _reveals(client_id: int) -> list[ManagerAuditLog]:
@@ -64,7 +44,7 @@ def test_rest_журнал_заметки_чат_аудит(api, manager, login_
 def test_rest_паспорт_полностью_только_через_показать(api, manager, login_headers):
     headers = login_headers(manager)
     client = claimed_client(manager)
-    _passport(client.user_id)
+    add_passport(client, number="987654")
     base = f"/api/manager/clients/{client.id}"
     for path in ("", "/log", "/audit", "/chat"):
         assert "987654" not in api.get(base + path, headers=headers).text

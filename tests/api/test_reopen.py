@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.schema.enums import ClientStatus
 from tests.support.factories import (
     client_row,
-    make_tariff,
-    ready_client,
-    sign_with_tariff,
+    invoiced_client,
 )
-
-TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("laptop", "Lenovo", "IdeaPad"))
 
 
 @pytest.fixture
 def invoiced(manager):
-    """A client who signed (surcharge 300,00 ₽) and got an invoice."""
-    client = ready_client(manager, TWO_DEVICES)
-    tariff_id = make_tariff(included_devices=1, extra_device_fee="300.00")
-    contract = sign_with_tariff(manager, client, tariff_id)
-    payments.send_invoice(manager, client.id)
-    assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
-    return client, contract, tariff_id
+    return invoiced_client(manager)
 
 
 def test_rest_переоткрытие_для_менеджера_403_для_админа_200(

@@ -15,28 +15,10 @@ from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.wizard import passport
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
-from privet_manager_app.schema.tables import ManagerAuditLog, UserPassport
-from tests.support.factories import claimed_client, new_client
+from privet_manager_app.schema.tables import ManagerAuditLog
+from tests.support.factories import add_passport, claimed_client, new_client
 
 UTC = dt.UTC
-
-
-def _passport(user_id: int, series="4512", number="987654") -> None:
-    with transaction() as session:
-        session.add(
-            UserPassport(
-                user_id=user_id,
-                last_name="Петров",
-                first_name="Иван",
-                birth_date=dt.date(1990, 1, 1),
-                birth_place="г. Москва",
-                series=series,
-                number=number,
-                issue_date=dt.date(2015, 1, 1),
-                issued_by="ОВД",
-                division_code="770-001",
-            )
-        )
 
 
 def _chat(user_id: int, *messages: tuple[str, str, dict | None]) -> None:
@@ -131,7 +113,7 @@ def test_аудит_клиента_с_именами_менеджеров_и_б�
 
 def test_показ_паспорта_пишет_в_аудит_кто_когда_откуда(manager):
     client = claimed_client(manager)
-    _passport(client.user_id)
+    add_passport(client, number="987654")
     actor = manager.with_origin("10.1.2.3", "Mozilla/5.0 (iPhone)")
     detail = client_card.get_client(manager, client.id)
     assert detail.passport.number_masked == "45** ****54"
@@ -156,7 +138,7 @@ def test_показ_паспорта_пишет_в_аудит_кто_когда_
 def test_паспорт_чужого_клиента_менеджеру_не_показывается(manager, make_manager, admin):
     other = make_manager("manager", name="Пётр")
     client = claimed_client(other)
-    _passport(client.user_id)
+    add_passport(client, number="987654")
     with pytest.raises(Forbidden) as error:
         passport.reveal_passport(manager, client.id)
     assert error.value.code == "pii_forbidden"

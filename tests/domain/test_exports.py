@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import pytest
@@ -12,8 +11,8 @@ import sqlalchemy as sa
 from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.tables import ManagerClient, UserPassport
-from tests.support.factories import claimed_client, new_client
+from privet_manager_app.schema.tables import ManagerClient
+from tests.support.factories import add_passport, claimed_client, new_client
 
 EXPORT_URL = "/api/manager/clients/export.csv"
 
@@ -23,27 +22,9 @@ def _rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
-def _passport(user_id: int, series="4512", number="123456") -> None:
-    with transaction() as session:
-        session.add(
-            UserPassport(
-                user_id=user_id,
-                last_name="Петров",
-                first_name="Иван",
-                birth_date=dt.date(1990, 1, 1),
-                birth_place="г. Москва",
-                series=series,
-                number=number,
-                issue_date=dt.date(2015, 1, 1),
-                issued_by="ОВД",
-                division_code="770-001",
-            )
-        )
-
-
 def test_экспорт_в_excel_bom_точка_с_запятой_русские_заголовки_паспорт_скрыт(manager):
     client = claimed_client(manager, name="Иван Петров", phone="8 916 123-45-67")
-    _passport(client.user_id)
+    add_passport(client)
     data = exports.export_clients_csv(manager, "in_work", "")
     assert b"123456" not in data
     assert b"4512" not in data

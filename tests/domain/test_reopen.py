@@ -8,7 +8,6 @@ from sqlmodel import select
 from privet_manager_app.domain.clients import reopen
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.domain.wizard import verification
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
@@ -18,23 +17,14 @@ from tests.support.factories import (
     chat_messages,
     client_row,
     contract_row,
-    make_tariff,
-    ready_client,
+    invoiced_client,
     sign_with_tariff,
 )
-
-TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("laptop", "Lenovo", "IdeaPad"))
 
 
 @pytest.fixture
 def invoiced(manager):
-    """A client who signed (surcharge 300,00 ₽) and got an invoice."""
-    client = ready_client(manager, TWO_DEVICES)
-    tariff_id = make_tariff(included_devices=1, extra_device_fee="300.00")
-    contract = sign_with_tariff(manager, client, tariff_id)
-    payments.send_invoice(manager, client.id)
-    assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
-    return client, contract, tariff_id
+    return invoiced_client(manager)
 
 
 def test_админ_переоткрывает_подписанное_дело_и_подписывается_новая_версия(

@@ -4,74 +4,13 @@ app reads it."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from pypdf import PdfReader
 
 from privet_manager_app.domain.common.clock import moscow_today
 from privet_manager_app.domain.wizard import tariff_apply
-from tests.support.factories import chat_messages, ready_client
+from tests.support.factories import ready_client
 
 YEAR = moscow_today().year
-
-
-class Wizard:
-    def __init__(self, api, headers, client):
-        self.api = api
-        self.headers = headers
-        self.client = client
-        self.base = f"/api/manager/clients/{client.id}"
-
-    def post(self, path: str, json=None, expect: int = 200):
-        response = self.api.post(f"{self.base}{path}", json=json, headers=self.headers)
-        assert response.status_code == expect, response.text
-        return response.json()
-
-    def card(self):
-        return self.api.get(self.base, headers=self.headers).json()
-
-    def tabs(self) -> set[str]:
-        found = set()
-        for tab in ("new", "in_work", "mine", "processed"):
-            items = self.api.get(
-                f"/api/manager/clients?tab={tab}&limit=100", headers=self.headers
-            ).json()["items"]
-            if any(item["id"] == self.client.id for item in items):
-                found.add(tab)
-        return found
-
-    def choose(self, code: str, **discount) -> dict:
-        listed = self.api.get("/api/manager/tariffs", headers=self.headers).json()
-        tariff_id = next(item["id"] for item in listed if item["code"] == code)
-        preview = self.post("/tariff/preview", {"tariff_id": tariff_id, **discount})
-        applied = self.post(
-            "/tariff/apply", {"tariff_id": tariff_id, "version": self.card()["version"], **discount}
-        )
-        assert applied["surcharge"] == preview["surcharge"]
-        return applied
-
-    def sign(self) -> dict:
-        contract = self.post("/contract/generate", {"version": self.card()["version"]})
-        assert self.tabs() == {"in_work", "mine"}
-        card = chat_messages(self.client.user_id)[-1]
-        assert card.author_type == "system"
-        assert card.payload["type"] == "contract_otp"
-        assert card.payload["contract_number"] == contract["number"]
-        assert card.payload["amount"] == contract["surcharge"]
-        # the manager previews the PDF before the client reads the code out
-        pdf = self.api.get(f"{self.base}/contract/pdf", headers=self.headers)
-        assert pdf.status_code == 200
-        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
-        assert contract["number"] in text
-        signed = self.post("/contract/confirm", {"code": card.payload["code"], "pep_agreed": True})
-        assert signed["pdf_sha256"] == contract["pdf_sha256"]
-        verified = self.api.post(
-            "/api/verify", files={"file": ("d.pdf", pdf.content, "application/pdf")}
-        ).json()
-        assert verified["valid"] is True
-        assert verified["number"] == contract["number"]
-        return signed
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from privet_manager_app.domain.clients import claims
 from privet_manager_app.domain.clients.listing import backfill_manager_clients
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.domain.wizard import signing, tariff_apply
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import (
@@ -358,3 +359,15 @@ def sign_with_tariff(manager, client: ClientRef, tariff_id: int) -> ManagerContr
     contract = contracts.generate_contract(manager, client.id)
     signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
     return contract_row(contract.contract_id)
+
+
+def invoiced_client(
+    manager, devices=(("smartphone", "Apple", "iPhone 13"), ("laptop", "Lenovo", "IdeaPad"))
+):
+    """A client who signed (surcharge 300,00 ₽) and got an invoice → (client, contract, tariff)."""
+    client = ready_client(manager, devices)
+    tariff_id = make_tariff(included_devices=1, extra_device_fee="300.00")
+    contract = sign_with_tariff(manager, client, tariff_id)
+    payments.send_invoice(manager, client.id)
+    assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
+    return client, contract, tariff_id

@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
-from privet_manager_app.domain.common.errors import Conflict, Forbidden, NotFound
+from privet_manager_app.domain.common.errors import Conflict, Forbidden
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.views import View
 from privet_manager_app.schema.enums import ClientStatus, ContractStatus
 from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerUser
@@ -82,12 +83,7 @@ def holder_message(session: Session, actor: Actor, client: ManagerClient) -> str
 
 
 def lock_client(session: Session, client_id: int) -> ManagerClient:
-    client = session.exec(
-        select(ManagerClient).where(ManagerClient.id == client_id).with_for_update()
-    ).first()
-    if client is None:
-        raise NotFound("client_not_found", "Клиент не найден")
-    return client
+    return find_client(session, client_id, lock=True)
 
 
 def check_version(client: ManagerClient, version: int | None) -> None:

@@ -14,7 +14,8 @@ from privet_manager_app.domain.clients.access import check_version, lock_client,
 from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
-from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
+from privet_manager_app.domain.common.errors import Conflict, ValidationFailed
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.infra.db import transaction
@@ -55,9 +56,7 @@ def claim_in(session: Session, actor: Actor, client_id: int) -> bool:
         .execution_options(synchronize_session=False)
     ).first()
     if claimed is None:
-        client = session.get(ManagerClient, client_id)
-        if client is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        client = find_client(session, client_id)
         if client.assigned_manager_id == actor.id:
             return False
         raise _holder_conflict(session, client)

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import NotFound, ValidationFailed
+from privet_manager_app.domain.common.rows import CLIENT_NOT_FOUND
 from privet_manager_app.domain.views import ClientCard, ClientPage, ManagerRef
 from privet_manager_app.domain.wizard.phones import display_phone
 from privet_manager_app.infra.db import digits_only, transaction, upsert
@@ -237,5 +238,5 @@ def list_clients(
 def load_card(session: Session, client_id: int) -> ClientCard:
     row = session.execute(card_query().where(ManagerClient.id == client_id)).first()
     if row is None:
-        raise NotFound("client_not_found", "Клиент не найден")
+        raise NotFound("client_not_found", CLIENT_NOT_FOUND)
     return to_card(row)

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import NotFound
 from privet_manager_app.domain.common.masking import mask_value
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.inputs import PassportInput, ProfileInput
 from privet_manager_app.domain.views import View
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.tables import ManagerAuditLog, ManagerClient, ManagerUser
+from privet_manager_app.schema.tables import ManagerAuditLog, ManagerUser
 
 # Never written in clear text to the audit (DESIGN §3.3, §5).
 MASKED_FIELDS = frozenset({"series", "number", "passport_number", "division_code"})
@@ -189,6 +189,5 @@ def trail(session: Session, client_id: int, limit: int = TRAIL_LIMIT) -> list[Au
 def client_trail(actor: Actor, client_id: int, limit: int = TRAIL_LIMIT) -> list[AuditEntry]:
     """The client's audit entries, newest first."""
     with transaction() as session:
-        if session.get(ManagerClient, client_id) is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        find_client(session, client_id)
         return trail(session, client_id, limit)

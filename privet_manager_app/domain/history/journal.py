@@ -14,13 +14,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import NotFound, ValidationFailed
+from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.common.text import multiline_error
 from privet_manager_app.domain.views import View
 from privet_manager_app.infra.db import transaction, upsert
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
 from privet_manager_app.schema.tables import (
-    ManagerClient,
     ManagerSupportMessage,
     ManagerSupportThread,
     ManagerUser,
@@ -88,13 +88,6 @@ class ChatMessage(View):
     created_at: dt.datetime
 
 
-def _client(session: Session, client_id: int) -> ManagerClient:
-    client = session.get(ManagerClient, client_id)
-    if client is None:
-        raise NotFound("client_not_found", "Клиент не найден")
-    return client
-
-
 def _entry(message: ManagerSupportMessage, author: str | None) -> LogEntry:
     return LogEntry(
         id=message.id,
@@ -122,7 +115,7 @@ def log_entries(session: Session, client_id: int, limit: int = LOG_LIMIT) -> lis
 def client_log(actor: Actor, client_id: int, limit: int = LOG_LIMIT) -> list[LogEntry]:
     """The internal log, newest first."""
     with transaction() as session:
-        _client(session, client_id)
+        find_client(session, client_id)
         return log_entries(session, client_id, limit)
 
 
@@ -134,7 +127,7 @@ def add_note(actor: Actor, client_id: int, body: str) -> LogEntry:
     if error:
         raise ValidationFailed("invalid_note", error, fields={"body": error})
     with transaction() as session:
-        _client(session, client_id)
+        find_client(session, client_id)
         message = ManagerSupportMessage(
             thread_id=thread_id_for(session, client_id),
             author_manager_id=actor.id,
@@ -187,5 +180,5 @@ def chat_messages(session: Session, user_id: int, limit: int = CHAT_LIMIT) -> li
 def sent_to_client(actor: Actor, client_id: int, limit: int = CHAT_LIMIT) -> list[ChatMessage]:
     """What we wrote to the client's support chat, newest first, codes hidden."""
     with transaction() as session:
-        client = _client(session, client_id)
+        client = find_client(session, client_id)
         return chat_messages(session, client.user_id, limit)

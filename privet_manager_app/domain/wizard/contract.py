@@ -34,6 +34,7 @@ from privet_manager_app.domain.common.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.inputs import AddressInput
@@ -143,9 +144,7 @@ def readiness(session: Session, client: ManagerClient) -> list[str]:
 
 def contract_readiness(actor: Actor, client_id: int) -> list[str]:
     with transaction() as session:
-        client = session.get(ManagerClient, client_id)
-        if client is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        client = find_client(session, client_id)
         return readiness(session, client)
 
 
@@ -338,9 +337,7 @@ def current_contract(actor: Actor, client_id: int) -> ContractView:
 
 
 def _client_for_documents(session: Session, actor: Actor, client_id: int) -> ManagerClient:
-    client = session.get(ManagerClient, client_id)
-    if client is None:
-        raise NotFound("client_not_found", "Клиент не найден")
+    client = find_client(session, client_id)
     if not is_holder(actor, client):
         raise Forbidden(
             "documents_forbidden",

@@ -17,6 +17,7 @@ from privet_manager_app.domain.clients.access import client_for_change, mark_cha
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, NotFound, ValidationFailed
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.common.text import line_error, multiline_error
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
@@ -261,8 +262,7 @@ def device_views(session: Session, client_id: int) -> list[DeviceView]:
 
 def list_devices(actor: Actor, client_id: int) -> list[DeviceView]:
     with transaction() as session:
-        if session.get(ManagerClient, client_id) is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        find_client(session, client_id)
         return device_views(session, client_id)
 
 
@@ -501,9 +501,7 @@ def legacy_device_views(session: Session, client: ManagerClient) -> list[LegacyD
 
 def legacy_devices(actor: Actor, client_id: int) -> list[LegacyDeviceView]:
     with transaction() as session:
-        client = session.get(ManagerClient, client_id)
-        if client is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        client = find_client(session, client_id)
         return legacy_device_views(session, client)
 
 

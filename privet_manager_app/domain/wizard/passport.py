@@ -27,6 +27,7 @@ from privet_manager_app.domain.common.clock import moscow_today, utcnow
 from privet_manager_app.domain.common.errors import Forbidden, NotFound, ValidationFailed
 from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.common.notices import Notice
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.common.text import line_error, person_name_error
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.inputs import PassportInput
@@ -273,9 +274,7 @@ def form_view(session: Session, client: ManagerClient) -> PassportResult | None:
 def full_passport(actor: Actor, client_id: int) -> PassportResult | None:
     """The full passport for the edit form: only the assignee or an admin sees the numbers."""
     with transaction() as session:
-        client = session.get(ManagerClient, client_id)
-        if client is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        client = find_client(session, client_id)
         check_assignee(session, actor, client)
         return form_view(session, client)
 
@@ -304,9 +303,7 @@ class RevealedPassport(View):
 def reveal_passport(actor: Actor, client_id: int) -> RevealedPassport:
     """The full series and number, for the manager who holds the client or an admin."""
     with transaction() as session:
-        client = session.get(ManagerClient, client_id)
-        if client is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        client = find_client(session, client_id)
         if not is_holder(actor, client):
             raise Forbidden(
                 "pii_forbidden",

@@ -14,6 +14,7 @@ from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, NotFound
 from privet_manager_app.domain.common.money import format_percent, format_rub, to_kopecks
+from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.views import AppliedTariffView, SurchargeView
@@ -25,7 +26,6 @@ from privet_manager_app.domain.wizard.tariff_formula import (
 )
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import (
-    ManagerClient,
     ManagerClientTariff,
     ManagerDevice,
     ManagerTariff,
@@ -126,8 +126,7 @@ def preview_surcharge(
 ) -> SurchargeView:
     """What applying this tariff would give for the client's current devices; writes nothing."""
     with transaction() as session:
-        if session.get(ManagerClient, client_id) is None:
-            raise NotFound("client_not_found", "Клиент не найден")
+        find_client(session, client_id)
         params = TariffParams.from_model(active_tariff(session, tariff_id))
         surcharge = calculate_surcharge(
             params, device_categories(session, client_id), discount_pct, discount_reason

@@ -18,7 +18,7 @@ from privet_manager_app.ui.client_card.state import (
     DeviceRow,
     LogRow,
 )
-from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.components import forms, layout
 
 # ---- Markup -------------------------------------------------------------------------------------
 
@@ -26,21 +26,7 @@ MUTED = rx.color("gray", 10)
 
 
 def _section(title: str, icon: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon(icon, size=18, color=rx.color("accent", 10)),
-                rx.heading(title, size="3"),
-                align="center",
-                spacing="2",
-            ),
-            *children,
-            spacing="2",
-            width="100%",
-        ),
-        width="100%",
-        **props,
-    )
+    return layout.section(title, *children, icon=icon, spacing="2", **props)
 
 
 def _line(label: str, value: rx.Component | rx.Var | str) -> rx.Component:
@@ -127,14 +113,8 @@ def _reassign() -> rx.Component:
                 width="100%",
                 spacing="2",
             ),
-            rx.cond(
-                state.reassign_message,
-                rx.text(state.reassign_message, size="2", color=rx.color("green", 11)),
-            ),
-            rx.cond(
-                state.reassign_error,
-                rx.text(state.reassign_error, size="2", color=rx.color("red", 11)),
-            ),
+            forms.note(state.reassign_message, "green", size="2"),
+            forms.note(state.reassign_error, "red", size="2"),
             id="reassign-card",
         ),
     )
@@ -168,16 +148,8 @@ def _reopen() -> rx.Component:
                 width="100%",
                 id="reopen-submit",
             ),
-            rx.cond(
-                state.reopen_message,
-                rx.text(
-                    state.reopen_message, size="2", color=rx.color("green", 11), id="reopen-message"
-                ),
-            ),
-            rx.cond(
-                state.reopen_error,
-                rx.text(state.reopen_error, size="2", color=rx.color("red", 11)),
-            ),
+            forms.note(state.reopen_message, "green", size="2", id="reopen-message"),
+            forms.note(state.reopen_error, "red", size="2"),
             id="reopen-card",
         ),
     )
@@ -278,10 +250,7 @@ def _passport() -> rx.Component:
                         id="reveal-note",
                     ),
                 ),
-                rx.cond(
-                    state.reveal_error,
-                    rx.text(state.reveal_error, size="1", color=rx.color("red", 11)),
-                ),
+                forms.note(state.reveal_error, "red", size="1"),
                 _line("Выдан", state.passport["issued"]),
                 _line("Код подразд.", state.passport["division_code"]),
                 spacing="2",
@@ -355,6 +324,23 @@ def _deal_section() -> rx.Component:
     )
 
 
+def _tab(
+    rows, render, empty: str, *before: rx.Component, gap: str = "0", top: str = "12px"
+) -> rx.Component:
+    """One history tab: what comes before the list, then the rows newest first, or a note."""
+    return rx.vstack(
+        *before,
+        rx.cond(
+            rows.length() > 0,
+            rx.vstack(rx.foreach(rows, render), spacing=gap, width="100%"),
+            _empty(empty),
+        ),
+        spacing="2",
+        width="100%",
+        padding_top=top,
+    )
+
+
 def _empty(text: str) -> rx.Component:
     return rx.center(rx.text(text, size="2", color=MUTED), padding="16px", width="100%")
 
@@ -386,7 +372,10 @@ def _log_tab() -> rx.Component:
             class_name="log-entry",
         )
 
-    return rx.vstack(
+    return _tab(
+        state.log,
+        entry,
+        "Записей пока нет",
         rx.text_area(
             value=state.note,
             on_change=state.set_note,
@@ -395,7 +384,7 @@ def _log_tab() -> rx.Component:
             width="100%",
             id="note-body",
         ),
-        rx.cond(state.note_error, rx.text(state.note_error, size="1", color=rx.color("red", 11))),
+        forms.note(state.note_error, "red", size="1"),
         rx.button(
             rx.icon("plus", size=16),
             "Добавить заметку",
@@ -405,14 +394,6 @@ def _log_tab() -> rx.Component:
             width="100%",
             id="add-note",
         ),
-        rx.cond(
-            state.log.length() > 0,
-            rx.vstack(rx.foreach(state.log, entry), spacing="0", width="100%"),
-            _empty("Записей пока нет"),
-        ),
-        spacing="2",
-        width="100%",
-        padding_top="12px",
     )
 
 
@@ -432,21 +413,17 @@ def _chat_tab() -> rx.Component:
             class_name="chat-message",
         )
 
-    return rx.vstack(
+    return _tab(
+        state.chat,
+        message,
+        "Сообщений клиенту ещё не было",
         rx.text(
             "Что мы отправили в чат поддержки в приложении «Привет Супер». Коды подписания "
             "скрыты — их знает только клиент.",
             size="1",
             color=MUTED,
         ),
-        rx.cond(
-            state.chat.length() > 0,
-            rx.vstack(rx.foreach(state.chat, message), spacing="2", width="100%"),
-            _empty("Сообщений клиенту ещё не было"),
-        ),
-        spacing="2",
-        width="100%",
-        padding_top="12px",
+        gap="2",
     )
 
 
@@ -469,15 +446,11 @@ def _audit_tab() -> rx.Component:
             class_name="audit-entry",
         )
 
-    return rx.vstack(
-        rx.cond(
-            state.trail.length() > 0,
-            rx.vstack(rx.foreach(state.trail, entry), spacing="0", width="100%"),
-            _empty("Изменений пока нет"),
-        ),
-        spacing="2",
-        width="100%",
-        padding_top="8px",
+    return _tab(
+        state.trail,
+        entry,
+        "Изменений пока нет",
+        top="8px",
     )
 
 

@@ -97,6 +97,11 @@ def select_field(
     return labelled(label, control, state.errors[name])
 
 
+def note(message: Any, color: str = "red", *, size: str = "1", **props: Any) -> rx.Component:
+    """A one-line message under an action (its error in red, its result in green), when set."""
+    return rx.cond(message, rx.text(message, size=size, color=rx.color(color, 11), **props))
+
+
 def form_error(message: Any) -> rx.Component:
     return rx.cond(
         message,

@@ -174,6 +174,23 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
     )
 
 
+def section(
+    title: str, *children: rx.Component, icon: str | None = None, spacing: str = "3", **props
+) -> rx.Component:
+    """A card with a heading over its content: one part of a page."""
+    heading = rx.heading(title, size="3")
+    if icon is not None:
+        heading = rx.hstack(
+            rx.icon(icon, size=18, color=rx.color("accent", 10)),
+            heading,
+            align="center",
+            spacing="2",
+        )
+    return rx.card(
+        rx.vstack(heading, *children, spacing=spacing, width="100%"), width="100%", **props
+    )
+
+
 def admin_refusal(message: rx.Var[str], explanation: str | None = None) -> rx.Component:
     """What a manager sees on an admin page: the domain's refusal, no data (the server sent
     none)."""

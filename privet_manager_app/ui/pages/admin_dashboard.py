@@ -126,15 +126,11 @@ def _kpi(
 
 
 def _chart_card(title: str, subtitle: rx.Var | str, chart: rx.Component, card_id: str):
-    return rx.card(
-        rx.vstack(
-            rx.heading(title, size="3"),
-            rx.text(subtitle, size="1", color=rx.color("gray", 10)),
-            rx.box(chart, width="100%"),
-            spacing="2",
-            width="100%",
-        ),
-        width="100%",
+    return layout.section(
+        title,
+        rx.text(subtitle, size="1", color=rx.color("gray", 10)),
+        rx.box(chart, width="100%"),
+        spacing="2",
         id=card_id,
         class_name="dashboard-chart",
     )

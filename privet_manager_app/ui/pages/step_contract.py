@@ -15,7 +15,7 @@ from privet_manager_app.domain.views import ContractView
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing, tariff_apply
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import moscow_datetime, rubles
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
@@ -273,101 +273,96 @@ def _breakdown(lines, total, fee, total_id: str) -> rx.Component:
 
 def _tariff_card() -> rx.Component:
     state = ContractState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Тариф", size="3"),
-            rx.radio_group.root(
-                rx.vstack(
-                    rx.foreach(
-                        state.tariff_options,
-                        lambda option: rx.box(
-                            rx.hstack(
-                                rx.radio_group.item(value=option["id"]),
-                                rx.vstack(
-                                    rx.text(option["name"], weight="bold", size="3"),
-                                    rx.text(option["terms"], size="1", color=rx.color("gray", 11)),
-                                    rx.cond(
-                                        option["description"] != "",
-                                        rx.text(
-                                            option["description"],
-                                            size="1",
-                                            color=rx.color("gray", 10),
-                                        ),
+    return layout.section(
+        "Тариф",
+        rx.radio_group.root(
+            rx.vstack(
+                rx.foreach(
+                    state.tariff_options,
+                    lambda option: rx.box(
+                        rx.hstack(
+                            rx.radio_group.item(value=option["id"]),
+                            rx.vstack(
+                                rx.text(option["name"], weight="bold", size="3"),
+                                rx.text(option["terms"], size="1", color=rx.color("gray", 11)),
+                                rx.cond(
+                                    option["description"] != "",
+                                    rx.text(
+                                        option["description"],
+                                        size="1",
+                                        color=rx.color("gray", 10),
                                     ),
-                                    spacing="1",
                                 ),
-                                align="start",
-                                spacing="3",
+                                spacing="1",
                             ),
-                            padding="10px",
-                            border_radius="10px",
-                            border=rx.cond(
-                                state.selected_tariff == option["id"],
-                                f"2px solid {rx.color('accent', 9)}",
-                                f"1px solid {rx.color('gray', 5)}",
-                            ),
-                            width="100%",
-                            on_click=state.choose_tariff(option["id"]),
-                            cursor="pointer",
-                            class_name="tariff-option",
+                            align="start",
+                            spacing="3",
                         ),
-                    ),
-                    spacing="2",
-                    width="100%",
-                ),
-                value=state.selected_tariff,
-                on_change=state.choose_tariff,
-                disabled=~state.can_edit,
-                width="100%",
-            ),
-            rx.grid(
-                forms.labelled(
-                    "Скидка, %",
-                    rx.input(
-                        value=state.discount_pct,
-                        on_change=state.set_discount_pct,
-                        on_blur=state.preview,
-                        input_mode="decimal",
-                        placeholder="0",
-                        id="discount-pct",
-                        disabled=~state.can_edit,
+                        padding="10px",
+                        border_radius="10px",
+                        border=rx.cond(
+                            state.selected_tariff == option["id"],
+                            f"2px solid {rx.color('accent', 9)}",
+                            f"1px solid {rx.color('gray', 5)}",
+                        ),
+                        width="100%",
+                        on_click=state.choose_tariff(option["id"]),
+                        cursor="pointer",
+                        class_name="tariff-option",
                     ),
                 ),
-                forms.labelled(
-                    "Причина скидки",
-                    rx.input(
-                        value=state.discount_reason,
-                        on_change=state.set_discount_reason,
-                        on_blur=state.preview,
-                        id="discount-reason",
-                        disabled=~state.can_edit,
-                    ),
-                ),
-                columns="2",
-                spacing="3",
+                spacing="2",
                 width="100%",
             ),
-            rx.cond(
-                state.preview_total != "",
-                _breakdown(
-                    state.preview_lines, state.preview_total, state.preview_fee, "preview-total"
+            value=state.selected_tariff,
+            on_change=state.choose_tariff,
+            disabled=~state.can_edit,
+            width="100%",
+        ),
+        rx.grid(
+            forms.labelled(
+                "Скидка, %",
+                rx.input(
+                    value=state.discount_pct,
+                    on_change=state.set_discount_pct,
+                    on_blur=state.preview,
+                    input_mode="decimal",
+                    placeholder="0",
+                    id="discount-pct",
+                    disabled=~state.can_edit,
                 ),
             ),
-            forms.form_error(state.tariff_error),
-            rx.button(
-                "Применить тариф",
-                on_click=state.apply,
-                loading=state.busy == "apply",
-                disabled=~state.can_edit,
-                width="100%",
-                size="3",
-                variant=rx.cond(state.applied_tariff != "", "soft", "solid"),
-                id="apply-tariff",
+            forms.labelled(
+                "Причина скидки",
+                rx.input(
+                    value=state.discount_reason,
+                    on_change=state.set_discount_reason,
+                    on_blur=state.preview,
+                    id="discount-reason",
+                    disabled=~state.can_edit,
+                ),
             ),
+            columns="2",
             spacing="3",
             width="100%",
         ),
-        width="100%",
+        rx.cond(
+            state.preview_total != "",
+            _breakdown(
+                state.preview_lines, state.preview_total, state.preview_fee, "preview-total"
+            ),
+        ),
+        forms.form_error(state.tariff_error),
+        rx.button(
+            "Применить тариф",
+            on_click=state.apply,
+            loading=state.busy == "apply",
+            disabled=~state.can_edit,
+            width="100%",
+            size="3",
+            variant=rx.cond(state.applied_tariff != "", "soft", "solid"),
+            id="apply-tariff",
+        ),
     )
 
 
@@ -404,73 +399,68 @@ def _applied_card() -> rx.Component:
 
 def _contract_card() -> rx.Component:
     state = ContractState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Договор", size="3"),
-            rx.cond(
-                state.missing.length() > 0,
-                rx.callout(
-                    rx.vstack(
-                        rx.text("Чтобы сформировать договор, не хватает:", weight="medium"),
-                        rx.foreach(state.missing, lambda item: rx.text("• " + item, size="2")),
-                        spacing="1",
-                    ),
-                    icon="list_checks",
-                    color_scheme="amber",
-                    width="100%",
-                    id="missing-list",
-                ),
-            ),
-            rx.cond(
-                state.contract_number != "",
+    return layout.section(
+        "Договор",
+        rx.cond(
+            state.missing.length() > 0,
+            rx.callout(
                 rx.vstack(
-                    rx.hstack(
-                        rx.icon("file_text", size=18),
-                        rx.text("№ " + state.contract_number, weight="bold", id="contract-number"),
-                        rx.spacer(),
-                        rx.text(state.contract_amount, weight="bold"),
-                        width="100%",
-                    ),
-                    rx.cond(
-                        state.pdf_url != "",
-                        rx.link(
-                            rx.button(
-                                rx.icon("external_link", size=14),
-                                "Открыть договор (PDF)",
-                                variant="outline",
-                                width="100%",
-                            ),
-                            href=state.pdf_url,
-                            is_external=True,
-                            width="100%",
-                            id="contract-pdf",
-                        ),
-                    ),
-                    spacing="2",
-                    width="100%",
+                    rx.text("Чтобы сформировать договор, не хватает:", weight="medium"),
+                    rx.foreach(state.missing, lambda item: rx.text("• " + item, size="2")),
+                    spacing="1",
                 ),
+                icon="list_checks",
+                color_scheme="amber",
+                width="100%",
+                id="missing-list",
             ),
-            rx.cond(
-                state.contract_status != "signed",
-                rx.button(
-                    rx.cond(
-                        state.contract_number != "",
-                        "Сформировать заново и отправить новый код",
-                        "Сформировать договор и отправить код клиенту",
-                    ),
-                    on_click=state.generate,
-                    loading=state.busy == "generate",
-                    disabled=~state.can_edit | (state.missing.length() > 0),
-                    width="100%",
-                    size="3",
-                    variant=rx.cond(state.contract_number != "", "soft", "solid"),
-                    id="generate-contract",
-                ),
-            ),
-            spacing="3",
-            width="100%",
         ),
-        width="100%",
+        rx.cond(
+            state.contract_number != "",
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("file_text", size=18),
+                    rx.text("№ " + state.contract_number, weight="bold", id="contract-number"),
+                    rx.spacer(),
+                    rx.text(state.contract_amount, weight="bold"),
+                    width="100%",
+                ),
+                rx.cond(
+                    state.pdf_url != "",
+                    rx.link(
+                        rx.button(
+                            rx.icon("external_link", size=14),
+                            "Открыть договор (PDF)",
+                            variant="outline",
+                            width="100%",
+                        ),
+                        href=state.pdf_url,
+                        is_external=True,
+                        width="100%",
+                        id="contract-pdf",
+                    ),
+                ),
+                spacing="2",
+                width="100%",
+            ),
+        ),
+        rx.cond(
+            state.contract_status != "signed",
+            rx.button(
+                rx.cond(
+                    state.contract_number != "",
+                    "Сформировать заново и отправить новый код",
+                    "Сформировать договор и отправить код клиенту",
+                ),
+                on_click=state.generate,
+                loading=state.busy == "generate",
+                disabled=~state.can_edit | (state.missing.length() > 0),
+                width="100%",
+                size="3",
+                variant=rx.cond(state.contract_number != "", "soft", "solid"),
+                id="generate-contract",
+            ),
+        ),
     )
 
 
@@ -478,70 +468,63 @@ def _signing_card() -> rx.Component:
     state = ContractState
     return rx.cond(
         state.contract_status == "otp_sent",
-        rx.card(
-            rx.vstack(
-                rx.heading("Подписание", size="3"),
-                rx.text(
-                    "Код отправлен в чат поддержки клиента в приложении «Привет Супер». "
-                    "Попросите клиента назвать код.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
-                rx.checkbox(
-                    PEP_CONSENT,
-                    checked=state.pep_agreed,
-                    on_change=state.set_pep_agreed,
-                    id="pep-consent",
-                    size="3",
-                ),
-                rx.input(
-                    value=state.code,
-                    on_change=state.set_code,
-                    placeholder="Код из 6 цифр",
-                    input_mode="numeric",
-                    auto_complete="one-time-code",
-                    max_length=6,
-                    size="3",
-                    width="100%",
-                    text_align="center",
-                    letter_spacing="0.3em",
-                    id="otp-code",
-                ),
-                rx.hstack(
-                    rx.text(
-                        "Осталось попыток: ", state.attempts_left, size="1", id="attempts-left"
-                    ),
-                    rx.spacer(),
-                    rx.text("Код действует до ", state.code_expires, size="1"),
-                    width="100%",
-                    color=rx.color("gray", 10),
-                ),
-                forms.form_error(state.sign_error),
-                rx.button(
-                    "Подписать договор",
-                    on_click=state.sign,
-                    loading=state.busy == "sign",
-                    disabled=(state.code.length() != 6) | ~state.can_edit,
-                    width="100%",
-                    size="3",
-                    id="sign-contract",
-                ),
-                rx.button(
-                    rx.cond(
-                        state.resend_in > 0,
-                        "Отправить код ещё раз через " + state.resend_in.to_string() + " с",
-                        "Отправить код ещё раз",
-                    ),
-                    on_click=state.resend,
-                    disabled=(state.resend_in > 0) | (state.sends_left == 0) | ~state.can_edit,
-                    variant="ghost",
-                    width="100%",
-                    id="resend-code",
-                ),
-                spacing="3",
-                width="100%",
+        layout.section(
+            "Подписание",
+            rx.text(
+                "Код отправлен в чат поддержки клиента в приложении «Привет Супер». "
+                "Попросите клиента назвать код.",
+                size="2",
+                color=rx.color("gray", 11),
             ),
-            width="100%",
+            rx.checkbox(
+                PEP_CONSENT,
+                checked=state.pep_agreed,
+                on_change=state.set_pep_agreed,
+                id="pep-consent",
+                size="3",
+            ),
+            rx.input(
+                value=state.code,
+                on_change=state.set_code,
+                placeholder="Код из 6 цифр",
+                input_mode="numeric",
+                auto_complete="one-time-code",
+                max_length=6,
+                size="3",
+                width="100%",
+                text_align="center",
+                letter_spacing="0.3em",
+                id="otp-code",
+            ),
+            rx.hstack(
+                rx.text("Осталось попыток: ", state.attempts_left, size="1", id="attempts-left"),
+                rx.spacer(),
+                rx.text("Код действует до ", state.code_expires, size="1"),
+                width="100%",
+                color=rx.color("gray", 10),
+            ),
+            forms.form_error(state.sign_error),
+            rx.button(
+                "Подписать договор",
+                on_click=state.sign,
+                loading=state.busy == "sign",
+                disabled=(state.code.length() != 6) | ~state.can_edit,
+                width="100%",
+                size="3",
+                id="sign-contract",
+            ),
+            rx.button(
+                rx.cond(
+                    state.resend_in > 0,
+                    "Отправить код ещё раз через " + state.resend_in.to_string() + " с",
+                    "Отправить код ещё раз",
+                ),
+                on_click=state.resend,
+                disabled=(state.resend_in > 0) | (state.sends_left == 0) | ~state.can_edit,
+                variant="ghost",
+                width="100%",
+                id="resend-code",
+            ),
             id="signing-card",
         ),
         rx.cond(

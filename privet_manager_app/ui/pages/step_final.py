@@ -10,7 +10,7 @@ import reflex as rx
 from privet_manager_app.domain.clients.open_step import Step, StepView
 from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import moscow_datetime, rubles
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
@@ -105,68 +105,58 @@ class FinalState(forms.FormMixin, WizardState):
 
 def _payment_form() -> rx.Component:
     state = FinalState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Оплата на месте", size="3"),
-            forms.text_field(state, "amount", "Сумма, ₽", input_mode="decimal"),
-            forms.select_field(state, "method", "Способ оплаты", METHOD_OPTIONS),
-            forms.text_field(state, "reference", "Номер чека или операции", hint="Необязательно"),
-            rx.button(
-                "Подтвердить оплату",
-                on_click=state.confirm_payment,
-                loading=state.busy == "pay",
-                disabled=~state.can_take_payment,
-                width="100%",
-                size="3",
-                id="confirm-payment",
-            ),
-            spacing="3",
+    return layout.section(
+        "Оплата на месте",
+        forms.text_field(state, "amount", "Сумма, ₽", input_mode="decimal"),
+        forms.select_field(state, "method", "Способ оплаты", METHOD_OPTIONS),
+        forms.text_field(state, "reference", "Номер чека или операции", hint="Необязательно"),
+        rx.button(
+            "Подтвердить оплату",
+            on_click=state.confirm_payment,
+            loading=state.busy == "pay",
+            disabled=~state.can_take_payment,
             width="100%",
+            size="3",
+            id="confirm-payment",
         ),
-        width="100%",
     )
 
 
 def _invoice_card() -> rx.Component:
     state = FinalState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Счёт в чат клиента", size="3"),
-            rx.cond(
-                state.invoice_text != "",
-                rx.vstack(
-                    rx.text(state.invoice_text, size="2", id="invoice-text"),
-                    rx.cond(
-                        state.invoice_reminders > 0,
-                        rx.text(
-                            "Напоминаний отправлено: ",
-                            state.invoice_reminders,
-                            size="1",
-                            color=rx.color("gray", 10),
-                        ),
+    return layout.section(
+        "Счёт в чат клиента",
+        rx.cond(
+            state.invoice_text != "",
+            rx.vstack(
+                rx.text(state.invoice_text, size="2", id="invoice-text"),
+                rx.cond(
+                    state.invoice_reminders > 0,
+                    rx.text(
+                        "Напоминаний отправлено: ",
+                        state.invoice_reminders,
+                        size="1",
+                        color=rx.color("gray", 10),
                     ),
-                    spacing="1",
                 ),
-                rx.text(
-                    "Клиент получит счёт с суммой в чате поддержки и оплатит позже.",
-                    size="2",
-                    color=rx.color("gray", 11),
-                ),
+                spacing="1",
             ),
-            rx.button(
-                rx.cond(state.invoice_text != "", "Напомнить об оплате", "Выставить счёт"),
-                on_click=state.send_invoice,
-                loading=state.busy == "invoice",
-                disabled=~state.can_take_payment,
-                variant="soft",
-                width="100%",
-                size="3",
-                id="send-invoice",
+            rx.text(
+                "Клиент получит счёт с суммой в чате поддержки и оплатит позже.",
+                size="2",
+                color=rx.color("gray", 11),
             ),
-            spacing="3",
-            width="100%",
         ),
-        width="100%",
+        rx.button(
+            rx.cond(state.invoice_text != "", "Напомнить об оплате", "Выставить счёт"),
+            on_click=state.send_invoice,
+            loading=state.busy == "invoice",
+            disabled=~state.can_take_payment,
+            variant="soft",
+            width="100%",
+            size="3",
+            id="send-invoice",
+        ),
     )
 
 

@@ -10,7 +10,7 @@ from privet_manager_app.domain.clients.open_step import Step
 from privet_manager_app.domain.inputs import PassportInput
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import passport_card
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
@@ -141,49 +141,44 @@ def _card() -> rx.Component:
 
 def _form() -> rx.Component:
     state = PassportState
-    return rx.card(
-        rx.vstack(
-            rx.heading("Паспорт РФ", size="3"),
-            forms.input_field(state, PassportInput, "last_name", auto_complete="off"),
-            forms.input_field(state, PassportInput, "first_name", auto_complete="off"),
-            forms.input_field(state, PassportInput, "middle_name", hint="Если есть"),
-            forms.input_field(state, PassportInput, "birth_date", type="date"),
-            forms.input_field(state, PassportInput, "birth_place"),
-            rx.grid(
-                forms.input_field(
-                    state,
-                    PassportInput,
-                    "series",
-                    input_mode="numeric",
-                    max_length=5,
-                    placeholder="4512",
-                ),
-                forms.input_field(
-                    state,
-                    PassportInput,
-                    "number",
-                    input_mode="numeric",
-                    max_length=7,
-                    placeholder="123456",
-                ),
-                columns="2",
-                spacing="3",
-                width="100%",
-            ),
-            forms.input_field(state, PassportInput, "issue_date", type="date"),
-            forms.input_field(state, PassportInput, "issued_by"),
+    return layout.section(
+        "Паспорт РФ",
+        forms.input_field(state, PassportInput, "last_name", auto_complete="off"),
+        forms.input_field(state, PassportInput, "first_name", auto_complete="off"),
+        forms.input_field(state, PassportInput, "middle_name", hint="Если есть"),
+        forms.input_field(state, PassportInput, "birth_date", type="date"),
+        forms.input_field(state, PassportInput, "birth_place"),
+        rx.grid(
             forms.input_field(
                 state,
                 PassportInput,
-                "division_code",
+                "series",
                 input_mode="numeric",
-                placeholder="770-001",
-                max_length=7,
+                max_length=5,
+                placeholder="4512",
             ),
+            forms.input_field(
+                state,
+                PassportInput,
+                "number",
+                input_mode="numeric",
+                max_length=7,
+                placeholder="123456",
+            ),
+            columns="2",
             spacing="3",
             width="100%",
         ),
-        width="100%",
+        forms.input_field(state, PassportInput, "issue_date", type="date"),
+        forms.input_field(state, PassportInput, "issued_by"),
+        forms.input_field(
+            state,
+            PassportInput,
+            "division_code",
+            input_mode="numeric",
+            placeholder="770-001",
+            max_length=7,
+        ),
         id="passport-form",
     )
 

@@ -10,7 +10,7 @@ from privet_manager_app.domain.clients.open_step import Step
 from privet_manager_app.domain.inputs import AddressInput, ProfileInput
 from privet_manager_app.domain.wizard import addresses, profile
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
 
@@ -103,74 +103,62 @@ def page() -> rx.Component:
     read_only = ~ProfileState.can_edit
     return wizard_page(
         "1",
-        rx.card(
-            rx.vstack(
-                rx.heading("Контактные данные", size="3"),
-                forms.input_field(ProfileState, ProfileInput, "name", disabled=read_only),
-                forms.input_field(
-                    ProfileState,
-                    ProfileInput,
-                    "phone",
-                    hint="Российский номер: +7 и 10 цифр",
-                    type="tel",
-                    input_mode="tel",
-                    disabled=read_only,
-                ),
-                forms.input_field(
-                    ProfileState,
-                    ProfileInput,
-                    "email",
-                    type="email",
-                    input_mode="email",
-                    disabled=read_only,
-                ),
-                spacing="3",
-                width="100%",
+        layout.section(
+            "Контактные данные",
+            forms.input_field(ProfileState, ProfileInput, "name", disabled=read_only),
+            forms.input_field(
+                ProfileState,
+                ProfileInput,
+                "phone",
+                hint="Российский номер: +7 и 10 цифр",
+                type="tel",
+                input_mode="tel",
+                disabled=read_only,
             ),
-            width="100%",
+            forms.input_field(
+                ProfileState,
+                ProfileInput,
+                "email",
+                type="email",
+                input_mode="email",
+                disabled=read_only,
+            ),
         ),
-        rx.card(
-            rx.vstack(
-                rx.heading("Адрес регистрации", size="3"),
-                forms.labelled(
-                    "Адрес одной строкой",
-                    rx.text_area(
-                        value=ProfileState.form["registration_address"],
-                        on_change=lambda value: ProfileState.set_field(
-                            "registration_address", value
-                        ),
-                        on_blur=ProfileState.parse_line,
-                        placeholder="123456, г. Москва, ул. Тверская, д. 1, кв. 5",
-                        rows="2",
-                        width="100%",
-                        id="field-registration_address",
-                        disabled=read_only,
-                    ),
-                    ProfileState.errors["registration_address"],
-                    "После ввода строка разбирается на поля — поправьте, если нужно",
+        layout.section(
+            "Адрес регистрации",
+            forms.labelled(
+                "Адрес одной строкой",
+                rx.text_area(
+                    value=ProfileState.form["registration_address"],
+                    on_change=lambda value: ProfileState.set_field("registration_address", value),
+                    on_blur=ProfileState.parse_line,
+                    placeholder="123456, г. Москва, ул. Тверская, д. 1, кв. 5",
+                    rows="2",
+                    width="100%",
+                    id="field-registration_address",
+                    disabled=read_only,
                 ),
-                rx.cond(
-                    ProfileState.unrecognized,
-                    rx.callout(
-                        "Не удалось разобрать: " + ProfileState.unrecognized,
-                        icon="info",
-                        color_scheme="amber",
-                        width="100%",
-                    ),
-                ),
-                rx.grid(
-                    *(
-                        forms.input_field(ProfileState, AddressInput, name, disabled=read_only)
-                        for name in ADDRESS_FIELDS
-                    ),
-                    columns=rx.breakpoints(initial="2", sm="3"),
-                    spacing="3",
+                ProfileState.errors["registration_address"],
+                "После ввода строка разбирается на поля — поправьте, если нужно",
+            ),
+            rx.cond(
+                ProfileState.unrecognized,
+                rx.callout(
+                    "Не удалось разобрать: " + ProfileState.unrecognized,
+                    icon="info",
+                    color_scheme="amber",
                     width="100%",
                 ),
+            ),
+            rx.grid(
+                *(
+                    forms.input_field(ProfileState, AddressInput, name, disabled=read_only)
+                    for name in ADDRESS_FIELDS
+                ),
+                columns=rx.breakpoints(initial="2", sm="3"),
                 spacing="3",
                 width="100%",
             ),
-            width="100%",
         ),
         forms.form_error(ProfileState.form_error),
         _stale_banner(),
