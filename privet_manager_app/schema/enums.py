@@ -1,53 +1,54 @@
-"""The values our tables store in their status and role columns, with the Russian labels people
-see (the one list: the UI and the API read the labels from here through the domain views)."""
+"""The values our tables store in their status and role columns, each with the Russian label
+people see (the one list: the UI and the API read the labels through the domain views)."""
 
 from __future__ import annotations
 
 import enum
 
 
-class ManagerRole(enum.StrEnum):
-    MANAGER = "manager"
-    ADMIN = "admin"
+class Labelled(enum.StrEnum):
+    """A value with its Russian label, declared together: `NEW = "new", "Новый"`."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @classmethod
+    def labels(cls) -> dict[Labelled, str]:
+        return {member: member.label for member in cls}
 
 
-class ClientStatus(enum.StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    CONTRACT_SENT = "contract_sent"
-    SIGNED = "signed"
-    AWAITING_PAYMENT = "awaiting_payment"
-    PROCESSED = "processed"
+class ManagerRole(Labelled):
+    MANAGER = "manager", "Менеджер"
+    ADMIN = "admin", "Администратор"
 
 
-class ContractStatus(enum.StrEnum):
-    OTP_SENT = "otp_sent"
-    SIGNED = "signed"
-    SUPERSEDED = "superseded"
+class ClientStatus(Labelled):
+    NEW = "new", "Новый"
+    IN_PROGRESS = "in_progress", "В работе"
+    CONTRACT_SENT = "contract_sent", "Договор отправлен"
+    SIGNED = "signed", "Подписан"
+    AWAITING_PAYMENT = "awaiting_payment", "Ожидает оплаты"
+    PROCESSED = "processed", "Обработан"
 
 
-class InvoiceStatus(enum.StrEnum):
-    ISSUED = "issued"
-    PAID = "paid"
-    CANCELLED = "cancelled"
+class ContractStatus(Labelled):
+    OTP_SENT = "otp_sent", "Ожидает подписи"
+    SIGNED = "signed", "Подписан"
+    SUPERSEDED = "superseded", "Заменён новым"
 
 
-STATUS_LABELS = {
-    ClientStatus.NEW: "Новый",
-    ClientStatus.IN_PROGRESS: "В работе",
-    ClientStatus.CONTRACT_SENT: "Договор отправлен",
-    ClientStatus.SIGNED: "Подписан",
-    ClientStatus.AWAITING_PAYMENT: "Ожидает оплаты",
-    ClientStatus.PROCESSED: "Обработан",
-}
-ROLE_LABELS = {ManagerRole.MANAGER: "Менеджер", ManagerRole.ADMIN: "Администратор"}
-CONTRACT_STATUS_LABELS = {
-    ContractStatus.OTP_SENT: "Ожидает подписи",
-    ContractStatus.SIGNED: "Подписан",
-    ContractStatus.SUPERSEDED: "Заменён новым",
-}
-INVOICE_STATUS_LABELS = {
-    InvoiceStatus.ISSUED: "Выставлен",
-    InvoiceStatus.PAID: "Оплачен",
-    InvoiceStatus.CANCELLED: "Отменён",
-}
+class InvoiceStatus(Labelled):
+    ISSUED = "issued", "Выставлен"
+    PAID = "paid", "Оплачен"
+    CANCELLED = "cancelled", "Отменён"
+
+
+STATUS_LABELS = ClientStatus.labels()
+ROLE_LABELS = ManagerRole.labels()
+CONTRACT_STATUS_LABELS = ContractStatus.labels()
+INVOICE_STATUS_LABELS = InvoiceStatus.labels()

@@ -3,23 +3,7 @@ and the audited passport reveal."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.tables import ManagerAuditLog
-from tests.support.factories import add_passport, claimed_client
-
-
-def _reveals(client_id: int) -> list[ManagerAuditLog]:
-    with transaction() as session:
-        return list(
-            session.exec(
-                sa.select(ManagerAuditLog).where(
-                    ManagerAuditLog.client_id == client_id,
-                    ManagerAuditLog.action == "passport_revealed",
-                )
-            ).scalars()
-        )
+from tests.support.factories import add_passport, audit_entries, claimed_client
 
 
 def test_rest_журнал_заметки_чат_аудит(api, manager, login_headers):
@@ -51,7 +35,7 @@ def test_rest_паспорт_полностью_только_через_пока
     revealed = api.post(f"{base}/passport/reveal", headers=headers)
     assert revealed.status_code == 200
     assert revealed.json()["number_full"] == "4512 987654"
-    [entry] = _reveals(client.id)
+    [entry] = audit_entries(client.id, "passport_revealed")
     assert entry.user_agent == "testclient"
     audit = api.get(f"{base}/audit", headers=headers)
     assert audit.json()[0]["action"] == "passport_revealed"

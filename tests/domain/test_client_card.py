@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import sqlalchemy as sa
 
 from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import claims
@@ -15,8 +14,7 @@ from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.wizard import passport
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import SupportMessage, SupportTicket
-from privet_manager_app.schema.tables import ManagerAuditLog
-from tests.support.factories import add_passport, claimed_client, new_client
+from tests.support.factories import add_passport, audit_entries, claimed_client, new_client
 
 UTC = dt.UTC
 
@@ -36,18 +34,6 @@ def _chat(user_id: int, *messages: tuple[str, str, dict | None]) -> None:
                     created_at=dt.datetime(2026, 11, 1, 10, index, tzinfo=UTC),
                 )
             )
-
-
-def _reveals(client_id: int) -> list[ManagerAuditLog]:
-    with transaction() as session:
-        return list(
-            session.exec(
-                sa.select(ManagerAuditLog).where(
-                    ManagerAuditLog.client_id == client_id,
-                    ManagerAuditLog.action == "passport_revealed",
-                )
-            ).scalars()
-        )
 
 
 def test_заметка_попадает_во_внутренний_журнал_рядом_с_событиями_шагов(manager, make_manager):
@@ -118,11 +104,11 @@ def test_показ_паспорта_пишет_в_аудит_кто_когда_
     detail = client_card.get_client(manager, client.id)
     assert detail.passport.number_masked == "45** ****54"
     assert "987654" not in detail.model_dump_json()
-    assert _reveals(client.id) == []
+    assert audit_entries(client.id, "passport_revealed") == []
 
     revealed = passport.reveal_passport(actor, client.id)
     assert revealed.number_full == "4512 987654"
-    [entry] = _reveals(client.id)
+    [entry] = audit_entries(client.id, "passport_revealed")
     assert (entry.manager_id, entry.ip, entry.user_agent) == (
         manager.id,
         "10.1.2.3",
@@ -142,9 +128,9 @@ def test_паспорт_чужого_клиента_менеджеру_не_по
     with pytest.raises(Forbidden) as error:
         passport.reveal_passport(manager, client.id)
     assert error.value.code == "pii_forbidden"
-    assert _reveals(client.id) == []
+    assert audit_entries(client.id, "passport_revealed") == []
     assert passport.reveal_passport(admin, client.id).number == "987654"
-    assert len(_reveals(client.id)) == 1
+    assert len(audit_entries(client.id, "passport_revealed")) == 1
     without = claimed_client(manager, phone="+79035550001")
     with pytest.raises(NotFound) as missing:
         passport.reveal_passport(manager, without.id)

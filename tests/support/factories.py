@@ -37,6 +37,7 @@ from privet_manager_app.schema.client_app import (
 )
 from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.schema.tables import (
+    ManagerAuditLog,
     ManagerClient,
     ManagerContract,
     ManagerDevice,
@@ -294,6 +295,18 @@ def last_code(user_id: int) -> str:
         m.payload for m in chat_messages(user_id) if (m.payload or {}).get("type") == "contract_otp"
     ]
     return cards[-1]["code"]
+
+
+def audit_entries(client_id: int, action: str) -> list[ManagerAuditLog]:
+    """The client's audit entries of one kind, oldest first."""
+    with transaction() as session:
+        return list(
+            session.exec(
+                sa.select(ManagerAuditLog)
+                .where(ManagerAuditLog.client_id == client_id, ManagerAuditLog.action == action)
+                .order_by(ManagerAuditLog.id)
+            ).scalars()
+        )
 
 
 def contract_row(contract_id: int) -> ManagerContract:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import enum
 import json
 import re
 
@@ -21,7 +20,7 @@ from privet_manager_app.domain.views import ClientCard, ClientPage, ManagerRef
 from privet_manager_app.domain.wizard.phones import display_phone
 from privet_manager_app.infra.db import digits_only, transaction, upsert
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus
+from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus, Labelled
 from privet_manager_app.schema.tables import ManagerClient, ManagerUser
 
 MAX_PAGE = 100
@@ -29,20 +28,14 @@ DEFAULT_PAGE = 20
 MAX_QUERY_LENGTH = 100
 
 
-class Tab(enum.StrEnum):
-    NEW = "new"
-    IN_WORK = "in_work"
-    MINE = "mine"
-    PROCESSED = "processed"
+class Tab(Labelled):
+    NEW = "new", "Новые"
+    IN_WORK = "in_work", "В работе"
+    MINE = "mine", "Мои"
+    PROCESSED = "processed", "Обработанные"
 
 
-TAB_LABELS = {
-    Tab.NEW: "Новые",
-    Tab.IN_WORK: "В работе",
-    Tab.MINE: "Мои",
-    Tab.PROCESSED: "Обработанные",
-}
-
+TAB_LABELS = Tab.labels()
 
 IN_WORK_STATUSES = (
     ClientStatus.IN_PROGRESS,

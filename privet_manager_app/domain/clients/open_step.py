@@ -7,8 +7,6 @@ permissions, so the page decides nothing itself.
 
 from __future__ import annotations
 
-import enum
-
 from pydantic import Field
 from sqlmodel import Session
 
@@ -42,25 +40,19 @@ from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.domain.wizard.devices import LegacyDeviceView
 from privet_manager_app.domain.wizard.passport import PassportResult
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.enums import ClientStatus
+from privet_manager_app.schema.enums import ClientStatus, Labelled
 from privet_manager_app.schema.tables import ManagerClient
 
 
-class Step(enum.StrEnum):
-    PROFILE = "1"
-    PASSPORT = "2"
-    DEVICES = "3"
-    CONTRACT = "4"
-    FINAL = "success"
+class Step(Labelled):
+    PROFILE = "1", "Данные"
+    PASSPORT = "2", "Паспорт"
+    DEVICES = "3", "Устройства"
+    CONTRACT = "4", "Договор"
+    FINAL = "success", "Оплата"
 
 
-STEP_TITLES = {
-    Step.PROFILE: "Данные",
-    Step.PASSPORT: "Паспорт",
-    Step.DEVICES: "Устройства",
-    Step.CONTRACT: "Договор",
-    Step.FINAL: "Оплата",
-}
+STEP_TITLES = Step.labels()
 
 
 class StepView(View):

@@ -102,13 +102,15 @@ def note(message: Any, color: str = "red", *, size: str = "1", **props: Any) -> 
     return rx.cond(message, rx.text(message, size=size, color=rx.color(color, 11), **props))
 
 
-def form_error(message: Any) -> rx.Component:
+def banner(message: Any, *, icon: str, color: str, **props: Any) -> rx.Component:
+    """A message across the page (an error, a result, who holds the client), when set."""
     return rx.cond(
-        message,
-        rx.callout(
-            message, icon="triangle_alert", color_scheme="red", width="100%", id="form-error"
-        ),
+        message, rx.callout(message, icon=icon, color_scheme=color, width="100%", **props)
     )
+
+
+def form_error(message: Any) -> rx.Component:
+    return banner(message, icon="triangle_alert", color="red", id="form-error")
 
 
 def warnings_list(warnings: Any) -> rx.Component:

@@ -11,7 +11,7 @@ import reflex as rx
 
 from privet_manager_app.domain.admin import dashboard
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.state import SessionState, guard, run_domain
 
@@ -268,10 +268,7 @@ def _content() -> rx.Component:
             align="center",
             width="100%",
         ),
-        rx.cond(
-            state.error,
-            rx.callout(state.error, icon="triangle_alert", color_scheme="red", width="100%"),
-        ),
+        forms.banner(state.error, icon="triangle_alert", color="red"),
         rx.grid(
             _kpi("Всего клиентов", "total", "users"),
             _kpi("В работе", "in_work", "briefcase"),

@@ -505,26 +505,10 @@ def page() -> rx.Component:
                     align="center",
                     width="100%",
                 ),
-                rx.cond(
-                    state.message,
-                    rx.callout(
-                        state.message,
-                        icon="circle_check",
-                        color_scheme="green",
-                        width="100%",
-                        id="managers-message",
-                    ),
+                forms.banner(
+                    state.message, icon="circle_check", color="green", id="managers-message"
                 ),
-                rx.cond(
-                    state.error,
-                    rx.callout(
-                        state.error,
-                        icon="triangle_alert",
-                        color_scheme="red",
-                        width="100%",
-                        id="managers-error",
-                    ),
-                ),
+                forms.banner(state.error, icon="triangle_alert", color="red", id="managers-error"),
                 rx.cond(
                     state.loaded,
                     rx.foreach(state.rows, _manager_card),

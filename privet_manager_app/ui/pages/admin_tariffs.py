@@ -19,14 +19,9 @@ from privet_manager_app.ui.components.dialogs import dialog_form
 from privet_manager_app.ui.format import rubles
 from privet_manager_app.ui.state import SessionState, guard, run_domain
 
-PLAIN_FIELDS = (
-    "code",
-    "name",
-    "description",
-    "base_monthly_fee",
-    "included_devices",
-    "extra_device_fee",
-    "max_discount_pct",
+# The text inputs of the editor; category fees and the active switch have their own controls.
+PLAIN_FIELDS = tuple(
+    name for name in tariffs.EDITABLE_FIELDS if name not in ("category_fees", "is_active")
 )
 FEE_PREFIX = "fee_"
 

@@ -7,7 +7,7 @@ import reflex as rx
 from privet_manager_app.domain.admin import auth
 from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.state import SessionState, run_domain
 
 
@@ -57,36 +57,33 @@ def page() -> rx.Component:
                 rx.vstack(
                     layout.brand(),
                     rx.heading("Вход для менеджеров", size="5"),
-                    rx.text("Email", size="2", weight="medium"),
-                    rx.input(
-                        name="email",
-                        type="email",
-                        placeholder="manager@example.com",
-                        # Uncontrolled: a value pushed from the server while the manager types
-                        # (state hydrating after a reconnect) must never mix into the text.
-                        auto_complete="username",
-                        size="3",
-                        width="100%",
-                        id="login-email",
-                    ),
-                    rx.text("Пароль", size="2", weight="medium"),
-                    rx.input(
-                        name="password",
-                        type="password",
-                        auto_complete="current-password",
-                        size="3",
-                        width="100%",
-                        id="login-password",
-                    ),
-                    rx.cond(
-                        LoginState.error,
-                        rx.callout(
-                            LoginState.error,
-                            icon="triangle_alert",
-                            color_scheme="red",
+                    forms.labelled(
+                        "Email",
+                        rx.input(
+                            name="email",
+                            type="email",
+                            placeholder="manager@example.com",
+                            # Uncontrolled: a value pushed from the server while the manager types
+                            # (state hydrating after a reconnect) must never mix into the text.
+                            auto_complete="username",
+                            size="3",
                             width="100%",
-                            id="login-error",
+                            id="login-email",
                         ),
+                    ),
+                    forms.labelled(
+                        "Пароль",
+                        rx.input(
+                            name="password",
+                            type="password",
+                            auto_complete="current-password",
+                            size="3",
+                            width="100%",
+                            id="login-password",
+                        ),
+                    ),
+                    forms.banner(
+                        LoginState.error, icon="triangle_alert", color="red", id="login-error"
                     ),
                     rx.button(
                         rx.cond(LoginState.submitting, rx.spinner(size="2"), "Войти"),

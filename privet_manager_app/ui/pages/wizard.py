@@ -15,7 +15,7 @@ from privet_manager_app.domain.clients.access import FROZEN_MESSAGE
 from privet_manager_app.domain.clients.open_step import STEP_TITLES, Step, StepView, open_step
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.state import SessionState, run_domain
 
 STEPS = tuple((step.value, STEP_TITLES[step]) for step in Step if step is not Step.FINAL)
@@ -110,21 +110,9 @@ def stepper(current: str) -> rx.Component:
 
 def notices() -> rx.Component:
     return rx.vstack(
-        rx.cond(
-            WizardState.page_error,
-            rx.callout(
-                WizardState.page_error, icon="triangle_alert", color_scheme="red", width="100%"
-            ),
-        ),
-        rx.cond(
-            WizardState.holder_message,
-            rx.callout(
-                WizardState.holder_message,
-                icon="user_round",
-                color_scheme="amber",
-                width="100%",
-                id="holder-message",
-            ),
+        forms.banner(WizardState.page_error, icon="triangle_alert", color="red"),
+        forms.banner(
+            WizardState.holder_message, icon="user_round", color="amber", id="holder-message"
         ),
         rx.cond(
             WizardState.is_frozen,
