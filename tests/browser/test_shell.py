@@ -29,6 +29,8 @@ def _demo_phone_digits(live_server) -> tuple[str, str]:
 def test_аноним_со_страницы_клиентов_попадает_на_вход(phone):
     phone.goto("/clients?tab=mine")
     phone.wait_for_url("**/login**")
+    # The URL changes on the client before the login page has rendered: wait for its form.
+    phone.wait_for_selector("#login-submit", state="visible")
     assert phone.locator("#login-submit").is_visible()
 
 
