@@ -1036,6 +1036,31 @@ def diagnostics(app: App, target: Target, out: list[str]) -> dict:
             f"there — it is not our table): {fmt_ms(found['sync_scan_users_by_updated_at_ms'])} "
             f"({plan_shape(plan)})"
         )
+        # Without pg_trgm (a shared database that allows no extensions) the same projection
+        # is searched by walking the per-tab keyset index with the LIKE as a filter: what the
+        # planner does here once bitmap scans (the only way to use a GIN index) are off.
+        connection.execute("SET enable_bitmapscan = off")
+        fallback = {}
+        for tab, query in (
+            ("processed", NO_HITS),
+            ("new", NO_HITS),
+            ("mine", NO_HITS),
+            ("processed", SURNAME),
+            ("processed", target.cursors.get("__phone7", "")),
+        ):
+            sql, _ = ref_list_sql(tab, query, False)
+            params = ref_list_params(target, tab, query)
+            samples = [
+                timed(lambda sql=sql, params=params: connection.execute(sql, params).fetchall())[1]
+                for _ in range(3)
+            ]
+            fallback[f"«{tab}» {query}"] = round(statistics.median(samples) * 1000, 1)
+        connection.execute("RESET enable_bitmapscan")
+        found["fallback_without_trgm_ms"] = fallback
+        print(
+            "- fallback without pg_trgm (LIKE as a filter over the projection's keyset index): "
+            + "; ".join(f"{name} {fmt_ms(ms)}" for name, ms in fallback.items())
+        )
         top = connection.execute("SELECT max(user_id) FROM ref.client_search").fetchone()[0]
         pick_new = "SELECT id FROM users WHERE id > %(top)s ORDER BY id LIMIT 1000"
         samples = [

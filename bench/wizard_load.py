@@ -404,7 +404,7 @@ def ping_floor(base: str, concurrency: int, requests: int) -> dict:
 
 
 def run_level(
-    base, managers: list[str], flows_each: int, clients, reader, photo, pids, profile_to
+    base, managers: list[str], flows_each: int, clients, reader, photo, pids, profile
 ) -> dict:
     recorder = Recorder()
     failures: collections.Counter = collections.Counter()
@@ -429,37 +429,12 @@ def run_level(
             flow.close()
 
     cpu_before = {name: cpu_seconds(ids()) for name, ids in pids.items()}
-    spy = None
-    if profile_to:
-        spy = subprocess.Popen(
-            [
-                shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
-                "record",
-                "--pid",
-                str(pids["server"]()[0]),
-                "--rate",
-                "50",
-                "--format",
-                "raw",
-                "--output",
-                str(profile_to),
-                "--nonblocking",
-                "--subprocesses",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(1.0)
+    profilers = profile() if profile else None
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(len(managers)) as pool:
         list(pool.map(worker, managers))
     wall = time.perf_counter() - started
-    if spy:
-        spy.send_signal(2)  # SIGINT: py-spy writes what it sampled and exits
-        try:
-            spy.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            spy.kill()
+    profiled = profilers.stop() if profilers else None
     cpu = {
         name: round((cpu_seconds(ids()) - cpu_before[name]) / wall * 100)
         for name, ids in pids.items()
@@ -488,16 +463,19 @@ def run_level(
         "errors_by_step": errors,
         "cpu_percent": cpu,
         "load": load_level(),
+        "profile": profiled,
     }
 
 
-# Where the server's samples go: the first matching frame (innermost first) names the part.
+# Where the server's samples go: the innermost frame that matches names the part.
 PROFILE_BUCKETS = (
-    ("bcrypt (login)", ("bcrypt",)),
+    ("bcrypt (login)", ("bcrypt", "verify_password (", "hash_password (")),
     ("PDF (fpdf2, fonts, QR)", ("fpdf", "segno", "fontTools", "/infra/pdf.py")),
     ("photo (Pillow, pillow-heif)", ("PIL/", "pillow_heif", "/domain/photos.py")),
-    ("S3 client (boto3/botocore)", ("botocore", "boto3", "s3transfer")),
-    ("database driver (psycopg)", ("psycopg",)),
+    ("S3 client (boto3/botocore/urllib3)", ("botocore", "boto3", "s3transfer", "urllib3")),
+    ("waiting for PostgreSQL (psycopg wait)", ("Connection.wait (psycopg", "psycopg/waiting")),
+    ("waiting for a pooled connection", ("QueuePool._do_get", "pool/impl.py")),
+    ("database driver (psycopg, CPU)", ("psycopg",)),
     ("SQLAlchemy / SQLModel", ("sqlalchemy", "sqlmodel")),
     ("validation / JSON (pydantic)", ("pydantic",)),
     (
@@ -506,27 +484,20 @@ PROFILE_BUCKETS = (
     ),
     ("Reflex", ("reflex",)),
 )
+_IDLE = ("EpollSelector.select", "select (selectors", "wait (threading", "_worker (concurrent")
 
 
 def summarise_profile(path: Path) -> list[tuple[str, int, float]]:
+    """Samples per part, as a share of the samples that were not idle."""
     if not path.exists():
         return []
     totals: collections.Counter = collections.Counter()
-    idle = 0
-    all_samples = 0
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        samples = int(count)
-        all_samples += samples
         frames = stack.split(";")
-        innermost = frames[-1] if frames else ""
-        if any(
-            word in innermost
-            for word in ("wait (threading", "select (", "_worker (concurrent", "poll (")
-        ):
-            idle += samples
+        if frames and any(word in frames[-1] for word in _IDLE):
             continue
         bucket = "other Python"
         for frame in reversed(frames):
@@ -536,12 +507,85 @@ def summarise_profile(path: Path) -> list[tuple[str, int, float]]:
             if hit:
                 bucket = hit
                 break
-        totals[bucket] += samples
+        totals[bucket] += int(count)
     busy = sum(totals.values())
-    rows = [(name, n, n / busy * 100 if busy else 0.0) for name, n in totals.most_common()]
-    rows.append(("(waiting: locks, I/O, idle pool threads)", idle, float("nan")))
-    rows.append(("(all samples)", all_samples, float("nan")))
-    return rows
+    return [(name, n, n / busy * 100 if busy else 0.0) for name, n in totals.most_common()]
+
+
+SPY_RATE = 50
+
+
+class Profilers:
+    """py-spy on the server twice (all active threads; only the GIL holder) and a sampler of
+    pg_stat_activity — started before a level, stopped after it."""
+
+    def __init__(self, server_pid: int, dsn: str, directory: Path, tag: str) -> None:
+        self.paths = {
+            kind: directory / f"wizard_load_profile_{tag}_{kind}.txt" for kind in ("active", "gil")
+        }
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        self.spies = []
+        for kind, path in self.paths.items():
+            path.unlink(missing_ok=True)
+            command = [spy, "record", "--pid", str(server_pid), "--rate", str(SPY_RATE)]
+            command += ["--format", "raw", "--output", str(path), "--nonblocking"]
+            command += ["--subprocesses"] + (["--gil"] if kind == "gil" else [])
+            self.spies.append(
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            )
+        self.dsn = dsn
+        self.samples: list[list[tuple[str, str]]] = []
+        self.stop_event = threading.Event()
+        self.sampler = threading.Thread(target=self._sample, daemon=True)
+        time.sleep(1.0)  # py-spy attaches
+        self.started = time.perf_counter()
+        self.sampler.start()
+
+    def _sample(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            while not self.stop_event.wait(0.1):
+                rows = connection.execute(
+                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), "
+                    "regexp_replace(left(query, 70), '\\s+', ' ', 'g') FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND state = 'active' "
+                    "AND pid <> pg_backend_pid()"
+                ).fetchall()
+                self.samples.append(rows)
+
+    def stop(self) -> dict:
+        seconds = time.perf_counter() - self.started
+        self.stop_event.set()
+        self.sampler.join(timeout=5)
+        for spy in self.spies:
+            spy.send_signal(2)  # SIGINT: py-spy writes what it sampled and exits
+        for spy in self.spies:
+            try:
+                spy.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+        gil_samples = 0
+        if self.paths["gil"].exists():
+            for line in self.paths["gil"].read_text(errors="replace").splitlines():
+                count = line.rpartition(" ")[2]
+                gil_samples += int(count) if count.isdigit() else 0
+        waits: collections.Counter = collections.Counter()
+        queries: collections.Counter = collections.Counter()
+        for rows in self.samples:
+            for wait, query in rows:
+                waits[wait] += 1
+                queries[query] += 1
+        polls = max(1, len(self.samples))
+        return {
+            "seconds": round(seconds, 1),
+            "gil_held_percent": round(gil_samples / (SPY_RATE * seconds) * 100),
+            "active": summarise_profile(self.paths["active"]),
+            "gil": summarise_profile(self.paths["gil"]),
+            "pg_active_backends_mean": round(sum(waits.values()) / polls, 2),
+            "pg_waits": [(name, round(n / polls, 2)) for name, n in waits.most_common(6)],
+            "pg_queries": [(text, round(n / polls, 2)) for text, n in queries.most_common(6)],
+        }
 
 
 # ---- main ----------------------------------------------------------------------------------
@@ -661,14 +705,15 @@ def main() -> int:
             levels_out = []
             for level in levels:
                 batch = [clients.pop() for _ in range(level * args.flows)]
-                profile_to = None
-                if level == top and not args.no_profile and _has_py_spy():
-                    profile_to = results_dir / "wizard_load_profile.txt"
+                profile = None
+                if not args.no_profile and _has_py_spy():
+
+                    def profile(level=level):
+                        return Profilers(server.process.pid, dsn, results_dir, f"{level}mgr")
+
                 print(f"  {level} manager(s) × {args.flows} flows …", flush=True)
                 levels_out.append(
-                    run_level(
-                        base, emails[:level], args.flows, batch, reader, photo, pids, profile_to
-                    )
+                    run_level(base, emails[:level], args.flows, batch, reader, photo, pids, profile)
                 )
             floors_after = [ping_floor(base, level, args.pings) for level in levels]
         finally:
@@ -726,16 +771,29 @@ def main() -> int:
             for step, codes in errors.items()
         )
         print(f"errors at {level['managers']} manager(s): {text or 'none'}")
-    profile = summarise_profile(results_dir / "wizard_load_profile.txt")
-    if profile:
+    for level in levels_out:
+        profiled = level["profile"]
+        if not profiled:
+            continue
         print()
-        print(f"### where the server's time goes at {top} managers (py-spy, active threads)")
+        print(
+            f"### where the server's time goes at {level['managers']} manager(s) "
+            f"(py-spy {SPY_RATE} Hz over {profiled['seconds']} s; GIL held "
+            f"{profiled['gil_held_percent']} % of the time)"
+        )
         print()
-        print("| part | samples | share of busy samples |")
+        print("| part | share of active-thread samples | share of GIL-holding samples |")
         print("|---|---|---|")
-        for name, samples, share in profile:
-            shown = "" if share != share else f"{share:.0f} %"
-            print(f"| {name} | {samples} | {shown} |")
+        gil = {name: share for name, _, share in profiled["gil"]}
+        for name, _, share in profiled["active"]:
+            print(f"| {name} | {share:.0f} % | {gil.get(name, 0.0):.0f} % |")
+        print()
+        print(
+            f"PostgreSQL: {profiled['pg_active_backends_mean']} active backends on average; "
+            "by wait: " + ", ".join(f"{name} {n}" for name, n in profiled["pg_waits"])
+        )
+        for text, n in profiled["pg_queries"]:
+            print(f"  {n:5.2f} active on average: {text}")
     elapsed = time.perf_counter() - started_all
     ok = all(
         level["flows_per_s"] >= TARGET_FLOWS_PER_S and not level["failed_flows"]
@@ -753,7 +811,6 @@ def main() -> int:
                 "levels": levels_out,
                 "ping_before": floors,
                 "ping_after": floors_after,
-                "profile": profile,
                 "background_users": args.background,
                 "storage": storage_label,
                 "bcrypt_rounds": args.bcrypt_rounds,
