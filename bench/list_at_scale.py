@@ -258,10 +258,11 @@ CREATE INDEX ix_ref_text_trgm ON ref.client_search USING gin (search_text gin_tr
 CREATE INDEX ix_ref_phone_trgm ON ref.client_search USING gin (phone_digits gin_trgm_ops);
 CREATE INDEX ix_ref_phone ON ref.client_search (phone_digits);
 CREATE INDEX ix_ref_processed_at ON ref.client_search (processed_at) WHERE tab = 'processed';
-CREATE INDEX ix_ref_first_signed ON ref.client_search (first_signed_at)
+CREATE INDEX ix_ref_first_signed ON ref.client_search (first_signed_at) INCLUDE (claimed_at)
     WHERE first_signed_at IS NOT NULL;
+CREATE INDEX ix_ref_status_manager ON ref.client_search (status, assigned_manager_id);
 CREATE INDEX ix_ref_user_updated ON ref.client_search (user_updated_at);
-ANALYZE ref.client_search;
+VACUUM ANALYZE ref.client_search;
 """
 
 REF_COLUMNS = """s.client_id, s.user_id, s.name, s.phone, s.email, s.status,
