@@ -947,6 +947,41 @@ def generic_plan_effect(app: App, target: Target, repeats: int, out: list[str]) 
     return result
 
 
+WINDOW = 5000
+
+
+def ref_two_phase(connection, target: Target, tab: str, query: str):
+    """A search whose cost does not hang on the planner's guess of how common a word is:
+    (1) the newest WINDOW rows of the tab in keyset order, filtered — enough for common words;
+    (2) only if that found less than a page: the trigram index alone (a MATERIALIZED CTE, so
+    the GIN bitmap is the only way in), then sorted — rare words and no hits. Both phases have
+    one plan shape each, generic or custom."""
+    sql, _ = ref_list_sql(tab, query, False)
+    params = ref_list_params(target, tab, query)
+    where = sql.split(" WHERE ", 1)[1].split(" ORDER BY ")[0]
+    scope, _, condition = where.partition(" AND ")
+    if tab == "mine":
+        scope, condition = where.split(" AND ", 2)[:2], where.split(" AND ", 2)[2]
+        scope = " AND ".join(scope)
+    phase_one = (
+        f"WITH recent AS MATERIALIZED (SELECT * FROM ref.client_search s WHERE {scope} "
+        f"ORDER BY s.updated_at DESC, s.client_id DESC LIMIT {WINDOW}) "
+        f"SELECT {REF_COLUMNS} FROM recent s LEFT JOIN manager_users m "
+        f"ON m.id = s.assigned_manager_id WHERE {condition} "
+        "ORDER BY s.updated_at DESC, s.client_id DESC LIMIT 21"
+    )
+    rows = connection.execute(phase_one, params).fetchall()
+    if len(rows) > 20:
+        return rows, 1
+    phase_two = (
+        f"WITH hits AS MATERIALIZED (SELECT * FROM ref.client_search s WHERE {condition}) "
+        f"SELECT {REF_COLUMNS} FROM hits s LEFT JOIN manager_users m "
+        f"ON m.id = s.assigned_manager_id WHERE {scope} "
+        "ORDER BY s.updated_at DESC, s.client_id DESC LIMIT 21"
+    )
+    return connection.execute(phase_two, params).fetchall(), 2
+
+
 def diagnostics(app: App, target: Target, out: list[str]) -> dict:
     """Figures behind the phase-2 design choices, at one size."""
     import psycopg
@@ -1037,6 +1072,41 @@ def diagnostics(app: App, target: Target, out: list[str]) -> dict:
             f"there — it is not our table): {fmt_ms(found['sync_scan_users_by_updated_at_ms'])} "
             f"({plan_shape(plan)})"
         )
+        two_phase = {}
+        for tab, query in (
+            ("new", SURNAME),
+            ("mine", SURNAME),
+            ("processed", SURNAME),
+            ("processed", STREET),
+            ("in_work", STREET),
+            ("processed", target.cursors.get("__phone7", "")),
+            ("new", NO_HITS),
+            ("processed", NO_HITS),
+            ("processed", "Иванов"),
+        ):
+            runs = [timed(ref_two_phase, connection, target, tab, query) for _ in range(7)]
+            single, _ = ref_list_sql(tab, query, False)
+            params = ref_list_params(target, tab, query)
+            plain = [
+                timed(lambda q=single, p=params: connection.execute(q, p).fetchall())[1]
+                for _ in range(7)
+            ]
+            two_phase[f"«{tab}» {query}"] = {
+                "two_phase_p50_ms": round(statistics.median(r[1] for r in runs) * 1000, 1),
+                "two_phase_max_ms": round(max(r[1] for r in runs) * 1000, 1),
+                "phase": runs[0][0][1],
+                "single_query_p50_ms": round(statistics.median(plain) * 1000, 1),
+                "same_rows": [row[0] for row in runs[0][0][0][:20]]
+                == [row[0] for row in connection.execute(single, params).fetchall()[:20]],
+            }
+        found["two_phase_search"] = two_phase
+        print("- two-phase search (newest 5,000 of the tab, then the trigram index alone):")
+        for name, got in two_phase.items():
+            print(
+                f"    {name}: {fmt_ms(got['two_phase_p50_ms'])} p50, max "
+                f"{fmt_ms(got['two_phase_max_ms'])} (phase {got['phase']}, same rows: "
+                f"{got['same_rows']}) vs one query {fmt_ms(got['single_query_p50_ms'])}"
+            )
         # Without pg_trgm (a shared database that allows no extensions) the same projection
         # is searched by walking the per-tab keyset index with the LIKE as a filter: what the
         # planner does here once bitmap scans (the only way to use a GIN index) are off.
@@ -1105,6 +1175,9 @@ def main() -> int:
     )
     parser.add_argument("--no-rest", action="store_true", help="domain and reference only")
     parser.add_argument("--repeats", type=int, default=20, help="generic-plan repeats (≥ 11)")
+    parser.add_argument(
+        "--diagnostics-only", action="store_true", help="build, then only the design figures"
+    )
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
     if len(sizes) < 2:
@@ -1137,7 +1210,7 @@ def main() -> int:
                     target.headers = login(api, scale_data.manager_email(1))
                     target.admin_headers = login(api, scale_data.ADMIN_EMAIL)
             print(f"Measuring {len(cases)} cases; {load_level()}", flush=True)
-            results = measure(app, api, targets, cases, args)
+            results = {} if args.diagnostics_only else measure(app, api, targets, cases, args)
         variants = ["domain"] + ([] if args.no_rest else ["rest"]) + ["ref"]
         print()
         print(
@@ -1151,7 +1224,9 @@ def main() -> int:
         table = print_tables(results, cases, sizes, variants)
         plans: list[str] = []
         big = targets[-1]
-        plan_result = generic_plan_effect(app, big, args.repeats, plans)
+        plan_result = (
+            {} if args.diagnostics_only else generic_plan_effect(app, big, args.repeats, plans)
+        )
         found = diagnostics(app, big, plans)
         for target in targets:
             target.ref_connection.close()
