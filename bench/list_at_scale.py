@@ -947,39 +947,43 @@ def generic_plan_effect(app: App, target: Target, repeats: int, out: list[str]) 
     return result
 
 
-WINDOW = 5000
+WINDOW = 2000
 
 
 def ref_two_phase(connection, target: Target, tab: str, query: str):
     """A search whose cost does not hang on the planner's guess of how common a word is:
-    (1) the newest WINDOW rows of the tab in keyset order, filtered — enough for common words;
-    (2) only if that found less than a page: the trigram index alone (a MATERIALIZED CTE, so
-    the GIN bitmap is the only way in), then sorted — rare words and no hits. Both phases have
-    one plan shape each, generic or custom."""
+    (1) the newest WINDOW rows of the tab in keyset order (a LIMIT subquery: the filter cannot
+    be pushed into it), filtered — enough for any word in ≥ 1 % of rows; (2) only if that found
+    less than a page: the tab's matches through the trigram index (a MATERIALIZED CTE with no
+    order to exploit, so a bitmap scan is the plan), then sorted. Narrow rows in both phases;
+    the page's display columns are read by primary key at the end."""
     sql, _ = ref_list_sql(tab, query, False)
     params = ref_list_params(target, tab, query)
     where = sql.split(" WHERE ", 1)[1].split(" ORDER BY ")[0]
-    scope, _, condition = where.partition(" AND ")
-    if tab == "mine":
-        scope, condition = where.split(" AND ", 2)[:2], where.split(" AND ", 2)[2]
-        scope = " AND ".join(scope)
+    parts = where.split(" AND ", 2 if tab == "mine" else 1)
+    scope, condition = " AND ".join(parts[:-1]), parts[-1]
+    narrow = "s.client_id, s.updated_at, s.search_text, s.phone_digits"
+    page = (
+        f"SELECT {REF_COLUMNS} FROM ref.client_search s LEFT JOIN manager_users m "
+        "ON m.id = s.assigned_manager_id WHERE s.client_id = ANY(%(ids)s) "
+        "ORDER BY s.updated_at DESC, s.client_id DESC"
+    )
     phase_one = (
-        f"WITH recent AS MATERIALIZED (SELECT * FROM ref.client_search s WHERE {scope} "
-        f"ORDER BY s.updated_at DESC, s.client_id DESC LIMIT {WINDOW}) "
-        f"SELECT {REF_COLUMNS} FROM recent s LEFT JOIN manager_users m "
-        f"ON m.id = s.assigned_manager_id WHERE {condition} "
+        f"SELECT s.client_id FROM (SELECT {narrow} FROM ref.client_search s WHERE {scope} "
+        f"ORDER BY s.updated_at DESC, s.client_id DESC LIMIT {WINDOW}) s WHERE {condition} "
         "ORDER BY s.updated_at DESC, s.client_id DESC LIMIT 21"
     )
-    rows = connection.execute(phase_one, params).fetchall()
-    if len(rows) > 20:
-        return rows, 1
-    phase_two = (
-        f"WITH hits AS MATERIALIZED (SELECT * FROM ref.client_search s WHERE {condition}) "
-        f"SELECT {REF_COLUMNS} FROM hits s LEFT JOIN manager_users m "
-        f"ON m.id = s.assigned_manager_id WHERE {scope} "
-        "ORDER BY s.updated_at DESC, s.client_id DESC LIMIT 21"
-    )
-    return connection.execute(phase_two, params).fetchall(), 2
+    ids = [row[0] for row in connection.execute(phase_one, params)]
+    phase = 1
+    if len(ids) <= 20:
+        phase = 2
+        phase_two = (
+            f"WITH hits AS MATERIALIZED (SELECT s.client_id, s.updated_at FROM "
+            f"ref.client_search s WHERE {scope} AND {condition}) "
+            "SELECT client_id FROM hits s ORDER BY s.updated_at DESC, s.client_id DESC LIMIT 21"
+        )
+        ids = [row[0] for row in connection.execute(phase_two, params)]
+    return connection.execute(page, {"ids": ids}).fetchall(), phase
 
 
 def diagnostics(app: App, target: Target, out: list[str]) -> dict:
@@ -1100,7 +1104,7 @@ def diagnostics(app: App, target: Target, out: list[str]) -> dict:
                 == [row[0] for row in connection.execute(single, params).fetchall()[:20]],
             }
         found["two_phase_search"] = two_phase
-        print("- two-phase search (newest 5,000 of the tab, then the trigram index alone):")
+        print(f"- two-phase search (newest {WINDOW:,} of the tab, then the trigram index alone):")
         for name, got in two_phase.items():
             print(
                 f"    {name}: {fmt_ms(got['two_phase_p50_ms'])} p50, max "
