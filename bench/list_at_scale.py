@@ -55,10 +55,14 @@ class App:
     def __init__(self) -> None:
         from privet_manager_app.api.app import create_api
         from privet_manager_app.cli import migrate
-        from privet_manager_app.client_app_fixture import create_client_app_tables
-        from privet_manager_app.domain import clients, dashboard, exports, profile
-        from privet_manager_app.domain.actors import Actor
-        from privet_manager_app.domain.tariffs import ensure_demo_tariffs
+        from privet_manager_app.dev.client_app_fixture import create_client_app_tables
+        from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
+        from privet_manager_app.domain.admin import dashboard
+        from privet_manager_app.domain.clients import card
+        from privet_manager_app.domain.clients import export as exports
+        from privet_manager_app.domain.clients import listing as clients
+        from privet_manager_app.domain.common.actors import Actor
+        from privet_manager_app.domain.wizard import profile
         from privet_manager_app.infra.db import get_engine, transaction
         from privet_manager_app.settings import reset_settings_cache
 
@@ -68,6 +72,7 @@ class App:
             exports,
             profile,
         )
+        self.card = card
         self.Actor = Actor
         self.create_api = create_api
         self.get_engine = get_engine
@@ -97,7 +102,7 @@ class App:
         return [card.id for card in page.items], page.next_cursor
 
     def card(self, actor, client_id: int):
-        return self.clients.get_client(actor, client_id)
+        return self.card.get_client(actor, client_id)
 
     def get_dashboard(self, admin):
         return self.dashboard.get_dashboard(admin)

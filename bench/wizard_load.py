@@ -57,10 +57,10 @@ SERVE_COMMAND = [sys.executable, "-m", "privet_manager_app", "serve", "--no-buil
 class App:
     def __init__(self) -> None:
         from privet_manager_app.cli import FRONTEND_DIR, build_frontend, migrate
-        from privet_manager_app.client_app_fixture import create_client_app_tables
-        from privet_manager_app.domain import auth
-        from privet_manager_app.domain.clients import backfill_all
-        from privet_manager_app.domain.tariffs import ensure_demo_tariffs
+        from privet_manager_app.dev.client_app_fixture import create_client_app_tables
+        from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
+        from privet_manager_app.domain.admin import auth
+        from privet_manager_app.domain.clients.listing import backfill_all
         from privet_manager_app.infra.db import dispose_engines, get_engine
         from privet_manager_app.settings import reset_settings_cache
 

@@ -10,9 +10,12 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from privet_manager_app.domain import clients, dashboard, exports
-from privet_manager_app.domain.actors import Actor
-from privet_manager_app.domain.tariffs import ensure_demo_tariffs
+from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
+from privet_manager_app.domain.admin import dashboard
+from privet_manager_app.domain.clients import card as client_card
+from privet_manager_app.domain.clients import export as exports
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.infra.db import get_engine
 from tests.support import scale_data
 
@@ -62,7 +65,7 @@ def test_поиск_карточка_дашборд_и_выгрузка_чита
     assert found
     assert all(scale_data.SURNAMES[0].lower() in card.name.lower() for card in found)
 
-    card = clients.get_client(me, found[0].id)
+    card = client_card.get_client(me, found[0].id)
     assert card.passport is not None
     assert card.devices
     assert all(device.photos for device in card.devices)
