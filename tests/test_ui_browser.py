@@ -53,7 +53,7 @@ def test_менеджер_входит_видит_новых_ищет_по_те�
     phone.screenshot(path=str(ARTIFACTS / "01-clients-new.png"))
 
     phone.click("#load-more")
-    phone.wait_for_function("document.querySelectorAll('.client-card').length > 20")
+    phone.wait_for_function("() => document.querySelectorAll('.client-card').length > 20")
 
     name, digits = _demo_phone_digits(live_server)
     phone.fill("#client-search", digits)
