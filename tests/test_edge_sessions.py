@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from privet_manager_app.domain import auth, devices, photos
-from privet_manager_app.domain.errors import Conflict
+from privet_manager_app.domain.errors import ValidationFailed
 from privet_manager_app.infra.db import utcnow
 from privet_manager_app.models import ManagerDevicePhoto
 from privet_manager_app.settings import Settings, reset_settings_cache
@@ -110,8 +110,8 @@ def test_ссылка_загрузки_после_принятия_фото_бо
         headers=headers,
         json={"file_key": ticket["file_key"]},
     )
-    assert reattached.status_code == 409
-    assert reattached.json()["code"] == "upload_used"
+    assert reattached.status_code == 422
+    assert reattached.json()["code"] == "photo_empty"  # only the marker is there
     assert count(ManagerDevicePhoto) == 1
     assert files_under(storage_dir, "uploads") == []  # nothing of the original, no new bytes
     assert (storage_dir / ticket["file_key"]).stat().st_size == 0  # only the marker
@@ -141,9 +141,9 @@ def test_presigned_put_s3_после_принятия_фото_отклоняе�
     replay = httpx.put(ticket.upload_url, headers=ticket.headers, content=images.oversized_bytes(5))
     assert replay.status_code == 412, replay.text
     assert list_keys(s3_storage, "uploads/") == []
-    with pytest.raises(Conflict) as error:
+    with pytest.raises(ValidationFailed) as error:
         photos.attach_photo(manager, client.id, device.id, ticket.file_key)
-    assert error.value.code == "upload_used"
+    assert error.value.code == "photo_empty"
     assert count(ManagerDevicePhoto) == 1
 
 

@@ -299,8 +299,8 @@ def attach_photo(
     size = storage.size(file_key)
     if size is None:
         raise NotFound("upload_not_found", "Файл не найден: загрузите фото ещё раз")
-    if size == 0:  # the marker of an upload already attached or refused (or an empty file)
-        raise Conflict("upload_used", "Этот файл уже принят или пуст: загрузите фото заново")
+    if size == 0:  # an empty file, or the marker an attached (or refused) upload left
+        raise _refuse("photo_empty", "Файл пустой (или это фото уже принято): загрузите заново")
     try:
         if size > limit:
             raise _too_large(limit)
