@@ -318,7 +318,7 @@ def _spend_upload(file_key: str) -> None:
     """The original goes (it may carry GPS); an empty marker stays at its key until the link
     expires, so the upload link — a presigned PUT with If-None-Match, or our own signed one —
     cannot write there again. Markers under `uploads/` older than the link (15 min) are
-    garbage for the sweep or the bucket's lifecycle rule."""
+    garbage for the bucket's lifecycle rule (README, «Ограничения»)."""
     try:
         get_storage().put(file_key, b"", SPENT_UPLOAD_CONTENT_TYPE)
     except Exception:  # storage hiccups must not undo a committed photo
