@@ -9,22 +9,16 @@ import sys
 
 import pytest
 
-from privet_manager_app.settings import InsecureSettingsError, Settings
+from privet_manager_app.settings import InsecureSettingsError
 from tests.conftest import ROOT
+from tests.support.production import SECRETS, prod_settings, production_evidence
 
-STRONG = "x" * 20 + "-strong-secret-value-1"
-SECRETS = {
-    "MANAGER_JWT_SECRET": STRONG + "a",
-    "CONTRACT_SIGNATURE_SECRET": STRONG + "b",
-    "OTP_HMAC_SECRET": STRONG + "c",
-    "STORAGE_URL_SECRET": STRONG + "d",
-}
 EVERY_PROBLEM = ["DATABASE_URL", *SECRETS]
 
 
 def test_прод_без_database_url_не_берёт_sqlite_по_умолчанию_и_называет_переменную(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    settings = Settings(APP_ENV="prod", **SECRETS)
+    settings = prod_settings()
     with pytest.raises(InsecureSettingsError, match="DATABASE_URL") as refused:
         settings.check_production_secrets()
     assert len(refused.value.problems) == 1
@@ -33,12 +27,12 @@ def test_прод_без_database_url_не_берёт_sqlite_по_умолчан
 @pytest.mark.parametrize("url", ["sqlite:///data/privet_manager.db", "sqlite://", "  "])
 def test_прод_на_sqlite_не_стартует(url):
     with pytest.raises(InsecureSettingsError, match="DATABASE_URL"):
-        Settings(APP_ENV="prod", DATABASE_URL=url, **SECRETS).check_production_secrets()
+        prod_settings(DATABASE_URL=url).check_production_secrets()
 
 
 def test_прод_на_postgresql_стартует():
-    Settings(
-        APP_ENV="prod", DATABASE_URL="postgresql://privet@db.internal/privetdb", **SECRETS
+    prod_settings(
+        DATABASE_URL="postgresql://privet@db.internal/privetdb"
     ).check_production_secrets()
 
 
@@ -64,6 +58,7 @@ def test_отказ_при_старте_перечисляет_все_пробл
 def test_контейнер_без_database_url_не_стартует_на_sqlite(tmp_path):
     env = {
         **SECRETS,
+        **production_evidence(),
         "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin",
         "APP_ENV": "prod",
         "HOME": str(tmp_path),
