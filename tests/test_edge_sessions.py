@@ -6,7 +6,6 @@ schema are off in production unless switched on."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 import httpx
 import pytest
@@ -19,6 +18,7 @@ from privet_manager_app.models import ManagerDevicePhoto
 from privet_manager_app.settings import Settings, reset_settings_cache
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support import images
+from tests.support.production import SECRETS, production_evidence
 from tests.support.s3 import list_keys
 from tests.support.wizard import claimed_client, count, files_under
 
@@ -153,9 +153,8 @@ def test_presigned_put_s3_после_принятия_фото_отклоняе�
 def test_swagger_и_схема_выключены_в_проде_пока_их_не_включат(db, monkeypatch):
     from privet_manager_app.api.app import create_api
 
-    for name in ("MANAGER_JWT_SECRET", "CONTRACT_SIGNATURE_SECRET", "OTP_HMAC_SECRET"):
-        monkeypatch.setenv(name, secrets.token_urlsafe(40))
-    monkeypatch.setenv("STORAGE_URL_SECRET", secrets.token_urlsafe(40))
+    for name, value in {**SECRETS, **production_evidence()}.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("APP_ENV", "prod")
 
     def served(path: str) -> int:
