@@ -16,6 +16,7 @@ from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
 from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
+from privet_manager_app.edge.uploads import upload_rule
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
 from privet_manager_app.ui.components.dialogs import dialog_form
@@ -195,6 +196,7 @@ class DevicesState(forms.FormMixin, WizardState):
         self.upload_progress = round(float(progress.get("progress", 0)) * 100)
 
     @rx.event
+    @upload_rule(max_files=photos.MAX_PHOTOS_PER_DEVICE)  # each ≤ MAX_PHOTO_BYTES
     @guard(error="page_error")
     async def handle_upload(self, actor, files: list[rx.UploadFile]):
         """Park the originals (quick), then let a background event process them."""
@@ -217,7 +219,7 @@ class DevicesState(forms.FormMixin, WizardState):
         if keys:
             self.processing_text = f"Обрабатываем фото: 0 из {len(keys)}"
             return DevicesState.process_uploads(self.editing_id, keys)
-        return rx.clear_selected_files(UPLOAD_ID)
+        return None
 
     @rx.event(background=True)
     async def process_uploads(self, device_id: int, keys: list[str]):
@@ -239,7 +241,6 @@ class DevicesState(forms.FormMixin, WizardState):
                 )
         async with self:
             await self._reload(actor)
-            yield rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
     @guard(error="page_error")
@@ -402,12 +403,17 @@ def _dialog() -> rx.Component:
                         accept=ACCEPT,
                         multiple=True,
                         max_size=photos.max_photo_bytes(),
-                        on_drop=state.handle_upload(
-                            rx.upload_files(
-                                upload_id=UPLOAD_ID,
-                                on_upload_progress=state.upload_progressed,
-                            )
-                        ),
+                        on_drop=[
+                            state.handle_upload(
+                                rx.upload_files(
+                                    upload_id=UPLOAD_ID,
+                                    on_upload_progress=state.upload_progressed,
+                                )
+                            ),
+                            # In the browser, right away (the files are in the event): sent by
+                            # the server it would be a script to eval, which the CSP forbids.
+                            rx.clear_selected_files(UPLOAD_ID),
+                        ],
                         border=f"2px dashed {rx.color('accent', 7)}",
                         border_radius="12px",
                         padding="16px",

@@ -1,0 +1,1 @@
+"""The HTTP edge in front of both surfaces: client IP, sessions and cookies, headers, limits."""
