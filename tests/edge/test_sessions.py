@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from privet_manager_app.domain.admin import auth
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.inputs import DeviceInput
 from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.schema.tables import ManagerDevicePhoto
 from privet_manager_app.settings import Settings, reset_settings_cache
@@ -132,7 +133,9 @@ def test_ссылка_загрузки_не_перезаписывает_уже_
 
 def test_presigned_put_s3_после_принятия_фото_отклоняется(manager, s3_storage):
     client = claimed_client(manager)
-    device = devices.add_device(manager, client.id, category="tv", brand="LG", model="C3")
+    device = devices.add_device(
+        manager, client.id, DeviceInput(category="tv", brand="LG", model="C3")
+    )
     ticket = photos.photo_upload_ticket(manager, client.id, device.id, "a.jpg", "image/jpeg")
     assert ticket.headers["If-None-Match"] == "*"
     first = httpx.put(ticket.upload_url, headers=ticket.headers, content=images.jpeg_bytes())
