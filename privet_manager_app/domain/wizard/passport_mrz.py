@@ -274,7 +274,10 @@ def _is_zone(line2: str) -> bool:
 def _digit_options(char: str, doubtful: bool) -> str:
     if char.isdigit():
         return char + (_DIGIT_CONFUSIONS[char] if doubtful else "")
-    return _DIGIT_READINGS.get(char, "") or "0123456789"
+    # A letter where only a digit can stand: its position is known to be wrong, so the check
+    # digit may pick any digit there — the lookalike is only the first guess.
+    first = _DIGIT_READINGS.get(char, "")
+    return first + "".join(digit for digit in "0123456789" if digit != first)
 
 
 def _solutions(
@@ -356,7 +359,12 @@ def _names(line1: str) -> tuple[str | None, str | None, str | None, bool]:
         return "-".join(piece.capitalize() for piece in word.split("-"))
 
     surname = nice("-".join(cyrillic(t) for t in surname_part.split(FILLER) if t)) or None
-    given = [cyrillic(token) for token in given_part.split(FILLER) if token]
+    tokens = [token for token in given_part.split(FILLER) if token]
+    if not full and len(tokens) > 2 and len(tokens[-1]) == 1:
+        # A lone letter after the patronymic, with fillers after it: a misread filler (a name
+        # is cut to an initial only where the line is full).
+        tokens.pop()
+    given = [cyrillic(token) for token in tokens]
     name = nice(given[0]) if given else None
     rest = [word.lower() if word in ("ОГЛЫ", "КЫЗЫ") else nice(word) for word in given[1:] if word]
     patronymic = " ".join(rest) or None

@@ -1,0 +1,404 @@
+"""Reading the machine-readable zone of a passport photo: find it, straighten it, OCR it.
+
+Photo bytes in, the two 44-character lines out — in memory only: the image and the text are
+never written to disk or to a log (pytesseract, for one, writes every image to a temp file;
+tesserocr hands Tesseract the pixels in memory).
+
+Steps: decode (the JPEG decoder's own 1/2–1/8 scaling when the photo is large, EXIF orientation
+applied, the pixel count checked from the header before anything is decoded) → find the zone on
+a small copy: dark, dense, horizontal text lines, the longest of the page, joined into bands
+(morphology with OpenCV) → for the best bands: cut each out of the full copy along its own
+angle, scaled so a character is ~24 px wide → Tesseract (LSTM, `eng`, only `A-Z0-9<`, no
+dictionaries) → the two lines whose shape is that of the zone; the positions of line 2 where
+Tesseract doubts its own reading (low symbol confidence) go along, for the check digits.
+
+CPU-bound and synchronous (≈0.3–1 s): callers run it in a worker thread or process, never on the
+event loop. Each thread keeps its own Tesseract engine (a `TessBaseAPI` must not be shared
+between threads at once), created on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import math
+import os
+import threading
+import warnings
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import tesserocr
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+try:  # HEIC (iPhone photos): libheif bundled in the pillow-heif wheel
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - the plugin is in requirements.txt
+    pass
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+TESSDATA_DIRS = (
+    os.environ.get("TESSDATA_PREFIX", ""),
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+)
+ZONE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+LINE_LENGTH = 44
+WORK_LONG_SIDE = 2000  # the copy bands are cut from: a zone character is ≥ 8 px wide there
+FIND_LONG_SIDE = 1000  # the copy the zone is searched on
+TARGET_PITCH = 24  # px per character given to Tesseract
+DOUBTFUL_CONFIDENCE = 80.0  # Tesseract's symbol confidence (0–100) below which a glyph is doubted
+MAX_BANDS = 4
+_ORIENTATION_TAG = 0x0112
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+class NotAnImage(ValueError):
+    """The bytes are not a photo in one of the accepted formats (or are broken)."""
+
+
+class TooManyPixels(ValueError):
+    """The image claims more pixels than allowed (a decompression bomb or a huge scan)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ZoneText:
+    line1: str
+    line2: str
+    doubtful: tuple[int, ...]  # 0-based positions in line2 read with low confidence
+
+
+# --- decoding the photo ---
+
+
+def load_photo(data: bytes, *, formats: Sequence[str], max_pixels: int) -> Image.Image:
+    """Greyscale, upright, long side ≤ ~2 × WORK_LONG_SIDE; the pixel count checked first."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        image = Image.open(io.BytesIO(data), formats=list(formats))
+    except Image.DecompressionBombError:
+        raise TooManyPixels from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        raise NotAnImage from None
+    with image:
+        width, height = image.size
+        if width < 1 or height < 1:
+            raise NotAnImage
+        if width * height > max_pixels:
+            raise TooManyPixels
+        try:
+            if image.format in ("JPEG", "MPO"):
+                # Decoded straight at 1/2, 1/4 or 1/8 scale, never below the working size.
+                scale = max(1, max(width, height) // WORK_LONG_SIDE)
+                image.draft("L", (width // scale, height // scale))
+            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+            grey = image.convert("L")
+        except Image.DecompressionBombError:
+            raise TooManyPixels from None
+        except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError):
+            raise NotAnImage from None
+    return grey.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else grey
+
+
+# --- finding the zone ---
+
+
+@dataclasses.dataclass(frozen=True)
+class Band:
+    """A rotated rectangle around text lines, in the coordinates of the working copy."""
+
+    center: tuple[float, float]
+    size: tuple[float, float]  # along the lines, across them
+    angle: float  # degrees, of the lines against the horizontal
+    score: float
+
+
+def text_lines(grey: np.ndarray) -> tuple[list[Band], float]:
+    """Printed text lines of the photo (rotated rectangles in `grey`'s coordinates)."""
+    height, width = grey.shape
+    factor = FIND_LONG_SIDE / max(height, width)
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    # Black-hat: dark strokes thinner than the kernel stand out, whatever the lighting.
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))
+    blackhat = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
+    _, mask = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # Characters of one line merge; the gap between two lines of the zone stays open.
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
+                                                                            (11, 1)))  # fmt: skip
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    lines = []
+    for contour in contours:
+        (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
+        if w < h:
+            w, h, angle = h, w, angle - 90
+        angle = (angle + 90) % 180 - 90
+        if abs(angle) > 30 or w < 40 or w / max(h, 1) < 6:
+            continue
+        lines.append(Band((cx / factor, cy / factor), (w / factor, h / factor), angle, w))
+    return lines, factor
+
+
+def find_bands(grey: np.ndarray) -> list[Band]:
+    """Candidate zones, best first: two parallel text lines of the same length, one under the
+    other, a line height or two apart — the longest such pair of the page."""
+    lines, _ = text_lines(grey)
+    pairs = []
+    for upper in lines:
+        for lower in lines:
+            if lower is upper or abs(upper.angle - lower.angle) > 3:
+                continue
+            length = max(upper.size[0], lower.size[0])
+            if min(upper.size[0], lower.size[0]) < 0.85 * length:
+                continue
+            angle = math.radians((upper.angle + lower.angle) / 2)
+            dx = lower.center[0] - upper.center[0]
+            dy = lower.center[1] - upper.center[1]
+            across = -dx * math.sin(angle) + dy * math.cos(angle)  # downwards, perpendicular
+            along = dx * math.cos(angle) + dy * math.sin(angle)
+            line_height = max(upper.size[1], lower.size[1])
+            if not (1.2 * line_height < across < 6 * line_height) or abs(along) > 0.1 * length:
+                continue
+            center = ((upper.center[0] + lower.center[0]) / 2,
+                      (upper.center[1] + lower.center[1]) / 2)  # fmt: skip
+            size = (length, across + line_height)
+            pairs.append(Band(center, size, math.degrees(angle), length))
+    return sorted(pairs, key=lambda band: band.score, reverse=True)[:MAX_BANDS]
+
+
+def _odd(value: float) -> int:
+    return max(1, round(value) | 1)
+
+
+def cut_band(grey: np.ndarray, band: Band, *, margin: float = 0.12) -> np.ndarray:
+    """The band, straightened and scaled so a zone character is ~TARGET_PITCH px wide."""
+    width, height = band.size
+    scale = TARGET_PITCH * LINE_LENGTH / width
+    out_w = round(width * (1 + margin) * scale)
+    out_h = round(height * (1 + 2.5 * margin) * scale + 2 * TARGET_PITCH)
+    matrix = cv2.getRotationMatrix2D(band.center, band.angle, scale)
+    matrix[0, 2] += out_w / 2 - band.center[0]
+    matrix[1, 2] += out_h / 2 - band.center[1]
+    return cv2.warpAffine(
+        grey,
+        matrix,
+        (out_w, out_h),
+        flags=cv2.INTER_CUBIC,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+# --- OCR ---
+
+_local = threading.local()
+
+# Glyphs Tesseract's general English model reads as a letter inside a word although OCR-B drew
+# another character (it expects letters there): the zone's names write Ь as 9 and Я as 8, and
+# its fillers look to it like K. Each such glyph is read once more on its own, choosing between
+# the two only — alone, without the word around it, the shape decides.
+_SECOND_LOOK = {
+    "O": "O9", "I": "I9", "B": "B8", "K": "K<", "X": "X<", "C": "C<", "D": "D9", "Y": "Y9",
+    "S": "S34", "E": "E8",
+}  # fmt: skip
+
+
+def _tessdata() -> str:
+    for path in TESSDATA_DIRS:
+        if path and os.path.exists(os.path.join(path, "eng.traineddata")):
+            return path
+    raise RuntimeError(
+        "Tesseract data not found: install the Debian package tesseract-ocr-eng "
+        "or set TESSDATA_PREFIX"
+    )
+
+
+def _new_engine(psm: int) -> tesserocr.PyTessBaseAPI:
+    api = tesserocr.PyTessBaseAPI(
+        path=_tessdata(),
+        lang="eng",
+        psm=psm,
+        oem=tesserocr.OEM.LSTM_ONLY,
+        # No English dictionary: the zone holds no English words.
+        variables={"load_system_dawg": "0", "load_freq_dawg": "0"},
+    )
+    api.SetVariable("tessedit_char_whitelist", ZONE_ALPHABET)
+    return api
+
+
+def _engines() -> tuple[tesserocr.PyTessBaseAPI, tesserocr.PyTessBaseAPI]:
+    """(block reader, single-glyph reader) of this thread."""
+    engines = getattr(_local, "engines", None)
+    if engines is None:
+        engines = (_new_engine(tesserocr.PSM.SINGLE_BLOCK), _new_engine(tesserocr.PSM.SINGLE_CHAR))
+        _local.engines = engines
+    return engines
+
+
+@dataclasses.dataclass(frozen=True)
+class _Glyph:
+    char: str
+    box: tuple[int, int, int, int]
+    confidence: float
+
+    @property
+    def center(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+
+def _glyph_lines(api: tesserocr.PyTessBaseAPI, image: np.ndarray) -> list[list[_Glyph]]:
+    api.SetImage(Image.fromarray(image))
+    api.Recognize()
+    lines: list[list[_Glyph]] = []
+    iterator = api.GetIterator()
+    level = tesserocr.RIL.SYMBOL
+    while True:
+        if iterator.IsAtBeginningOf(tesserocr.RIL.TEXTLINE) or not lines:
+            lines.append([])
+        char = iterator.GetUTF8Text(level)
+        box = iterator.BoundingBox(level)
+        if char and box:
+            lines[-1].append(_Glyph(char, box, iterator.Confidence(level)))
+        if not iterator.Next(level):
+            break
+    api.Clear()
+    return [line for line in lines if line]
+
+
+def _grid(line: list[_Glyph], pitch: float) -> tuple[float, float, float]:
+    """(centre of cell 0, pitch, misfit) of a line, refined from a first guess of the pitch by
+    a fit to all its glyphs."""
+    origin = line[0].center
+    for _ in range(3):
+        indexes, centers = [], []
+        for glyph in line:
+            index = round((glyph.center - origin) / pitch)
+            if abs(glyph.center - origin - index * pitch) < 0.3 * pitch:
+                indexes.append(index)
+                centers.append(glyph.center)
+        if len(set(indexes)) < LINE_LENGTH // 2:
+            break
+        pitch, origin = (float(value) for value in np.polyfit(indexes, centers, 1))
+    misfit = 0.0
+    seen = set()
+    for glyph in line:
+        index = round((glyph.center - origin) / pitch)
+        offset = (glyph.center - origin) / pitch - index
+        misfit += min(offset * offset, 0.09) + (0.09 if index in seen else 0)
+        seen.add(index)
+    return origin, pitch, misfit
+
+
+def _cells(line: list[_Glyph], pitches: list[float]) -> list[_Glyph | None]:
+    """The glyphs on the zone's grid: OCR-B is monospaced, so a glyph's place says which of
+    the 44 characters it is. Tesseract sometimes drops a filler of a long run or sees two
+    glyphs in one (a «K» between two «<»): one glyph per cell, the one nearest its centre.
+    The pitch is guessed from the line's own ends (wrong if a trailing filler was dropped) and
+    from the other line's (a few per cent off in perspective): the better fit wins."""
+    if len(line) == LINE_LENGTH:
+        return list(line)  # one glyph per character: the order is the place
+    fits = [_grid(line, pitch) for pitch in pitches if pitch > 0]
+    if not fits:
+        return [None] * LINE_LENGTH
+    origin, pitch, _ = min(fits, key=lambda fit: fit[2])
+    cells: list[_Glyph | None] = [None] * LINE_LENGTH
+    for glyph in line:
+        index = round((glyph.center - origin) / pitch)
+        if not 0 <= index < LINE_LENGTH:
+            continue
+        current = cells[index]
+        offset = abs(glyph.center - origin - index * pitch)
+        if current is None or offset < abs(current.center - origin - index * pitch):
+            cells[index] = glyph
+    return cells
+
+
+def _second_look(
+    api: tesserocr.PyTessBaseAPI, image: np.ndarray, glyph: _Glyph, top: int, bottom: int,
+    pitch: float,
+) -> str:  # fmt: skip
+    choices = _SECOND_LOOK.get(glyph.char)
+    if choices is None:
+        return glyph.char
+    margin = int((bottom - top) * 0.5)
+    left = int(glyph.center - pitch / 2)
+    cell = image[max(0, top - margin) : bottom + margin, max(0, left) : int(left + pitch)]
+    if cell.size == 0:
+        return glyph.char
+    cell = cv2.copyMakeBorder(cell, 10, 10, 16, 16, cv2.BORDER_REPLICATE)
+    api.SetVariable("tessedit_char_whitelist", choices)
+    api.SetImage(Image.fromarray(cell))
+    seen = api.GetUTF8Text().strip()[:1]
+    api.Clear()
+    return seen or glyph.char
+
+
+def _read_band(crop: np.ndarray) -> ZoneText | None:
+    block, single = _engines()
+    lines = [line for line in _glyph_lines(block, crop) if len(line) >= 30]
+    best = None
+    for first, second in itertools.pairwise(lines):
+        digits = sum(glyph.char.isdigit() for glyph in second)
+        if digits >= 20 and (best is None or digits > best[0]):
+            best = (digits, first, second)
+    if best is None:
+        return None
+    _, first, second = best
+    own_first = (first[-1].center - first[0].center) / (LINE_LENGTH - 1)
+    own_second = (second[-1].center - second[0].center) / (LINE_LENGTH - 1)
+    lower = _cells(second, [own_second, own_first])
+    upper = _cells(first, [own_first, own_second])
+    pitch = own_second
+    top = min(glyph.box[1] for glyph in first)
+    bottom = max(glyph.box[3] for glyph in first)
+    line1 = "".join(
+        "<" if glyph is None else _second_look(single, crop, glyph, top, bottom, pitch)
+        for glyph in upper
+    )
+    # An empty cell of line 2 is a filler where line 2 has fillers, otherwise an unread glyph:
+    # written as «<», which the decoder treats as unknown in a digit field.
+    line2 = "".join("<" if glyph is None else glyph.char for glyph in lower)
+    doubtful = tuple(
+        index
+        for index, glyph in enumerate(lower)
+        if glyph is None or glyph.confidence < DOUBTFUL_CONFIDENCE
+    )
+    return ZoneText(line1, line2, doubtful)
+
+
+def read_zone(grey: Image.Image) -> ZoneText | None:
+    """The zone's two lines from an upright greyscale photo, or None when none is found."""
+    pixels = np.asarray(grey)
+    factor = min(1.0, WORK_LONG_SIDE / max(pixels.shape))
+    work = (
+        cv2.resize(pixels, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        if factor < 1
+        else pixels
+    )
+    # Upright first; a photo taken upside down (no EXIF says so) is turned once.
+    for view in (work, None):
+        view = work if view is not None else cv2.rotate(work, cv2.ROTATE_180)
+        for band in find_bands(view):
+            found = _read_band(cut_band(view, band))
+            if found is not None:
+                return found
+    return None
+
+
+def read_zone_from_bytes(
+    data: bytes, *, formats: Sequence[str], max_pixels: int
+) -> ZoneText | None:
+    return read_zone(load_photo(data, formats=formats, max_pixels=max_pixels))
