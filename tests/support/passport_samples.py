@@ -32,7 +32,7 @@ OCR_B = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEJAVU_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 PAGE_MM = (88, 125)
-TODAY = dt.date(2026, 12, 1)
+TODAY = dt.date(2026, 11, 1)  # fixed (a sample is the same on any day), in the past
 
 _SURNAMES = [  # (male, female)
     ("Иванов", "Иванова"), ("Здрилюк", "Здрилюк"), ("Щербаков", "Щербакова"),
@@ -184,8 +184,11 @@ def _text_lines(text: str, limit: int) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def render_spread(person: Person, px_per_mm: float, rng: random.Random) -> Image.Image:
-    """The open passport: issuing page above, photo page with the zone below."""
+def render_spread(
+    person: Person, px_per_mm: float, rng: random.Random, lines: tuple[str, str] | None = None
+) -> Image.Image:
+    """The open passport: issuing page above, photo page with the zone below (`lines`: a zone
+    other than the person's, e.g. with a wrong check digit)."""
     width, page_height = round(PAGE_MM[0] * px_per_mm), round(PAGE_MM[1] * px_per_mm)
     image = Image.new("RGB", (width, page_height * 2), (236, 226, 222))
     draw = ImageDraw.Draw(image)
@@ -252,7 +255,7 @@ def render_spread(person: Person, px_per_mm: float, rng: random.Random) -> Image
         image.paste(strip, (width - mm(6), page_top + mm(10)), strip)
 
     # The zone: 44 monospaced OCR-B characters across 80 mm of the page.
-    line1, line2 = person.zone()
+    line1, line2 = lines or person.zone()
     pitch = 80 * px_per_mm / passport_mrz.LINE_LENGTH
     probe = _font(OCR_B, 100)
     size = max(8, round(100 * pitch / probe.getlength("<")))
@@ -365,13 +368,17 @@ def photograph(spread: Image.Image, rng: random.Random) -> tuple[bytes, dict]:
     return buffer.getvalue(), conditions
 
 
-def sample(seed: int) -> PassportSample:
+def sample(seed: int, *, misprint: dict[int, str] | None = None) -> PassportSample:
+    """`misprint`: {0-based position in line 2: character} printed instead of the right one."""
     rng = random.Random(seed)
     person = random_person(rng)
+    line1, line2 = person.zone()
+    for position, char in (misprint or {}).items():
+        line2 = line2[:position] + char + line2[position + 1 :]
     # Rendered near the scale it is photographed at, so the photo is not an upscaled drawing.
-    spread = render_spread(person, px_per_mm=rng.uniform(11, 14), rng=rng)
+    spread = render_spread(person, px_per_mm=rng.uniform(11, 14), rng=rng, lines=(line1, line2))
     image, conditions = photograph(spread, rng)
-    return PassportSample(seed, person, person.zone(), image, conditions)
+    return PassportSample(seed, person, (line1, line2), image, conditions)
 
 
 def samples(count: int, first_seed: int = 1) -> Iterator[PassportSample]:

@@ -347,8 +347,9 @@ def _issue_date(text: str, today: dt.date) -> dt.date | None:
 def _names(line1: str) -> tuple[str | None, str | None, str | None, bool]:
     """(surname, name, patronymic, the line is full — the last part may be cut short)."""
     body = "".join(_NAME_DIGIT_READINGS.get(char, char) for char in line1[5:])
-    full = not body.endswith(FILLER)
     surname_part, _, given_part = body.rstrip(FILLER).partition("<<")
+    # Full: no run of fillers after the names — the last part may have been cut short.
+    full = "<<" not in given_part and not body.endswith(FILLER)
     # Anything after the given names and a double filler is the OCR reading the fillers.
     given_part = given_part.split("<<")[0]
 
@@ -436,7 +437,7 @@ def decode(line1: str, line2: str, *, today: dt.date, doubtful: Iterable[int] = 
         unchecked.append("sex")
     surname, name, patronymic, full = _names(zone1)
     if full:
-        unchecked.append("middle_name" if patronymic else "first_name")
+        unchecked.extend(["first_name", "middle_name"] if patronymic else ["first_name"])
     for field, value in (("last_name", surname), ("first_name", name)):
         if not value:
             unchecked.append(field)
