@@ -183,7 +183,8 @@ def test_цифры_0_1_5_в_имени_это_буквы_o_i_s():
 def test_длинное_имя_обрезано_по_правилам_и_помечено():
     person = {**PERSON, "last_name": "Константинопольская-Римская", "first_name": "Александра"}
     line1, line2 = encode(**person)
-    assert len(line1) == 44 and not line1.endswith("<")
+    assert len(line1) == 44
+    assert not line1.endswith("<")
     # Surname and name take 38 characters or more: the name is cut at the 42nd character of
     # the line, then a filler and the patronymic's initial.
     assert line1 == "PNRUS" + "KONSTANTINOPOL9SKA8<RIMSKA8<<ALEKSAND<P"
@@ -203,7 +204,7 @@ def test_не_зона_паспорта_не_читается():
 def test_поля_в_формате_формы_паспорта():
     zone = decode(*encode(**PERSON), today=TODAY)
     fields = zone.fields()
-    assert fields["series"] == "4512" and fields["number"] == "345678"
+    assert (fields["series"], fields["number"]) == ("4512", "345678")
     assert fields["division_code"] == "770-001"
-    assert fields["birth_date"] == "1985-03-15" and fields["issue_date"] == "2019-06-20"
+    assert (fields["birth_date"], fields["issue_date"]) == ("1985-03-15", "2019-06-20")
     assert set(fields) == set(passport_mrz.FIELDS)
