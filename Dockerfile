@@ -21,6 +21,10 @@ RUN python -m privet_manager_app build-frontend --port "$PORT" --force \
 
 FROM base AS runtime
 ARG PORT=8000
+# The passport scan: Tesseract's engine comes inside the tesserocr wheel; Debian gives its
+# trained English model (tesseract-ocr-eng, 4 MB) — no CLI, no fonts, nothing else.
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
 ENV APP_ENV=prod PORT=$PORT STORAGE_DIR=/app/data/storage
 COPY . .
 COPY --from=builder /app/.web /app/.web

@@ -77,13 +77,21 @@ def test_кодировщик_пишет_те_же_строки_что_в_нас
 
 
 def test_буквы_ё_й_щ_ъ_ь_э_ю_я_ч_ш_пишутся_цифрами_и_читаются_обратно():
-    line1, line2 = encode(**{**PERSON, "last_name": "Щёчкин-Подъячев", "first_name": "Эльмира",
-                             "middle_name": "Юрьевна"})  # fmt: skip
+    line1, line2 = encode(
+        **{
+            **PERSON,
+            "last_name": "Щёчкин-Подъячев",
+            "first_name": "Эльмира",
+            "middle_name": "Юрьевна",
+        }
+    )
     assert line1 == "PNRUSW23KIN<PODX83EV<<6L9MIRA<7R9EVNA<<<<<<<"
     zone = decode(line1, line2, today=TODAY)
     assert (zone.last_name, zone.first_name, zone.middle_name) == (
-        "Щёчкин-Подъячев", "Эльмира", "Юрьевна"
-    )  # fmt: skip
+        "Щёчкин-Подъячев",
+        "Эльмира",
+        "Юрьевна",
+    )
 
 
 def test_случайные_паспорта_кодируются_и_читаются_без_потерь():
@@ -128,8 +136,7 @@ def test_неверная_итоговая_контрольная_цифра_п�
     line1, line2 = encode(**PERSON)
     wrong = str((int(line2[43]) + 1) % 10)
     zone = decode(line1, _with(line2, 43, wrong), today=TODAY)
-    assert set(zone.unchecked) == {"series", "number", "birth_date", "issue_date",
-                                   "division_code"}  # fmt: skip
+    assert set(zone.unchecked) == {"series", "number", "birth_date", "issue_date", "division_code"}
 
 
 def test_буква_вместо_цифры_исправляется_по_типу_поля():
@@ -169,9 +176,7 @@ def test_заполнители_прочитанные_как_буквы_в_ко
     line1, line2 = encode(**PERSON)
     noisy = line1[:30] + line1[30:].replace("<<<", "<K<", 1)[:-2] + "KK"
     zone = decode(noisy, line2, today=TODAY)
-    assert (zone.last_name, zone.first_name, zone.middle_name) == (
-        "Иванова", "Наталья", "Петровна"
-    )  # fmt: skip
+    assert (zone.last_name, zone.first_name, zone.middle_name) == ("Иванова", "Наталья", "Петровна")
 
 
 def test_цифры_0_1_5_в_имени_это_буквы_o_i_s():
@@ -195,8 +200,9 @@ def test_длинное_имя_обрезано_по_правилам_и_пом�
 
 def test_не_зона_паспорта_не_читается():
     with pytest.raises(NotAZone):
-        decode("HELLO WORLD THIS IS NOT A PASSPORT AT ALL OK", "1234567890" * 4 + "1234",
-               today=TODAY)  # fmt: skip
+        decode(
+            "HELLO WORLD THIS IS NOT A PASSPORT AT ALL OK", "1234567890" * 4 + "1234", today=TODAY
+        )
     with pytest.raises(NotAZone):
         decode("PNRUS", "", today=TODAY)
 

@@ -137,8 +137,9 @@ def text_lines(grey: np.ndarray) -> tuple[list[Band], float]:
     blackhat = cv2.morphologyEx(small, cv2.MORPH_BLACKHAT, kernel)
     _, mask = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     # Characters of one line merge; the gap between two lines of the zone stays open.
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
-                                                                            (11, 1)))  # fmt: skip
+    mask = cv2.morphologyEx(
+        mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (11, 1))
+    )
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     lines = []
@@ -173,8 +174,10 @@ def find_bands(grey: np.ndarray) -> list[Band]:
             line_height = max(upper.size[1], lower.size[1])
             if not (1.2 * line_height < across < 6 * line_height) or abs(along) > 0.1 * length:
                 continue
-            center = ((upper.center[0] + lower.center[0]) / 2,
-                      (upper.center[1] + lower.center[1]) / 2)  # fmt: skip
+            center = (
+                (upper.center[0] + lower.center[0]) / 2,
+                (upper.center[1] + lower.center[1]) / 2,
+            )
             size = (length, across + line_height)
             pairs.append(Band(center, size, math.degrees(angle), length))
     return sorted(pairs, key=lambda band: band.score, reverse=True)[:MAX_BANDS]
@@ -327,9 +330,13 @@ def _cells(line: list[_Glyph], pitches: list[float]) -> list[_Glyph | None]:
 
 
 def _second_look(
-    api: tesserocr.PyTessBaseAPI, image: np.ndarray, glyph: _Glyph, top: int, bottom: int,
+    api: tesserocr.PyTessBaseAPI,
+    image: np.ndarray,
+    glyph: _Glyph,
+    top: int,
+    bottom: int,
     pitch: float,
-) -> str:  # fmt: skip
+) -> str:
     choices = _SECOND_LOOK.get(glyph.char)
     if choices is None:
         return glyph.char
@@ -346,7 +353,8 @@ def _second_look(
     return seen or glyph.char
 
 
-def _read_band(crop: np.ndarray) -> ZoneText | None:
+def _read_band(crop: np.ndarray, *, refine: bool = True) -> ZoneText | None:
+    """`refine=False`: Tesseract's reading as it is (the benchmark's baseline)."""
     block, single = _engines()
     lines = [line for line in _glyph_lines(block, crop) if len(line) >= 30]
     best = None
@@ -357,6 +365,8 @@ def _read_band(crop: np.ndarray) -> ZoneText | None:
     if best is None:
         return None
     _, first, second = best
+    if not refine:
+        return ZoneText("".join(g.char for g in first), "".join(g.char for g in second), ())
     own_first = (first[-1].center - first[0].center) / (LINE_LENGTH - 1)
     own_second = (second[-1].center - second[0].center) / (LINE_LENGTH - 1)
     lower = _cells(second, [own_second, own_first])
@@ -379,7 +389,7 @@ def _read_band(crop: np.ndarray) -> ZoneText | None:
     return ZoneText(line1, line2, doubtful)
 
 
-def read_zone(grey: Image.Image) -> ZoneText | None:
+def read_zone(grey: Image.Image, *, refine: bool = True) -> ZoneText | None:
     """The zone's two lines from an upright greyscale photo, or None when none is found."""
     pixels = np.asarray(grey)
     factor = min(1.0, WORK_LONG_SIDE / max(pixels.shape))
@@ -392,7 +402,7 @@ def read_zone(grey: Image.Image) -> ZoneText | None:
     for view in (work, None):
         view = work if view is not None else cv2.rotate(work, cv2.ROTATE_180)
         for band in find_bands(view):
-            found = _read_band(cut_band(view, band))
+            found = _read_band(cut_band(view, band), refine=refine)
             if found is not None:
                 return found
     return None

@@ -217,10 +217,13 @@ def render_spread(
     photo = (mm(5), top + mm(30), mm(40), top + mm(75))
     draw.rectangle(photo, fill=(200 + rng.randrange(0, 30), 205, 215))
     head_x, head_y = (photo[0] + photo[2]) / 2, photo[1] + mm(17)
-    draw.ellipse((head_x - mm(8), head_y - mm(10), head_x + mm(8), head_y + mm(10)),
-                 fill=(150, 130, 120))  # fmt: skip
-    draw.ellipse((photo[0] + mm(2), photo[1] + mm(30), photo[2] - mm(2), photo[3] + mm(20)),
-                 fill=(70, 75, 90))  # fmt: skip
+    draw.ellipse(
+        (head_x - mm(8), head_y - mm(10), head_x + mm(8), head_y + mm(10)), fill=(150, 130, 120)
+    )
+    draw.ellipse(
+        (photo[0] + mm(2), photo[1] + mm(30), photo[2] - mm(2), photo[3] + mm(20)),
+        fill=(70, 75, 90),
+    )
     draw.rectangle((photo[0], photo[3], photo[2], photo[3] + mm(25)), fill=(236, 226, 222))
     fields = [
         ("Фамилия", person.last_name.upper()),
@@ -233,16 +236,18 @@ def render_spread(
         draw.text((mm(44), y + mm(3)), value, font=value_font, fill=ink)
     y = top + mm(64)
     draw.text((mm(44), y), "Пол", font=label_font, fill=ink)
-    draw.text((mm(44), y + mm(3)), "МУЖ." if person.sex == "M" else "ЖЕН.", font=value_font,
-              fill=ink)  # fmt: skip
+    draw.text(
+        (mm(44), y + mm(3)), "МУЖ." if person.sex == "M" else "ЖЕН.", font=value_font, fill=ink
+    )
     draw.text((mm(58), y), "Дата рождения", font=label_font, fill=ink)
     draw.text((mm(58), y + mm(3)), f"{person.birth_date:%d.%m.%Y}", font=value_font, fill=ink)
     draw.text((mm(44), top + mm(75)), "Место рождения", font=label_font, fill=ink)
     for index, line in enumerate(_text_lines(person.birth_place, 18)[:3]):
         draw.text((mm(44), top + mm(78.5 + 4 * index)), line, font=value_font, fill=ink)
     draw.text((mm(6), top + mm(80)), "Личная подпись", font=label_font, fill=ink)
-    signature = [(mm(8 + 3 * i), top + mm(88 + 3 * math.sin(i * 1.7 + rng.random())))
-                 for i in range(9)]  # fmt: skip
+    signature = [
+        (mm(8 + 3 * i), top + mm(88 + 3 * math.sin(i * 1.7 + rng.random()))) for i in range(9)
+    ]
     draw.line(signature, fill=(30, 40, 110), width=max(2, mm(0.4)))
 
     # The series and number, printed vertically in red along the right edge of both pages.
@@ -311,14 +316,17 @@ def photograph(spread: Image.Image, rng: random.Random) -> tuple[bytes, dict]:
             sx * half_w + rng.uniform(-jitter, jitter),
             sy * half_h + rng.uniform(-jitter, jitter),
         )
-        corners.append((
-            cx + x * math.cos(angle) - y * math.sin(angle),
-            cy + x * math.sin(angle) + y * math.cos(angle),
-        ))  # fmt: skip
+        corners.append(
+            (
+                cx + x * math.cos(angle) - y * math.sin(angle),
+                cy + x * math.sin(angle) + y * math.cos(angle),
+            )
+        )
     source = [(0, 0), (page.width, 0), (page.width, page.height), (0, page.height)]
     coefficients = _perspective_coefficients(source, corners)
-    warped = page.transform(canvas_size, Image.Transform.PERSPECTIVE, coefficients,
-                            Image.Resampling.BICUBIC)  # fmt: skip
+    warped = page.transform(
+        canvas_size, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC
+    )
     mask = Image.new("L", page.size, 255).transform(
         canvas_size, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR
     )
