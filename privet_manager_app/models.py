@@ -270,6 +270,16 @@ class ManagerNumberSequence(SQLModel, table=True):
 
 class ManagerInvoice(SQLModel, table=True):
     __tablename__ = "manager_invoices"
+    # At most one live invoice per contract, whatever the code does (migration 0003).
+    __table_args__ = (
+        sa.Index(
+            "uq_manager_invoices_open_contract",
+            "contract_id",
+            unique=True,
+            postgresql_where=sa.text("status <> 'cancelled'"),
+            sqlite_where=sa.text("status <> 'cancelled'"),
+        ),
+    )
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     number: str = Field(max_length=20, unique=True)

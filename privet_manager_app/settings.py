@@ -35,7 +35,13 @@ MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 256 bits (RFC 7518 §3.2
 
 
 class InsecureSettingsError(RuntimeError):
-    """Production mode with a default, weak or empty secret."""
+    """Production mode with a default, weak or empty secret, or without PostgreSQL."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            problems[0] if len(problems) == 1 else "".join(f"\n  {problem}" for problem in problems)
+        )
 
 
 class Settings(BaseSettings):
@@ -51,6 +57,8 @@ class Settings(BaseSettings):
 
     DATABASE_URL: str = f"sqlite:///{PROJECT_DIR / 'data' / 'privet_manager.db'}"
     DATABASE_POOL_SIZE: int = 10
+    DATABASE_POOL_TIMEOUT: float = Field(default=5.0, gt=0, le=60)  # wait for a free connection
+    DATABASE_CONNECT_TIMEOUT: int = Field(default=5, ge=2, le=60)  # libpq's minimum is 2 s
 
     MANAGER_JWT_SECRET: str = DEV_JWT_SECRET
     MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=120, ge=1, le=24 * 60)
@@ -67,6 +75,11 @@ class Settings(BaseSettings):
     S3_SECRET_KEY: str = ""
     S3_BUCKET: str = "privet-bucket"
     S3_REGION: str = "us-east-1"
+    # A storage that is down must fail a request in seconds (503), not hold it for minutes.
+    S3_CONNECT_TIMEOUT: float = Field(default=2.0, gt=0, le=30)
+    S3_READ_TIMEOUT: float = Field(default=5.0, gt=0, le=60)
+    S3_MAX_ATTEMPTS: int = Field(default=2, ge=1, le=5)  # the first try included
+    STORAGE_IO_TIMEOUT: float = Field(default=5.0, gt=0, le=60)  # local directory
 
     CONTRACT_SIGNATURE_SECRET: str = DEV_SIGNATURE_SECRET
     OTP_HMAC_SECRET: str = DEV_OTP_SECRET
@@ -95,6 +108,20 @@ class Settings(BaseSettings):
     MAX_PHOTO_BYTES: int = 20 * 1024 * 1024
     MAX_PHOTO_PIXELS: int = 50_000_000
 
+    # Evidence (issue 12): the organisation's seal, the timestamp authority, passport keys.
+    # Where dev/test keep the seal certificate and passport keys they make for themselves.
+    KEYS_DIR: Path = PROJECT_DIR / "data" / "keys"
+    SEAL_PKCS12_PATH: str = ""  # the organisation's key + certificate (+ chain), PKCS#12
+    SEAL_PKCS12_PASSWORD: str = ""
+    SEAL_RETIRED_CERTS_PATH: str = ""  # PEM: earlier seal certificates, still accepted
+    TSA_URL: str = ""  # RFC 3161 timestamp authority; empty = seal without a timestamp (B-B)
+    TSA_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=60)
+    TSA_TRUST_ROOTS_PATH: str = ""  # PEM: the CA(s) a timestamp's signer must chain to
+    PASSPORT_ENCRYPTION_KEY: str = ""  # <kid>:<base64 of 32 bytes>
+    PASSPORT_ENCRYPTION_OLD_KEYS: str = ""  # comma-separated, same form: still decrypt
+    PASSPORT_BLIND_INDEX_KEY: str = ""  # <kid>:<base64 of 32 bytes>, independent of the above
+    PASSPORT_BLIND_INDEX_OLD_KEYS: str = ""
+
     @property
     def is_production(self) -> bool:
         return self.APP_ENV == "prod"
@@ -103,10 +130,22 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.DATABASE_URL.startswith("sqlite")
 
-    def check_production_secrets(self) -> None:
-        """Refuse to run in production with a default or empty secret, naming the variable."""
+    def production_problems(self) -> list[str]:
+        """Every missing or unsafe setting of production mode, each naming its variable — an
+        operator fixes them all in one go instead of one per failed start."""
         if not self.is_production:
-            return
+            return []
+        problems = []
+        if not self.DATABASE_URL.strip() or "DATABASE_URL" not in self.model_fields_set:
+            problems.append(
+                "DATABASE_URL: в режиме APP_ENV=prod укажите PostgreSQL "
+                "(postgresql://…); встроенная SQLite — только для разработки"
+            )
+        elif self.is_sqlite:
+            problems.append(
+                "DATABASE_URL: SQLite в режиме APP_ENV=prod не допускается — нужен PostgreSQL "
+                "(общая база с клиентским приложением, блокировки строк)"
+            )
         required = {
             "MANAGER_JWT_SECRET": MIN_SECRET_LENGTH,
             "CONTRACT_SIGNATURE_SECRET": MIN_SECRET_LENGTH,
@@ -119,19 +158,39 @@ class Settings(BaseSettings):
         for name, min_length in required.items():
             value = getattr(self, name)
             if value.strip().lower() in KNOWN_WEAK_SECRETS or len(value) < min_length:
-                raise InsecureSettingsError(
+                problems.append(
                     f"{name}: в режиме APP_ENV=prod нужен собственный секрет "
                     f"(не пустой, не значение по умолчанию, не короче {min_length} символов)"
                 )
         if self.SEED_DEMO_DATA and not self.CREATE_CLIENT_APP_TABLES:
-            raise InsecureSettingsError(
+            problems.append(
                 "SEED_DEMO_DATA: демо-менеджеры с известным паролем допустимы только в "
                 "автономном демо-стенде (CREATE_CLIENT_APP_TABLES=true), не в общей базе"
             )
         if len({self.MANAGER_JWT_SECRET, self.CONTRACT_SIGNATURE_SECRET, self.OTP_HMAC_SECRET}) < 3:
-            raise InsecureSettingsError(
+            problems.append(
                 "MANAGER_JWT_SECRET, CONTRACT_SIGNATURE_SECRET и OTP_HMAC_SECRET должны различаться"
             )
+        problems.extend(self.evidence_problems())
+        return problems
+
+    def check_production_secrets(self) -> None:
+        """Refuse to run in production with anything in `production_problems`."""
+        problems = self.production_problems()
+        if problems:
+            raise InsecureSettingsError(problems)
+
+    def evidence_problems(self) -> list[str]:
+        """Production without its own seal certificate or passport keys: every problem, named.
+
+        The rules live with the code that uses the values (infra/seal.py, infra/crypto.py);
+        imported here, not at the top, because both modules read these settings.
+        """
+        if not self.is_production:
+            return []
+        from privet_manager_app.infra import crypto, seal
+
+        return seal.configuration_problems(self) + crypto.configuration_problems(self)
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from privet_manager_app.cli import FRONTEND_DIR
 from privet_manager_app.client_app_fixture import create_client_app_tables
 from tests.conftest import ROOT
+from tests.support.production import production_evidence
 
 SECRETS = {
     "MANAGER_JWT_SECRET": "entrypoint-test-jwt-secret-0123456789abcdef",
@@ -49,6 +50,7 @@ def test_entrypoint_в_прод_режиме_мигрирует_и_обслуж�
     env = {
         **os.environ,
         **SECRETS,
+        **production_evidence(),  # the seal and passport keys (issue 12)
         "APP_ENV": "prod",
         "DATABASE_URL": shared_database,
         "STORAGE_DIR": str(tmp_path),

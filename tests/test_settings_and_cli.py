@@ -12,6 +12,7 @@ from privet_manager_app import cli
 from privet_manager_app.domain import auth, clients
 from privet_manager_app.settings import InsecureSettingsError, Settings
 from tests.conftest import ROOT
+from tests.support.production import production_evidence
 
 STRONG = "x" * 20 + "-strong-secret-value-1"
 
@@ -19,10 +20,12 @@ STRONG = "x" * 20 + "-strong-secret-value-1"
 def _prod(**overrides) -> Settings:
     values = {
         "APP_ENV": "prod",
+        "DATABASE_URL": "postgresql://privet@db.internal:5432/privetdb",
         "MANAGER_JWT_SECRET": STRONG + "a",
         "CONTRACT_SIGNATURE_SECRET": STRONG + "b",
         "OTP_HMAC_SECRET": STRONG + "c",
         "STORAGE_URL_SECRET": STRONG + "d",
+        **production_evidence(),  # the seal and passport keys (issue 12)
     }
     values.update(overrides)
     return Settings(**values)

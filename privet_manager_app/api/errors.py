@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.domain.errors import DomainError, ServiceUnavailable
+from privet_manager_app.infra.db import is_database_outage
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,21 @@ def _field_name(location: tuple) -> str:
 def install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(DomainError)
     async def _domain(_request: Request, error: DomainError) -> JSONResponse:
-        return JSONResponse(error.to_dict(), status_code=error.status)
+        headers = None
+        if isinstance(error, ServiceUnavailable):
+            headers = {"Retry-After": str(error.retry_after)}
+        return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+
+    @api.exception_handler(sa.exc.SQLAlchemyError)
+    async def _database(request: Request, error: sa.exc.SQLAlchemyError) -> JSONResponse:
+        # Most code reaches the database through transaction(), which already says «down» as a
+        # DomainError; this catches what a dependency or a lazy load ran into outside it.
+        if is_database_outage(error):
+            logger.warning(
+                "database unavailable on %s %s: %s", request.method, request.url.path, error
+            )
+            return await _domain(request, ServiceUnavailable.database())
+        return await _unexpected(request, error)
 
     @api.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:

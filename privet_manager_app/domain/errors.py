@@ -56,3 +56,26 @@ class ValidationFailed(DomainError):
 
 class TooManyAttempts(DomainError):
     status = 429
+
+
+class ServiceUnavailable(DomainError):
+    """A part the request needs is down (object storage, the database): not the caller's
+    mistake and not a bug — the same request is expected to work once the part is back.
+
+    Surfaces answer 503 with `Retry-After: retry_after` (REST) or the message with the form
+    kept (UI)."""
+
+    status = 503
+    RETRY_AFTER_SECONDS = 60  # what «через минуту» promises
+
+    def __init__(self, code: str, message: str, *, retry_after: int = RETRY_AFTER_SECONDS):
+        super().__init__(code, message, extra={"retry_after_seconds": retry_after})
+        self.retry_after = retry_after
+
+    @classmethod
+    def storage(cls) -> ServiceUnavailable:
+        return cls("storage_unavailable", "Хранилище недоступно, попробуйте через минуту")
+
+    @classmethod
+    def database(cls) -> ServiceUnavailable:
+        return cls("database_unavailable", "База данных недоступна, попробуйте через минуту")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from privet_manager_app.domain import audit
@@ -142,6 +143,18 @@ def confirm_payment(
                 extra={"expected_amount": str(contract.surcharge)},
             )
         now = utcnow()
+        # Paid once, in one conditional statement: a confirmation that raced past the checks
+        # above (were the client's row lock ever missing) becomes a repeat, not a payment.
+        recorded = session.execute(
+            sa.update(ManagerContract)
+            .where(ManagerContract.id == contract.id, ManagerContract.paid_at.is_(None))
+            .values(paid_at=now, payment_amount=paid, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if recorded != 1:
+            session.refresh(contract)
+            session.refresh(client)
+            return _payment_result(contract, client, invoice, repeat=True)
         contract.paid_at = now
         contract.payment_amount = paid
         contract.payment_method = method
@@ -277,7 +290,13 @@ def send_invoice(actor: Actor, client_id: int) -> InvoiceView:
         body, payload = _invoice_message(invoice, contract, reminder=False)
         invoice.support_message_id = post_to_client(session, client.user_id, body, payload)
         session.add(invoice)
-        session.flush()
+        try:
+            session.flush()
+        except sa.exc.IntegrityError:
+            # one live invoice per contract (a unique index): a parallel request issued it
+            raise Conflict(
+                "invoice_already_issued", "Счёт по этому договору уже выставлен"
+            ) from None
         before_status = client.status
         client.status = ClientStatus.AWAITING_PAYMENT
         mark_changed(session, client, supersede_contract=False)

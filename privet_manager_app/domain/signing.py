@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from privet_manager_app.domain import audit, otp
@@ -109,12 +110,7 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
             )
         now = utcnow()
         if contract.otp_hash is None or contract.otp_attempts >= settings.OTP_MAX_ATTEMPTS:
-            raise ValidationFailed(
-                "otp_exhausted",
-                f"Код заблокирован после {_attempts(settings.OTP_MAX_ATTEMPTS)}. "
-                "Отправьте клиенту новый код",
-                extra={"attempts_left": 0},
-            )
+            raise _exhausted()
         if contract.otp_expires_at is None or contract.otp_expires_at <= now:
             raise ValidationFailed(
                 "otp_expired",
@@ -127,11 +123,35 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
     raise refusal
 
 
+def _exhausted() -> ValidationFailed:
+    return ValidationFailed(
+        "otp_exhausted",
+        f"Код заблокирован после {_attempts(get_settings().OTP_MAX_ATTEMPTS)}. "
+        "Отправьте клиенту новый код",
+        extra={"attempts_left": 0},
+    )
+
+
 def _count_wrong_attempt(
     session: Session, actor: Actor, client: ManagerClient, contract: ManagerContract
 ) -> ValidationFailed:
     settings = get_settings()
-    contract.otp_attempts += 1
+    # Counted by the database, and only while attempts are left: parallel wrong codes can
+    # never be counted twice as one, nor one past the limit.
+    counted = session.execute(
+        sa.update(ManagerContract)
+        .where(
+            ManagerContract.id == contract.id,
+            ManagerContract.otp_hash.is_not(None),
+            ManagerContract.otp_attempts < settings.OTP_MAX_ATTEMPTS,
+        )
+        .values(otp_attempts=ManagerContract.otp_attempts + 1)
+        .returning(ManagerContract.otp_attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if counted is None:  # a parallel request spent the last attempt
+        return _exhausted()
+    contract.otp_attempts = counted  # the row is ours until commit: this is its value
     attempts_left = max(0, settings.OTP_MAX_ATTEMPTS - contract.otp_attempts)
     if attempts_left == 0:
         contract.otp_hash = None  # dead: only a new code can sign now
@@ -172,6 +192,20 @@ def _sign(
     now: dt.datetime,
 ) -> SignatureResult:
     failed_attempts = contract.otp_attempts
+    # «Waiting for this code» → «signed» in one conditional statement: of requests that got
+    # past the checks at once (were the client's row lock ever missing), exactly one signs.
+    claimed = session.execute(
+        sa.update(ManagerContract)
+        .where(
+            ManagerContract.id == contract.id,
+            ManagerContract.status == ContractStatus.OTP_SENT,
+            ManagerContract.otp_hash == contract.otp_hash,
+        )
+        .values(status=ContractStatus.SIGNED, signed_at=now, otp_hash=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise Conflict("already_signed", "Договор уже подписан: код повторно не принимается")
     contract.status = ContractStatus.SIGNED
     contract.signed_at = now
     contract.pep_agreed_at = now  # the consent box is checked in this very request

@@ -16,6 +16,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
 from sqlmodel import Session, SQLModel
 
+from privet_manager_app.domain.errors import ServiceUnavailable
 from privet_manager_app.settings import get_settings
 
 UTC = dt.UTC
@@ -146,10 +147,29 @@ def _create_engine(url: str, pool_size: int) -> sa.Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # pysqlite (Python < 3.12) opens a transaction only before an INSERT/UPDATE/DELETE:
+            # the SELECTs before it read in autocommit, so two requests both see «not signed
+            # yet» and both sign (`with_for_update()` means nothing to SQLite). Take over BEGIN…
+            dbapi_connection.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: sa.Connection):
+            # …and make every transaction a writer from its first statement: transactions
+            # queue (busy_timeout) like PostgreSQL's row locks make them, one at a time.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    settings = get_settings()
     return sa.create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        # A database that is down or a pool that ran dry answers 503 in seconds instead of
+        # holding the request (SQLAlchemy waits 30 s for a pooled connection, libpq for the OS).
+        pool_timeout=settings.DATABASE_POOL_TIMEOUT,
+        connect_args={"connect_timeout": settings.DATABASE_CONNECT_TIMEOUT},
     )
 
 
@@ -159,6 +179,16 @@ def get_engine() -> sa.Engine:
     if url not in _ENGINES:
         _ENGINES[url] = _create_engine(url, settings.DATABASE_POOL_SIZE)
     return _ENGINES[url]
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """The database is unreachable or too busy to serve us — not a bad statement or a
+    constraint (an IntegrityError is the code's business, never an outage)."""
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError)
 
 
 def dispose_engines() -> None:
@@ -174,8 +204,10 @@ def transaction() -> Iterator[Session]:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as error:
             session.rollback()
+            if is_database_outage(error):
+                raise ServiceUnavailable.database() from error
             raise
 
 

@@ -5,10 +5,13 @@ The domain decides what a contract says (domain/contract_text.py); this module o
 
 Speed (bench/contract_generation.py). Parsing a TrueType font costs fpdf2 ~25 ms per style, so
 fonts are parsed once per process. They cannot simply be shared between documents or
-deep-copied: at output fpdf2 subsets the font *in place* (fontTools mutates the TTFont) and its
-`TTFFont.__deepcopy__` shares that TTFont, so a deep-copied template would hand the next document
-an already-subset font with the glyphs it needs missing. Each document gets a copy of the parsed
-metrics with a fresh, lazily-read TTFont over bytes kept in memory instead. Those bytes are the
+deep-copied: at output fpdf2 subsets the font *in place* (fontTools mutates the TTFont) and
+writes the document's object numbers into the font descriptor, and its `TTFFont.__deepcopy__`
+shares both. Documents are rendered at the same time on several threads, so nothing mutable of a
+parsed font is ever handed to a document: the shared parse is read-only (its maps are
+`MappingProxyType`s), and each document gets its own TTFont (unpickled), descriptor, width
+table and subset (`_FontSet.install`). Sharing the descriptor made one document's embedded font
+point at another's objects. The TTFont bytes are the
 shipped fonts reduced once to the scripts documents use (Latin, Cyrillic, punctuation, ₽, №),
 which makes fpdf2's per-document subsetting several times cheaper; a document with a character
 outside that set falls back to the full fonts. Paragraphs are wrapped here with per-word widths:
@@ -25,6 +28,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from io import BytesIO
 from pathlib import Path
+from types import MappingProxyType
 
 import segno
 from fontTools import subset as font_subset
@@ -216,7 +220,7 @@ def _decompiled(data: bytes) -> bytes:
 
 
 class _FontSet:
-    """Both styles parsed once; `install` gives a document its own fresh copies."""
+    """Both styles parsed once, read-only; `install` gives a document its own mutable parts."""
 
     def __init__(self, datas: dict[str, bytes]) -> None:
         scratch = FPDF()
@@ -225,6 +229,15 @@ class _FontSet:
             key = f"{FONT_FAMILY.lower()}{style}"
             prototype = TTFFont(scratch, BytesIO(data), key, style)
             prototype.ttfont.close()
+            prototype.ttfont = None  # each document unpickles its own
+            # The BytesIO it was parsed from (a read position): only HarfBuzz text shaping,
+            # which documents do not use, would read it again.
+            prototype.ttffile = None
+            if prototype.color_font is not None:
+                raise RuntimeError(f"{key}: colour fonts are not cached (their glyphs mutate)")
+            # Only read after parsing (glyph lookup): a write would be a bug, so make it raise.
+            prototype.cmap = MappingProxyType(prototype.cmap)
+            prototype.glyph_ids = MappingProxyType(prototype.glyph_ids)
             self.fonts.append(_ParsedFont(style, _decompiled(data), prototype))
         self.coverage = frozenset.intersection(
             *(frozenset(chr(code) for code in font.prototype.cmap) for font in self.fonts)
@@ -232,14 +245,18 @@ class _FontSet:
 
     def install(self, pdf: FPDF) -> None:
         for parsed in self.fonts:
-            font = copy.copy(parsed.prototype)
+            font = copy.copy(parsed.prototype)  # immutable attributes and read-only maps
             font.i = len(pdf.fonts) + 1
             # our own bytes, made in this process a moment ago: nothing untrusted is unpickled
             font.ttfont = pickle.loads(parsed.tables)  # noqa: S301
-            # `cw` (glyph widths) stays shared: read-only but for idempotent defaults
+            # output() writes this document's object numbers and font stream into it
+            font.desc = copy.copy(parsed.prototype.desc)
+            # a defaultdict: reading a missing character stores the default width
+            font.cw = copy.copy(parsed.prototype.cw)
             font.missing_glyphs = []
             font.biggest_size_pt = 0
             font.subset = SubsetMap(font)
+            font._hbfont = None  # the HarfBuzz face, built lazily per document
             pdf.fonts[font.fontkey] = font
 
 

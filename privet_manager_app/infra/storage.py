@@ -3,22 +3,35 @@
 Nothing here is public: browsers get short-lived signed URLs. For the local backend those point
 at our own endpoints (`/api/storage/...`, see api/routers/storage.py), signed with
 STORAGE_URL_SECRET; for S3 they are presigned by boto3.
+
+A storage that is down never hangs a request: S3 calls have connect/read timeouts and a bounded
+number of attempts, local file I/O a deadline, and «down» (a timeout, a refused connection, a 5xx)
+is raised as `ServiceUnavailable.storage()` — 503 `storage_unavailable`, not a 500. Signing a URL
+needs no I/O and keeps working during an outage.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import dataclasses
 import datetime as dt
+import logging
 import re
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 import jwt
 
+from privet_manager_app.domain.errors import ServiceUnavailable
 from privet_manager_app.infra.db import utcnow
 from privet_manager_app.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 UPLOAD_TTL_SECONDS = 15 * 60
 DOWNLOAD_TTL_SECONDS = 10 * 60
@@ -62,11 +75,18 @@ def check_key(key: str) -> str:
     return key
 
 
+# Threads that wait on the local directory. A hung mount (NFS, a dead disk) blocks a system call
+# for good: the request gives up after STORAGE_IO_TIMEOUT, the thread stays stuck, and the pool's
+# bound keeps such threads from piling up without limit.
+_LOCAL_IO = concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="storage-io")
+
+
 class LocalStorage:
     def __init__(self, settings: Settings) -> None:
         self.root = Path(settings.STORAGE_DIR).resolve()
         self.secret = settings.STORAGE_URL_SECRET
         self.base_url = ""  # relative URLs: same origin as the app
+        self.timeout = settings.STORAGE_IO_TIMEOUT
 
     def _path(self, key: str) -> Path:
         path = (self.root / check_key(key)).resolve()
@@ -74,8 +94,26 @@ class LocalStorage:
             raise StorageError("key escapes the storage root")
         return path
 
+    def _io(self, operation: Callable[..., _T], *args) -> _T:
+        future = _LOCAL_IO.submit(operation, *args)
+        try:
+            return future.result(timeout=self.timeout)
+        except concurrent.futures.TimeoutError:
+            logger.warning(
+                "local storage: %s did not finish in %s s", operation.__name__, self.timeout
+            )
+            raise ServiceUnavailable.storage() from None
+        except (FileNotFoundError, StorageError):
+            raise
+        except OSError as error:  # a full disk, a read-only or vanished mount, EIO
+            logger.warning("local storage: %s failed: %s", operation.__name__, error)
+            raise ServiceUnavailable.storage() from error
+
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        path = self._path(key)
+        self._io(self._write, self._path(key), data)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".part")
         temporary.write_bytes(data)
@@ -83,16 +121,19 @@ class LocalStorage:
 
     def get(self, key: str) -> bytes:
         try:
-            return self._path(key).read_bytes()
+            return self._io(Path.read_bytes, self._path(key))
         except FileNotFoundError:
             raise StorageError(f"no object {key}") from None
 
     def size(self, key: str) -> int | None:
-        path = self._path(key)
+        return self._io(self._size, self._path(key))
+
+    @staticmethod
+    def _size(path: Path) -> int | None:
         return path.stat().st_size if path.exists() else None
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        self._io(Path.unlink, self._path(key), True)
 
     def sign(self, purpose: str, key: str, ttl: int, **claims) -> tuple[str, dt.datetime]:
         expires_at = utcnow() + dt.timedelta(seconds=ttl)
@@ -128,12 +169,39 @@ class LocalStorage:
         return f"{self.base_url}/api/storage/file/{quote(token)}"
 
 
+@contextlib.contextmanager
+def _s3_outage_as_unavailable() -> Iterator[None]:
+    """botocore's «the storage is down» → ServiceUnavailable; «no such key» and the like stay."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as S3ConnectionError
+
+    try:
+        yield
+    except (S3ConnectionError, HTTPClientError) as error:  # refused, timed out, cut off
+        logger.warning("object storage unreachable: %s", error)
+        raise ServiceUnavailable.storage() from error
+    except ClientError as error:
+        if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            logger.warning("object storage failing: %s", error)
+            raise ServiceUnavailable.storage() from error
+        raise
+
+
 class S3Storage:
     def __init__(self, settings: Settings) -> None:
         import boto3
         from botocore.config import Config
 
-        config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
+        # botocore's defaults (60 s to connect, 60 s per read, several attempts) let one hung
+        # S3 hold a request — and whatever it holds — for minutes.
+        config = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            connect_timeout=settings.S3_CONNECT_TIMEOUT,
+            read_timeout=settings.S3_READ_TIMEOUT,
+            retries={"mode": "standard", "total_max_attempts": settings.S3_MAX_ATTEMPTS},
+        )
+        self.bucket_checked = False
         common = {
             "aws_access_key_id": settings.S3_ACCESS_KEY,
             "aws_secret_access_key": settings.S3_SECRET_KEY,
@@ -154,21 +222,30 @@ class S3Storage:
     def ensure_bucket(self) -> None:
         from botocore.exceptions import ClientError
 
-        try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except ClientError:
-            self.client.create_bucket(Bucket=self.bucket)
+        with _s3_outage_as_unavailable():
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as error:
+                if error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                    raise
+                self.client.create_bucket(Bucket=self.bucket)
+        self.bucket_checked = True
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        self.client.put_object(
-            Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type
-        )
+        if not self.bucket_checked:  # S3 was down when the app first needed it
+            self.ensure_bucket()
+        with _s3_outage_as_unavailable():
+            self.client.put_object(
+                Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type
+            )
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import ClientError
 
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
+            with _s3_outage_as_unavailable():
+                response = self.client.get_object(Bucket=self.bucket, Key=check_key(key))
+                return response["Body"].read()
         except ClientError:
             raise StorageError(f"no object {key}") from None
 
@@ -176,12 +253,16 @@ class S3Storage:
         from botocore.exceptions import ClientError
 
         try:
-            return self.client.head_object(Bucket=self.bucket, Key=check_key(key))["ContentLength"]
+            with _s3_outage_as_unavailable():
+                return self.client.head_object(Bucket=self.bucket, Key=check_key(key))[
+                    "ContentLength"
+                ]
         except ClientError:
             return None
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+        with _s3_outage_as_unavailable():
+            self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
 
     def upload_ticket(self, key: str, content_type: str) -> UploadTicket:
         url = self.public_client.generate_presigned_url(
@@ -221,7 +302,11 @@ def get_storage() -> Storage:
     if marker not in _STORAGES:
         if settings.STORAGE_BACKEND == "s3":
             storage = S3Storage(settings)
-            storage.ensure_bucket()
+            try:
+                storage.ensure_bucket()
+            except ServiceUnavailable:
+                # Links can still be signed; the bucket is checked again before the first write.
+                logger.warning("object storage down at start: bucket check deferred")
         else:
             storage = LocalStorage(settings)
         _STORAGES[marker] = storage

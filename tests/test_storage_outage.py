@@ -1,0 +1,226 @@
+"""When the storage is down, a request fails in seconds with 503 `storage_unavailable` and a
+`Retry-After` — it never hangs on a stuck S3 and never looks like a bug (500)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+import pytest
+from sqlmodel import select
+
+from privet_manager_app.domain.errors import ServiceUnavailable
+from privet_manager_app.infra import storage
+from privet_manager_app.infra.storage import LocalStorage, S3Storage
+from privet_manager_app.models import ManagerContract
+from privet_manager_app.settings import Settings, reset_settings_cache
+from tests.support.factories import make_tariff, ready_client
+from tests.support.hung_s3 import hung_endpoint, refusing_endpoint
+from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
+
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 1.0
+MAX_ATTEMPTS = 2
+# Every attempt may wait its connect and read timeouts; botocore's backoff between attempts is
+# milliseconds; one second for everything else on a busy machine.
+BUDGET = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + 1.0
+# How long a test waits before it calls the call hung (botocore's own defaults: 60 s × 5).
+GIVE_UP = BUDGET + 10
+
+
+def _s3_settings(endpoint: str) -> dict[str, str]:
+    return {
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT": endpoint,
+        "S3_PUBLIC_ENDPOINT": "",
+        "S3_ACCESS_KEY": ACCESS_KEY,
+        "S3_SECRET_KEY": SECRET_KEY,
+        "S3_REGION": REGION,
+        "S3_BUCKET": f"privet-{uuid.uuid4().hex[:12]}",
+        "S3_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
+        "S3_READ_TIMEOUT": str(READ_TIMEOUT),
+        "S3_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+    }
+
+
+def _timed(call, *args, give_up: float = GIVE_UP) -> tuple[float, BaseException | None]:
+    """Run the call on a thread: (seconds it took, what it raised). Fails if it is still
+    waiting after `give_up` seconds — the thread is left to the endpoint's shutdown."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            outcome["result"] = call(*args)
+        except BaseException as error:  # the outcome under test
+            outcome["error"] = error
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(give_up)
+    if thread.is_alive():
+        pytest.fail(f"{getattr(call, '__name__', call)} still waiting after {give_up:.0f} s")
+    return outcome["seconds"], outcome.get("error")
+
+
+def _assert_storage_unavailable(error: BaseException | None) -> None:
+    assert isinstance(error, ServiceUnavailable), repr(error)
+    assert error.code == "storage_unavailable"
+    assert error.status == 503
+    assert error.message == "Хранилище недоступно, попробуйте через минуту"
+    assert error.retry_after > 0
+
+
+@pytest.fixture
+def hung_s3_storage():
+    with hung_endpoint() as endpoint:
+        yield S3Storage(Settings(**_s3_settings(endpoint.url))), endpoint
+
+
+def test_зависшее_s3_отказывает_в_записи_чтении_и_удалении_за_бюджет_таймаутов(hung_s3_storage):
+    s3, endpoint = hung_s3_storage
+    timings = {}
+    for name, call, args in (
+        ("put", s3.put, ("contracts/1/a.pdf", b"%PDF-1.7 ...", "application/pdf")),
+        ("get", s3.get, ("contracts/1/a.pdf",)),
+        ("size", s3.size, ("uploads/1/2/a.jpg",)),
+        ("delete", s3.delete, ("photos/1/2/a.jpg",)),
+    ):
+        seconds, error = _timed(call, *args)
+        _assert_storage_unavailable(error)
+        timings[name] = round(seconds, 2)
+        assert seconds <= BUDGET, timings
+    print(f"hung S3, seconds per call (budget {BUDGET} s): {timings}")
+    assert endpoint.connections >= 4 * MAX_ATTEMPTS - 1  # retried, but a bounded number of times
+
+
+def test_ссылки_на_файлы_подписываются_и_когда_s3_не_отвечает(hung_s3_storage):
+    s3, _ = hung_s3_storage
+    seconds, error = _timed(s3.download_url, "contracts/1/a.pdf", give_up=2)
+    assert error is None
+    seconds_upload, error = _timed(s3.upload_ticket, "uploads/1/2/a.jpg", "image/jpeg", give_up=2)
+    assert error is None
+    assert max(seconds, seconds_upload) < 0.5  # signing is local: no request to S3
+
+
+def test_выключенное_s3_отказывает_сразу():
+    with refusing_endpoint() as endpoint:
+        s3 = S3Storage(Settings(**_s3_settings(endpoint.url)))
+        seconds, error = _timed(s3.put, "contracts/1/a.pdf", b"%PDF", "application/pdf")
+    _assert_storage_unavailable(error)
+    assert seconds <= BUDGET
+
+
+def test_приложение_стартует_и_подписывает_ссылки_когда_s3_лежит(monkeypatch):
+    """The bucket check of the first get_storage() must not hang or fail the app: it is
+    deferred to the first write."""
+    with hung_endpoint() as endpoint:
+        for name, value in _s3_settings(endpoint.url).items():
+            monkeypatch.setenv(name, value)
+        reset_settings_cache()
+        storage._STORAGES.clear()
+        try:
+            seconds, error = _timed(storage.get_storage)
+            assert error is None
+            assert seconds <= BUDGET
+            started = time.monotonic()
+            assert storage.get_storage().download_url("photos/1/2/a.jpg").startswith(endpoint.url)
+            assert time.monotonic() - started < 0.5
+            _, error = _timed(storage.get_storage().put, "photos/1/2/b.jpg", b"x", "image/jpeg")
+            _assert_storage_unavailable(error)
+        finally:
+            storage._STORAGES.clear()
+            monkeypatch.undo()
+            reset_settings_cache()
+
+
+# ---- The local directory: a mount that hangs (NFS) is a FIFO here: open() never returns ----
+
+
+@pytest.fixture
+def hanging_local(tmp_path):
+    local = LocalStorage(
+        Settings(STORAGE_DIR=tmp_path, STORAGE_IO_TIMEOUT=1.0, STORAGE_URL_SECRET="x" * 40)
+    )
+    fifos = []
+
+    def fifo(key: str) -> None:
+        path = tmp_path / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(path)
+        fifos.append(path)
+
+    yield local, fifo
+    for path in fifos:  # let the stuck threads finish: open the other end, then close it
+        with open(os.open(path, os.O_RDWR | os.O_NONBLOCK), "rb", buffering=0):
+            pass
+
+
+def test_зависшая_локальная_папка_отказывает_за_таймаут(hanging_local):
+    local, fifo = hanging_local
+    fifo("contracts/1/stuck.pdf")
+    seconds, error = _timed(local.get, "contracts/1/stuck.pdf")
+    _assert_storage_unavailable(error)
+    assert seconds <= 1.0 + 1.0
+    fifo("contracts/1/new.pdf.part")  # where put() writes before the atomic rename
+    seconds, error = _timed(local.put, "contracts/1/new.pdf", b"%PDF", "application/pdf")
+    _assert_storage_unavailable(error)
+    assert seconds <= 1.0 + 1.0
+
+
+# ---- Through REST ------------------------------------------------------------------------------
+
+
+def test_договор_при_зависшем_s3_даёт_503_storage_unavailable_с_retry_after_и_ничего_не_пишет(
+    api, login_headers, manager, monkeypatch
+):
+    from privet_manager_app.domain import tariffs
+    from privet_manager_app.infra.db import transaction
+
+    client = ready_client(manager)
+    tariffs.apply_tariff(manager, client.id, make_tariff())
+    headers = login_headers(manager)
+    with hung_endpoint() as endpoint:
+        for name, value in _s3_settings(endpoint.url).items():
+            monkeypatch.setenv(name, value)
+        reset_settings_cache()
+        storage._STORAGES.clear()
+        try:
+            started = time.monotonic()
+            response = api.post(
+                f"/api/manager/clients/{client.id}/contract/generate", headers=headers
+            )
+            seconds = time.monotonic() - started
+            # what does not need the storage keeps answering
+            me = api.get("/api/manager/auth/me", headers=headers)
+            ticket = api.post(
+                f"/api/manager/clients/{client.id}/devices/{client.device_ids[0]}/photos/upload-url",
+                headers=headers,
+                json={"filename": "a.jpg", "content_type": "image/jpeg"},
+            )
+        finally:
+            storage._STORAGES.clear()
+            monkeypatch.undo()
+            reset_settings_cache()
+    print(f"contract/generate against a hung S3: {response.status_code} in {seconds:.2f} s")
+    assert response.status_code == 503, response.text
+    assert response.json() == {
+        "detail": "Хранилище недоступно, попробуйте через минуту",
+        "code": "storage_unavailable",
+        "retry_after_seconds": 60,
+    }
+    assert response.headers["retry-after"] == "60"
+    # the bucket check at first use and the upload, each within its budget
+    assert seconds <= 2 * BUDGET
+    assert me.status_code == 200
+    assert ticket.status_code == 200, ticket.text
+    with transaction() as session:
+        assert (
+            session.exec(
+                select(ManagerContract).where(ManagerContract.client_id == client.id)
+            ).all()
+            == []
+        )
