@@ -6,13 +6,16 @@ tesserocr hands Tesseract the pixels in memory).
 
 Steps: decode (the JPEG decoder's own 1/2–1/8 scaling when the photo is large, EXIF orientation
 applied, the pixel count checked from the header before anything is decoded) → find the zone on
-a small copy: dark, dense, horizontal text lines, the longest of the page, joined into bands
-(morphology with OpenCV) → for the best bands: cut each out of the full copy along its own
-angle, scaled so a character is ~24 px wide → Tesseract (LSTM, `eng`, only `A-Z0-9<`, no
-dictionaries) → the two lines whose shape is that of the zone; the positions of line 2 where
-Tesseract doubts its own reading (low symbol confidence) go along, for the check digits.
+a small copy: printed text lines (black-hat morphology with OpenCV), then the longest pair of
+parallel lines of equal length one under the other — wherever it is, at whatever angle → cut
+the band out along its own angle, ~24 px per character → Tesseract (LSTM, `eng`, only
+`A-Z0-9<`, no dictionaries) → every glyph put in its cell of the 44-cell grid (OCR-B is
+monospaced: symbols Tesseract adds or drops are found by their place) → the glyphs of line 1
+that its English model confuses (8/B, 9/O, 3/S, `<`/K…) read again alone at three scales, names
+settled with a Russian spelling model (`name_model`) → the two lines, with the positions of
+line 2 that Tesseract doubts, for the check digits.
 
-CPU-bound and synchronous (≈0.3–1 s): callers run it in a worker thread or process, never on the
+CPU-bound and synchronous (≈0.1–1 s): callers run it in a worker thread or process, never on the
 event loop. Each thread keeps its own Tesseract engine (a `TessBaseAPI` must not be shared
 between threads at once), created on first use.
 """
@@ -129,7 +132,7 @@ class Band:
     score: float
 
 
-def text_lines(grey: np.ndarray) -> tuple[list[Band], float]:
+def text_lines(grey: np.ndarray) -> list[Band]:
     """Printed text lines of the photo (rotated rectangles in `grey`'s coordinates)."""
     height, width = grey.shape
     factor = FIND_LONG_SIDE / max(height, width)
@@ -153,13 +156,13 @@ def text_lines(grey: np.ndarray) -> tuple[list[Band], float]:
         if abs(angle) > 30 or w < 40 or w / max(h, 1) < 6:
             continue
         lines.append(Band((cx / factor, cy / factor), (w / factor, h / factor), angle, w))
-    return lines, factor
+    return lines
 
 
 def find_bands(grey: np.ndarray) -> list[Band]:
     """Candidate zones, best first: two parallel text lines of the same length, one under the
     other, a line height or two apart — the longest such pair of the page."""
-    lines, _ = text_lines(grey)
+    lines = text_lines(grey)
     pairs = []
     for upper in lines:
         for lower in lines:
@@ -183,10 +186,6 @@ def find_bands(grey: np.ndarray) -> list[Band]:
             size = (length, across + line_height)
             pairs.append(Band(center, size, math.degrees(angle), length))
     return sorted(pairs, key=lambda band: band.score, reverse=True)[:MAX_BANDS]
-
-
-def _odd(value: float) -> int:
-    return max(1, round(value) | 1)
 
 
 def cut_band(
@@ -432,7 +431,7 @@ class _Reading:
     pitch: float
 
 
-def _read_cells(crop: np.ndarray) -> _Reading | tuple[str, str] | None:
+def _read_cells(crop: np.ndarray) -> _Reading | None:
     block, _ = _engines()
     lines = [line for line in _glyph_lines(block, crop) if len(line) >= 30]
     best = None
