@@ -214,3 +214,11 @@ def test_поля_в_формате_формы_паспорта():
     assert fields["division_code"] == "770-001"
     assert (fields["birth_date"], fields["issue_date"]) == ("1985-03-15", "2019-06-20")
     assert set(fields) == set(passport_mrz.FIELDS)
+
+
+def test_потерянная_цифра_в_начале_второй_строки_восстанавливается_по_контрольной():
+    # OCR lost the first glyph and the 44-cell grid padded the end with a filler.
+    line1, line2 = encode(**PERSON)
+    zone = decode(line1, line2[1:] + "<", today=TODAY)
+    assert zone.unchecked == ()
+    assert (zone.series, zone.number) == (PERSON["series"], PERSON["number"])

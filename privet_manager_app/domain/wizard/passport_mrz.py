@@ -235,10 +235,9 @@ def _line2_score(line: str) -> int:
     return score
 
 
-def _align_line2(raw: str) -> str:
-    """Exactly 44 characters: OCR drops or doubles fillers inside runs of «<»."""
-    if len(raw) == LINE_LENGTH:
-        return raw
+def _resized(raw: str) -> list[str]:
+    """44-character versions of a line of another length: filled or cut at either end or in
+    one of its runs of fillers."""
     delta = LINE_LENGTH - len(raw)
     candidates = [(raw + FILLER * delta)[:LINE_LENGTH], raw[-LINE_LENGTH:].rjust(44, FILLER)]
     index = 0
@@ -255,7 +254,19 @@ def _align_line2(raw: str) -> str:
             if len(candidate) == LINE_LENGTH:
                 candidates.append(candidate)
         index = end
-    return max(candidates, key=_line2_score)
+    return candidates
+
+
+def _align_line2(raw: str) -> str:
+    """Exactly 44 characters in their places: OCR drops or doubles fillers inside runs of «<»,
+    or loses a glyph and pads the line's end (line 2 ends with a digit, never a filler). A
+    filler put where a digit was lost is an unknown digit, for the check digit to recover."""
+    candidates = [raw] if len(raw) == LINE_LENGTH else []
+    candidates += _resized(raw) if len(raw) != LINE_LENGTH else []
+    trimmed = raw.rstrip(FILLER)
+    if trimmed != raw and len(trimmed) < LINE_LENGTH:
+        candidates += _resized(trimmed)
+    return max(candidates, key=_line2_score)  # the first of equals: the line as read
 
 
 def _align_line1(raw: str) -> str:
