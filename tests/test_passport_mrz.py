@@ -222,3 +222,11 @@ def test_потерянная_цифра_в_начале_второй_строк
     zone = decode(line1, line2[1:] + "<", today=TODAY)
     assert zone.unchecked == ()
     assert (zone.series, zone.number) == (PERSON["series"], PERSON["number"])
+
+
+def test_две_нечитаемые_цифры_не_угадываются_даже_если_догадка_сошлась():
+    # «5524…» read as «<<24…»: guessing «00» happens to satisfy the check digit (7·5 + 3·5 ≡ 0),
+    # yet ten pairs do — the field is flagged, not filled with a coincidence.
+    line1, line2 = encode(**{**PERSON, "series": "5523", "number": "453994"})
+    zone = decode(line1, "<<" + line2[2:], today=TODAY)
+    assert {"series", "number"} <= set(zone.unchecked)

@@ -296,19 +296,22 @@ def _solutions(
 ) -> list[str]:
     """Readings of the field (data + check digit) that pass its check digit, most likely first.
 
-    The reading as seen (letters turned into the digits they look like) wins when it passes;
-    otherwise only doubtful or unreadable positions are varied.
+    The reading as seen (a letter turned into the digit it looks like) wins when it passes and
+    at most one glyph was unreadable; otherwise only doubtful or unreadable positions are
+    varied, and the caller takes a reading only if it is the one that passes.
     """
+    cells = [*positions, check]
     # Position 42 (1-based) is a filler inside the checked data: it stays one.
-    options = [
-        FILLER if p == 41 else _digit_options(line[p], p in doubtful) for p in [*positions, check]
-    ]
+    options = [FILLER if p == 41 else _digit_options(line[p], p in doubtful) for p in cells]
 
     def passes(reading: str) -> bool:
         return check_digit(reading[:-1]) == int(reading[-1]) and valid(reading[:-1])
 
     primary = "".join(option[0] for option in options)
-    if passes(primary):
+    # With two unreadable glyphs one check digit cannot say which digits they were: the first
+    # guesses passing it is a one-in-ten coincidence, so all readings are weighed.
+    unknown = sum(not line[p].isdigit() for p in cells if p != 41)
+    if unknown <= 1 and passes(primary):
         return [primary]
     size = 1
     for option in options:
