@@ -10,7 +10,7 @@ import io
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
+from PIL import Image, ImageOps
 
 from privet_manager_app.domain.errors import Forbidden, ValidationFailed
 from privet_manager_app.domain.photos import ACCEPTED_FORMATS
@@ -56,7 +56,8 @@ def _protected(zone) -> tuple:
 def test_фото_сохранённое_боком_с_exif_поворотом_распознаётся(photos):
     sample = photos[SEEDS[0]]
     # As a phone stores it: the sensor's landscape frame, to be turned by Orientation 6.
-    sideways = Image.open(io.BytesIO(sample.image)).transpose(Image.Transpose.ROTATE_90)
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(sample.image)))
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)
     data = jpeg_bytes(image=sideways, orientation=6, quality=90)
     zone = passport_scan.read_passport_photo(data)
     assert zone.unchecked == ()
@@ -65,10 +66,17 @@ def test_фото_сохранённое_боком_с_exif_поворотом_�
 
 def test_png_тоже_принимается(photos):
     sample = photos[SEEDS[0]]
-    data = png_bytes(Image.open(io.BytesIO(sample.image)).convert("L"))
+    data = png_bytes(ImageOps.exif_transpose(Image.open(io.BytesIO(sample.image))).convert("L"))
     zone = passport_scan.read_passport_photo(data)
     assert zone.unchecked == ()
     assert zone.number == sample.person.number
+
+
+def test_фото_боком_без_exif_тоже_распознаётся(photos):
+    sample = photos[SEEDS[1]]
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(sample.image)))
+    data = jpeg_bytes(image=upright.transpose(Image.Transpose.ROTATE_270), gps=False)
+    assert passport_scan.read_passport_photo(data).number == sample.person.number
 
 
 def test_неверная_контрольная_цифра_в_паспорте_помечает_поле():
@@ -220,3 +228,9 @@ def test_rest_статусы_описаны_в_openapi(api):
     ]["post"]
     assert {"200", "401", "403", "404", "413", "422"} <= set(operation["responses"])
     assert "multipart/form-data" in operation["requestBody"]["content"]
+
+
+def test_синтетическое_фото_одно_и_то_же_для_одного_зерна(photos):
+    again = passport_samples.sample(SEEDS[0])
+    assert again.image == photos[SEEDS[0]].image
+    assert again.lines == photos[SEEDS[0]].lines

@@ -498,9 +498,10 @@ def read_zone(grey: Image.Image, *, refine: bool = True) -> ZoneText | None:
         if factor < 1
         else pixels
     )
-    # Upright first; a photo taken upside down (no EXIF says so) is turned once.
-    for view in (work, None):
-        view = work if view is not None else cv2.rotate(work, cv2.ROTATE_180)
+    # Upright first; a photo taken upside down or sideways with no EXIF saying so is turned.
+    turns = (None, cv2.ROTATE_180, cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    for turn in turns:
+        view = work if turn is None else cv2.rotate(work, turn)
         for band in find_bands(view):
             found = _read_band(view, band, refine=refine)
             if found is not None:

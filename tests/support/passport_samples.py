@@ -281,6 +281,14 @@ def _perspective_coefficients(source, target) -> list[float]:
     return list(np.linalg.solve(np.array(rows, float), np.array(rhs, float)))
 
 
+def _noise(size: tuple[int, int], sigma: float, rng: random.Random) -> Image.Image:
+    """Grey Gaussian noise around mid-grey, from the sample's seed (Pillow's effect_noise draws
+    from the C library's generator: a photo would differ from run to run)."""
+    generator = np.random.default_rng(rng.getrandbits(64))
+    values = generator.normal(128, sigma, (size[1], size[0]))
+    return Image.fromarray(np.clip(values, 0, 255).astype(np.uint8))
+
+
 def _table(size: tuple[int, int], rng: random.Random) -> Image.Image:
     """A desk: one muted colour (wood, grey, a dark cloth) with soft blotches and grain."""
     base_colour = rng.choice([(120, 85, 55), (150, 150, 145), (60, 60, 70), (185, 160, 120)])
@@ -292,7 +300,7 @@ def _table(size: tuple[int, int], rng: random.Random) -> Image.Image:
         np.uint8,
     )
     base = Image.fromarray(small).resize(size, Image.Resampling.BICUBIC)
-    grain = Image.effect_noise((size[0] // 4, size[1] // 4), 40).resize(size).convert("RGB")
+    grain = _noise((size[0] // 4, size[1] // 4), 40, rng).resize(size).convert("RGB")
     return Image.blend(base, grain, 0.12)
 
 
@@ -353,7 +361,7 @@ def photograph(spread: Image.Image, rng: random.Random) -> tuple[bytes, dict]:
         photo = ImageChops.screen(photo, Image.merge("RGB", (spot, spot, spot)))
     blur = rng.uniform(0.4, 2.2) * canvas_size[0] / 3024
     photo = photo.filter(ImageFilter.GaussianBlur(blur))
-    noise = Image.effect_noise(canvas_size, rng.uniform(10, 30)).convert("RGB")
+    noise = _noise(canvas_size, rng.uniform(10, 30), rng).convert("RGB")
     photo = Image.blend(photo, noise, rng.uniform(0.03, 0.08))
     sideways = rng.random() < 0.2
     exif = Image.Exif()
