@@ -4,6 +4,9 @@ import os
 
 import reflex as rx
 
+from privet_manager_app.edge.origins import allowed_origins
+from privet_manager_app.settings import Settings
+
 # The compiled frontend embeds the backend URL; the hostname is swapped for the page's own at
 # run time (and the port dropped behind HTTPS), so only the port has to be right at build time.
 _port = int(os.environ.get("PORT", "8000"))
@@ -16,6 +19,9 @@ config = rx.Config(
     backend_port=_port,
     api_url=os.environ.get("API_URL", f"http://localhost:{_port}"),
     redis_url=os.environ.get("REDIS_URL") or None,
+    # Every CORS layer Reflex builds, and the socket's Origin check: never "*" (README,
+    # «Граница HTTP»).
+    cors_allowed_origins=allowed_origins(Settings()),
     # An internal tool has no public sitemap; styling uses Radix props, so no Tailwind either.
     plugins=[
         rx.plugins.RadixThemesPlugin(

@@ -7,10 +7,11 @@ import asyncio
 import reflex as rx
 
 from privet_manager_app.api.app import create_api
+from privet_manager_app.edge.asgi import edge
+from privet_manager_app.edge.origins import judge_socket_origins
 from privet_manager_app.infra import pdf
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.http import no_store_html
 from privet_manager_app.ui.pages import (
     admin_dashboard,
     admin_managers,
@@ -37,9 +38,13 @@ app = rx.App(
             content="width=device-width, initial-scale=1, viewport-fit=cover",
         ),
         rx.el.meta(name="theme-color", content="#f76b15"),
+        # Before the app's own scripts: the session cookie gets `Secure` on HTTPS pages.
+        rx.el.script(src="/secure_cookies.js"),
     ],
-    api_transformer=[create_api(), no_store_html],
+    # The edge (body limits, security headers, origins) wraps everything Reflex serves.
+    api_transformer=[create_api(), edge],
 )
+judge_socket_origins(app.sio, get_settings())
 
 
 @app.register_lifespan_task

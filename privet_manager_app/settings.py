@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -52,8 +53,6 @@ class Settings(BaseSettings):
     APP_ENV: Literal["dev", "test", "prod"] = "dev"
     PORT: int = 8000
     PUBLIC_BASE_URL: str = "http://localhost:8000"
-    # Behind a reverse proxy: take the client IP from X-Forwarded-For (for the ПЭП trace/audit).
-    TRUST_PROXY_HEADERS: bool = False
 
     DATABASE_URL: str = f"sqlite:///{PROJECT_DIR / 'data' / 'privet_manager.db'}"
     DATABASE_POOL_SIZE: int = 10
@@ -121,6 +120,65 @@ class Settings(BaseSettings):
     PASSPORT_ENCRYPTION_OLD_KEYS: str = ""  # comma-separated, same form: still decrypt
     PASSPORT_BLIND_INDEX_KEY: str = ""  # <kid>:<base64 of 32 bytes>, independent of the above
     PASSPORT_BLIND_INDEX_OLD_KEYS: str = ""
+
+    # --- The HTTP edge (privet_manager_app/edge; README «Граница HTTP») ---
+    # Our reverse proxies in front of the app: the client IP is the Nth X-Forwarded-For entry
+    # from the right (0: no proxy, the socket peer is the client).
+    TRUSTED_PROXY_HOPS: int = Field(default=0, ge=0, le=10)
+    # Request bodies, refused with 413 while they stream.
+    MAX_JSON_BYTES: int = Field(default=1024 * 1024, ge=1024)
+    MAX_VERIFY_PDF_BYTES: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Origins besides PUBLIC_BASE_URL allowed to call us from a browser (comma-separated).
+    CORS_EXTRA_ORIGINS: str = ""
+    # Who may frame our pages (CSP frame-ancestors): 'none', 'self' or a list of origins.
+    FRAME_ANCESTORS: str = "'none'"
+    # A login lasts at most this long, refreshes included.
+    SESSION_MAX_HOURS: int = Field(default=12, ge=1, le=24 * 30)
+    # Swagger (/docs) and /openapi.json: on in dev and tests, off in prod unless set.
+    DOCS_ENABLED: bool | None = None
+    # Replaced by TRUSTED_PROXY_HOPS; still read only to refuse it loudly.
+    TRUST_PROXY_HEADERS: str | None = None
+
+    @field_validator("TRUST_PROXY_HEADERS")
+    @classmethod
+    def _replaced_proxy_switch(cls, value: str | None) -> None:
+        if value is not None:
+            raise ValueError(
+                "TRUST_PROXY_HEADERS больше не поддерживается: укажите TRUSTED_PROXY_HOPS — "
+                "число своих прокси перед приложением (обычно 1), 0 — без прокси"
+            )
+        return None
+
+    @field_validator("CORS_EXTRA_ORIGINS")
+    @classmethod
+    def _explicit_origins(cls, value: str) -> str:
+        for origin in value.split(","):
+            origin = origin.strip()
+            if origin and not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:\d{1,5})?", origin):
+                raise ValueError(
+                    f"CORS_EXTRA_ORIGINS: {origin!r} — нужен точный адрес вида "
+                    "https://host[:порт], без путей и без «*»"
+                )
+        return value
+
+    @field_validator("FRAME_ANCESTORS")
+    @classmethod
+    def _frame_sources(cls, value: str) -> str:
+        for source in value.split():
+            if source not in ("'none'", "'self'") and not re.fullmatch(
+                r"https?://[A-Za-z0-9.\-*]+(:\d{1,5})?", source
+            ):
+                raise ValueError(
+                    f"FRAME_ANCESTORS: {source!r} — допустимы 'none', 'self' или адреса "
+                    "https://host[:порт] через пробел"
+                )
+        if "'none'" in value.split() and len(value.split()) > 1:
+            raise ValueError("FRAME_ANCESTORS: 'none' не сочетается с другими источниками")
+        return value.strip() or "'none'"
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.DOCS_ENABLED if self.DOCS_ENABLED is not None else not self.is_production
 
     @property
     def is_production(self) -> bool:

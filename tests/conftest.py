@@ -182,11 +182,17 @@ def live_server(postgres, template_db, tmp_path_factory):
     dispose_engines()
     build_frontend(UI_PORT)
     ARTIFACTS.mkdir(exist_ok=True)
-    server = LiveServer(
-        UI_PORT,
-        {"DATABASE_URL": url, "STORAGE_DIR": str(storage), "APP_ENV": "test"},
-        ARTIFACTS / "server.log",
-    ).start()
+    server_tmp = tmp_path_factory.mktemp("ui-server-tmp")  # where upload bodies would spool
+    env = {
+        "DATABASE_URL": url,
+        "STORAGE_DIR": str(storage),
+        "APP_ENV": "test",
+        "TMPDIR": str(server_tmp),
+        "PUBLIC_BASE_URL": f"http://localhost:{UI_PORT}",
+        # As behind one reverse proxy: a request without X-Forwarded-For is the peer's own.
+        "TRUSTED_PROXY_HOPS": "1",
+    }
+    server = LiveServer(UI_PORT, env, ARTIFACTS / "server.log").start()
     yield server
     server.stop()
     if previous:
@@ -219,11 +225,41 @@ def phone(browser, live_server, request):
         base_url=live_server.url,
     )
     context.set_default_timeout(15_000)
+    # Every browser test runs under the app's Content-Security-Policy and reports what it
+    # blocked: a scenario that needs something the policy forbids fails here. (Playwright
+    # polls a bare expression string with eval, which the policy forbids: write
+    # wait_for_function predicates as functions, "() => …".)
+    violations = collect_csp_violations(context)
     page = context.new_page()
     yield page
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
         page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
     context.close()
+    assert violations == [], f"Content-Security-Policy blocked: {violations}"
+
+
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation({
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    sample: event.sample,
+    page: location.pathname,
+  });
+});
+"""
+
+
+def collect_csp_violations(context) -> list[dict]:
+    """The violations every page of the context reports, across navigations."""
+    found: list[dict] = []
+
+    def report(violation: dict) -> None:
+        found.append(violation)
+
+    context.expose_function("__reportCspViolation", report)
+    context.add_init_script(CSP_REPORTER)
+    return found
 
 
 @pytest.hookimpl(hookwrapper=True)

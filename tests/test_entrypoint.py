@@ -75,7 +75,9 @@ def test_entrypoint_в_прод_режиме_мигрирует_и_обслуж�
         assert page.status_code == 200
         assert page.headers["cache-control"] == "no-store"
         assert "viewport-fit=cover" in page.text
-        assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+        # Production: Swagger and the schema are off unless DOCS_ENABLED says otherwise.
+        assert httpx.get(f"{base}/openapi.json", timeout=5).status_code == 404
+        assert "swagger" not in httpx.get(f"{base}/docs", timeout=5).text.lower()
         api = httpx.post(f"{base}/api/manager/auth/login", json={"email": "a@b.c", "password": "x"})
         assert api.status_code == 401
         engine = sa.create_engine(shared_database)

@@ -219,9 +219,9 @@ def test_загрузка_по_ссылке_и_привязка_по_ключу(
     photo = photos.attach_photo(manager, client.id, saved.id, ticket.file_key)
     assert (photo.width, photo.height) == (600, 800)
     assert files_under(storage_dir, "uploads") == []  # the raw original is gone
-    with pytest.raises(NotFound) as again:
+    with pytest.raises(ValidationFailed) as again:  # only the used link's empty marker is left
         photos.attach_photo(manager, client.id, saved.id, ticket.file_key)
-    assert again.value.code == "upload_not_found"
+    assert again.value.code == "photo_empty"
 
 
 def test_ключ_чужого_устройства_или_постоянного_фото_не_принимается(manager, device):

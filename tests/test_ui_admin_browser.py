@@ -57,7 +57,7 @@ def test_администратор_создаёт_менеджера_и_отк�
     phone.fill("#field-name", "Ольга Смирнова")
     phone.fill("#field-email", NEW_MANAGER)
     phone.click("#field-password-generate")
-    phone.wait_for_function("document.querySelector('#field-password').value.length === 12")
+    phone.wait_for_function("() => document.querySelector('#field-password').value.length === 12")
     password = phone.input_value("#field-password")
     phone.wait_for_timeout(300)
     phone.screenshot(path=str(ARTIFACTS / "admin-02-new-manager.png"))
@@ -144,7 +144,7 @@ def test_карточка_показывает_паспорт_только_по_
 
     phone.click("#reveal-passport")
     phone.wait_for_function(
-        "document.querySelector('#passport-number').innerText === '6512 483920'"
+        "() => document.querySelector('#passport-number').innerText === '6512 483920'"
     )
     assert phone.locator("#reveal-note").is_visible()
     phone.click("#tab-audit")

@@ -54,12 +54,14 @@ def test_админ_меняет_тариф_новый_расчёт_по_нов�
     assert "v1" in card.inner_text()
     phone.screenshot(path=str(ARTIFACTS / "admin-tariffs-list.png"), full_page=True)
     card.locator(".edit-tariff").click()
-    phone.wait_for_function("document.querySelector('#field-extra_device_fee')?.value === '300.00'")
+    phone.wait_for_function(
+        "() => document.querySelector('#field-extra_device_fee')?.value === '300.00'"
+    )
     phone.fill("#field-extra_device_fee", "450.00")
     phone.fill("#count-smartphone", "1")
     phone.fill("#count-laptop", "2")
     phone.wait_for_function(
-        "document.querySelector('#tariff-preview-total')?.innerText.startsWith('900,00')"
+        "() => document.querySelector('#tariff-preview-total')?.innerText.startsWith('900,00')"
     )
     phone.screenshot(path=str(ARTIFACTS / "admin-tariffs-edit.png"), full_page=True)
     phone.click("#save-tariff")

@@ -53,7 +53,7 @@ def test_менеджер_входит_видит_новых_ищет_по_те�
     phone.screenshot(path=str(ARTIFACTS / "01-clients-new.png"))
 
     phone.click("#load-more")
-    phone.wait_for_function("document.querySelectorAll('.client-card').length > 20")
+    phone.wait_for_function("() => document.querySelectorAll('.client-card').length > 20")
 
     name, digits = _demo_phone_digits(live_server)
     phone.fill("#client-search", digits)
@@ -65,8 +65,12 @@ def test_менеджер_входит_видит_новых_ищет_по_те�
     phone.click("#tab-in_work")
     phone.wait_for_url("**tab=in_work")
     phone.wait_for_selector(".client-card")
-    labels = {"В работе", "Договор отправлен", "Подписан", "Ожидает оплаты"}
-    assert any(label in phone.inner_text(".client-card >> nth=0") for label in labels)
+    labels = ["В работе", "Договор отправлен", "Подписан", "Ожидает оплаты"]
+    # The URL changes first; the list of the new tab arrives over the socket a moment later.
+    phone.wait_for_function(
+        "labels => labels.some(l => document.querySelector('.client-card')?.innerText.includes(l))",
+        arg=labels,
+    )
     phone.screenshot(path=str(ARTIFACTS / "03-in-work.png"))
 
     phone.click("#tab-processed")

@@ -62,7 +62,7 @@ def test_менеджер_берёт_клиента_и_проходит_шаги
     ui_login(phone)
     phone.goto(f"/clients/{client_id}/step/1")
     phone.wait_for_selector("#field-name")
-    phone.wait_for_function("document.querySelector('#field-name')?.value === 'пётр сидоров'")
+    phone.wait_for_function("() => document.querySelector('#field-name')?.value === 'пётр сидоров'")
     assert "В работе" in phone.inner_text("body")  # opening a new client claims it
 
     _fill(phone, {"name": "Пётр Сидоров", "phone": "+7 903 111 22 33", "email": "petr@example.ru"})
@@ -70,7 +70,7 @@ def test_менеджер_берёт_клиента_и_проходит_шаги
         "#field-registration_address", "Московская обл., г. Химки, ул. Мира, д 5 к2 кв 17, 141400"
     )
     phone.click("#field-email")  # leaving the line parses it into fields
-    phone.wait_for_function("document.querySelector('#field-apartment')?.value === '17'")
+    phone.wait_for_function("() => document.querySelector('#field-apartment')?.value === '17'")
     assert phone.input_value("#field-postcode") == "141400"
     assert phone.input_value("#field-building") == "2"
     _shot(phone, "wizard-01-profile")
@@ -104,7 +104,7 @@ def test_менеджер_берёт_клиента_и_проходит_шаги
     assert "46** ****21" in phone.inner_text("#passport-card")
     _shot(phone, "wizard-02-passport-card")
     phone.click("#step-link-1")
-    phone.wait_for_function("document.querySelector('#field-name')?.value === 'Пётр Сидоров'")
+    phone.wait_for_function("() => document.querySelector('#field-name')?.value === 'Пётр Сидоров'")
     assert phone.input_value("#field-phone") == "+7 903 111-22-33"
     assert phone.input_value("#field-city") != ""
     phone.click("#step-link-3")

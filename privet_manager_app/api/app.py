@@ -19,18 +19,20 @@ from privet_manager_app.api.routers import (
     wizard,
 )
 from privet_manager_app.api.routers import devices as device_routes
+from privet_manager_app.settings import get_settings
 
 MANAGER_PREFIX = "/api/manager"
 
 
 def create_api() -> FastAPI:
+    docs = get_settings().docs_enabled  # off in prod unless DOCS_ENABLED says otherwise
     api = FastAPI(
         title="PrivetManagerApp API",
         description="REST-контур менеджера «Привет Супер». Авторизация: Bearer JWT из /auth/login.",
         version="1.0",
-        docs_url="/docs",
+        docs_url="/docs" if docs else None,
         redoc_url=None,
-        openapi_url="/openapi.json",
+        openapi_url="/openapi.json" if docs else None,
     )
     install_error_handlers(api)
     manager = APIRouter(prefix=MANAGER_PREFIX)

@@ -7,17 +7,17 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from privet_manager_app.domain import auth
 from privet_manager_app.domain.actors import Actor
+from privet_manager_app.edge.client_ip import client_ip as edge_client_ip
+from privet_manager_app.edge.client_ip import header_values
 from privet_manager_app.settings import get_settings
 
 bearer = HTTPBearer(auto_error=False, description="JWT из POST /api/manager/auth/login")
 
 
 def client_ip(request: Request) -> str | None:
-    if get_settings().TRUST_PROXY_HEADERS:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:45]
-    return request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    forwarded = header_values(request.scope["headers"], b"x-forwarded-for")
+    return edge_client_ip(peer, forwarded, get_settings().TRUSTED_PROXY_HOPS)
 
 
 def user_agent(request: Request) -> str | None:

@@ -7,8 +7,9 @@ import logging
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from privet_manager_app.domain.errors import DomainError, ServiceUnavailable
 from privet_manager_app.infra.db import is_database_outage
@@ -90,6 +91,12 @@ def install_error_handlers(api: FastAPI) -> None:
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         code, detail = _HTTP_CODES.get(error.status_code, ("http_error", "Ошибка запроса"))
         return error_response(error.status_code, code, detail)
+
+    @api.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _error: ClientDisconnect) -> Response:
+        # The client went away mid-body — or the edge cut the body off and has answered 413
+        # already (edge/limits.py). Nobody reads this; it is not a server error.
+        return Response(status_code=400)
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 from privet_manager_app.domain.errors import Forbidden
 from privet_manager_app.models import ManagerRole
@@ -17,6 +18,7 @@ class Actor:
     session_id: str | None = None
     ip: str | None = None
     user_agent: str | None = None
+    logged_in_at: dt.datetime | None = None  # the password login this session descends from
 
     @property
     def is_admin(self) -> bool:

@@ -171,7 +171,7 @@ def login(email: str, password: str, ip: str | None, user_agent: str | None) -> 
     if not manager.is_active:
         raise Forbidden("account_disabled", "Учётная запись отключена. Обратитесь к администратору")
 
-    expires_at = now + dt.timedelta(minutes=settings.MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES)
+    expires_at = _session_expiry(now, logged_in_at=now)
     with transaction() as session:
         session.execute(
             sa.update(ManagerUser)
@@ -179,7 +179,7 @@ def login(email: str, password: str, ip: str | None, user_agent: str | None) -> 
             .values(failed_login_count=0, locked_until=None, last_login_at=now)
         )
         login_session = _open_session(session, manager.id, expires_at, ip, user_agent)
-    actor = _actor_from(manager, login_session.id)
+    actor = dataclasses.replace(_actor_from(manager, login_session.id), logged_in_at=now)
     return _issue(actor, login_session.id, now, expires_at)
 
 
@@ -256,6 +256,8 @@ def _issue(actor: Actor, session_id: str, now: dt.datetime, expires_at: dt.datet
         "iss": JWT_ISSUER,
         "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
+        # When the password was typed (OpenID's claim name): refreshes carry it unchanged.
+        "auth_time": int((actor.logged_in_at or now).timestamp()),
     }
     token = jwt.encode(payload, get_settings().MANAGER_JWT_SECRET, algorithm=JWT_ALGORITHM)
     return IssuedToken(
@@ -295,7 +297,9 @@ def authenticate_token(token: str | None) -> Actor:
         raise NotAuthenticated("session_ended", "Сессия завершена, войдите снова")
     if not manager.is_active:
         raise NotAuthenticated("account_disabled", "Учётная запись отключена")
-    return _actor_from(manager, login_session.id)
+    # Tokens from before auth_time existed count from their own issue.
+    logged_in_at = dt.datetime.fromtimestamp(claims.get("auth_time", claims["iat"]), dt.UTC)
+    return dataclasses.replace(_actor_from(manager, login_session.id), logged_in_at=logged_in_at)
 
 
 def logout(actor: Actor) -> None:
@@ -307,10 +311,29 @@ def logout(actor: Actor) -> None:
         )
 
 
+def _session_expiry(now: dt.datetime, *, logged_in_at: dt.datetime) -> dt.datetime:
+    """A token lives its TTL, but never past SESSION_MAX_HOURS from the password login."""
+    settings = get_settings()
+    return min(
+        now + dt.timedelta(minutes=settings.MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES),
+        logged_in_at + dt.timedelta(hours=settings.SESSION_MAX_HOURS),
+    )
+
+
 def refresh(actor: Actor) -> IssuedToken:
-    """A fresh token on a new session; the old session ends (a stolen old token stops working)."""
+    """A fresh token on a new session; the old session ends (a stolen old token stops working).
+
+    Refreshing never extends a login past SESSION_MAX_HOURS: a token that leaked once cannot
+    be kept alive forever by refreshing it.
+    """
     now = utcnow()
-    expires_at = now + dt.timedelta(minutes=get_settings().MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES)
+    logged_in_at = actor.logged_in_at or now
+    expires_at = _session_expiry(now, logged_in_at=logged_in_at)
+    if expires_at <= now:
+        hours = get_settings().SESSION_MAX_HOURS
+        raise NotAuthenticated(
+            "session_lifetime_exceeded", f"Сессия длится больше {hours} ч — войдите снова"
+        )
     with transaction() as session:
         session.execute(
             sa.update(ManagerSession)

@@ -55,6 +55,7 @@ JPEG_QUALITY = 85
 THUMB_QUALITY = 80
 MAX_PHOTOS_PER_DEVICE = 20
 OUTPUT_CONTENT_TYPE = "image/jpeg"
+SPENT_UPLOAD_CONTENT_TYPE = "application/x-spent-upload"
 # Pillow's JPEG opener also returns "MPO" images (the JPEGs of many phone cameras, with extra
 # preview frames), which are decoded like any JPEG.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP") + (("HEIF",) if HEIF_SUPPORTED else ())
@@ -298,17 +299,31 @@ def attach_photo(
     size = storage.size(file_key)
     if size is None:
         raise NotFound("upload_not_found", "Файл не найден: загрузите фото ещё раз")
+    if size == 0:  # an empty file, or the marker an attached (or refused) upload left
+        raise _refuse("photo_empty", "Файл пустой (или это фото уже принято): загрузите заново")
     try:
         if size > limit:
             raise _too_large(limit)
         data = storage.get(file_key)
         normalized = normalize_photo(data)
     except (ValidationFailed, StorageError):
-        remove_objects([file_key])  # a refused original is not kept
+        _spend_upload(file_key)  # a refused original is not kept
         raise
     saved = _store_and_record(actor, client_id, device_id, normalized, version)
-    remove_objects([file_key])
+    _spend_upload(file_key)
     return saved
+
+
+def _spend_upload(file_key: str) -> None:
+    """The original goes (it may carry GPS); an empty marker stays at its key until the link
+    expires, so the upload link — a presigned PUT with If-None-Match, or our own signed one —
+    cannot write there again. Markers under `uploads/` older than the link (15 min) are
+    garbage for the bucket's lifecycle rule (README, «Ограничения»)."""
+    try:
+        get_storage().put(file_key, b"", SPENT_UPLOAD_CONTENT_TYPE)
+    except Exception:  # storage hiccups must not undo a committed photo
+        logger.warning("could not replace upload %s with its marker", file_key, exc_info=True)
+        remove_objects([file_key])
 
 
 def attach_photo_bytes(

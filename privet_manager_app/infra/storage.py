@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import os
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,6 +39,8 @@ DOWNLOAD_TTL_SECONDS = 10 * 60
 _KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9/_.\-]{0,240}$")
 _SIGNING_ALGORITHM = "HS256"
 _TOKEN_AUDIENCE = {"upload": "privet-storage-upload", "download": "privet-storage-download"}
+# An upload link writes once: only while nothing is at its key.
+SINGLE_USE = {"If-None-Match": "*"}
 
 
 class StorageError(Exception):
@@ -119,6 +122,23 @@ class LocalStorage:
         temporary.write_bytes(data)
         temporary.replace(path)  # readers never see a half-written file
 
+    def put_new(self, key: str, data: bytes, content_type: str) -> bool:
+        """put(), only if nothing is at the key yet (S3's If-None-Match: *). → written?"""
+        return self._io(self._write_new, self._path(key), data)
+
+    @staticmethod
+    def _write_new(path: Path, data: bytes) -> bool:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+        temporary.write_bytes(data)
+        try:
+            os.link(temporary, path)  # atomic, and fails if the key exists: one writer wins
+        except FileExistsError:
+            return False
+        finally:
+            temporary.unlink()
+        return True
+
     def get(self, key: str) -> bytes:
         try:
             return self._io(Path.read_bytes, self._path(key))
@@ -158,7 +178,7 @@ class LocalStorage:
         return UploadTicket(
             upload_url=f"{self.base_url}/api/storage/upload/{token}",
             method="PUT",
-            headers={"Content-Type": content_type},
+            headers={"Content-Type": content_type, **SINGLE_USE},
             file_key=key,
             expires_at=expires_at,
         )
@@ -265,15 +285,22 @@ class S3Storage:
             self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
 
     def upload_ticket(self, key: str, content_type: str) -> UploadTicket:
+        # If-None-Match is signed into the URL: the PUT succeeds only while nothing is at the
+        # key, and after the photo is attached an empty marker stays there (domain/photos.py).
         url = self.public_client.generate_presigned_url(
             "put_object",
-            Params={"Bucket": self.bucket, "Key": check_key(key), "ContentType": content_type},
+            Params={
+                "Bucket": self.bucket,
+                "Key": check_key(key),
+                "ContentType": content_type,
+                "IfNoneMatch": SINGLE_USE["If-None-Match"],
+            },
             ExpiresIn=UPLOAD_TTL_SECONDS,
         )
         return UploadTicket(
             upload_url=url,
             method="PUT",
-            headers={"Content-Type": content_type},
+            headers={"Content-Type": content_type, **SINGLE_USE},
             file_key=key,
             expires_at=utcnow() + dt.timedelta(seconds=UPLOAD_TTL_SECONDS),
         )

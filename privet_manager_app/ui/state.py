@@ -16,12 +16,14 @@ import reflex as rx
 from privet_manager_app.domain import auth
 from privet_manager_app.domain.actors import Actor
 from privet_manager_app.domain.errors import DomainError, NotAuthenticated
+from privet_manager_app.edge import uploads
+from privet_manager_app.edge.client_ip import client_ip as trusted_client_ip
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 
 T = TypeVar("T")
 
-SESSION_COOKIE = "pm_session"
+SESSION_COOKIE = uploads.SESSION_COOKIE  # the edge checks it before an upload's body is read
 
 
 async def run_domain(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -55,8 +57,18 @@ class SessionState(rx.State):
             return None
         self.manager_name = actor.name
         self.manager_role = actor.role
-        headers = self.router.headers
-        return actor.with_origin(self.router.session.client_ip or None, headers.user_agent)
+        return actor.with_origin(self.client_ip(), self.router.headers.user_agent)
+
+    def client_ip(self) -> str | None:
+        """Where this tab's socket came from, by the rule REST uses too (edge/client_ip.py).
+
+        The headers are the websocket handshake's, kept by Reflex for the connection (an event
+        cannot bring its own); Reflex files the socket peer among them as asgi-scope-client.
+        """
+        raw = self.router.headers.raw_headers
+        peer = raw.get("asgi-scope-client") or self.router.session.client_ip or None
+        hops = get_settings().TRUSTED_PROXY_HOPS
+        return trusted_client_ip(peer, raw.get("x-forwarded-for"), hops)
 
     def to_login(self) -> rx.event.EventSpec:
         return rx.redirect(routes.login(self.router.url.path or None), replace=True)

@@ -33,6 +33,7 @@ def moto_s3_server() -> Iterator[str]:
 
 
 def list_keys(storage, prefix: str = "") -> list[str]:
-    """Every key in the storage's bucket under a prefix."""
+    """Every key with content in the storage's bucket under a prefix (the empty markers used
+    upload links leave at their keys are not content: photos._spend_upload)."""
     response = storage.client.list_objects_v2(Bucket=storage.bucket, Prefix=prefix)
-    return sorted(item["Key"] for item in response.get("Contents", []))
+    return sorted(item["Key"] for item in response.get("Contents", []) if item["Size"] > 0)

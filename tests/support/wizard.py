@@ -72,8 +72,13 @@ def count(model, *conditions) -> int:
 
 
 def files_under(root: Path, prefix: str = "") -> list[str]:
-    """Stored object keys of the local backend (temporary `.part` files count too)."""
+    """Stored object keys of the local backend (temporary `.part` files count too) — all but
+    the empty markers used upload links leave at their keys (photos._spend_upload)."""
     base = root / prefix if prefix else root
     if not base.exists():
         return []
-    return sorted(str(path.relative_to(root)) for path in base.rglob("*") if path.is_file())
+    return sorted(
+        str(path.relative_to(root))
+        for path in base.rglob("*")
+        if path.is_file() and path.stat().st_size > 0
+    )

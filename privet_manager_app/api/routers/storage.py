@@ -40,7 +40,12 @@ async def upload(token: str, request: Request):
         if len(body) > limit:
             return error_response(413, "file_too_large", "Файл больше 20 МБ")
     content_type = request.headers.get("content-type", "application/octet-stream")
-    await run_in_threadpool(storage.put, claims["key"], bytes(body), content_type)
+    if not await run_in_threadpool(storage.put_new, claims["key"], bytes(body), content_type):
+        # Single use, like S3's If-None-Match: the first upload (or the marker its attached
+        # photo left) is at the key.
+        return error_response(
+            412, "upload_link_used", "Эта ссылка уже использована: запросите новую (upload-url)"
+        )
     return Response(status_code=200)
 
 

@@ -14,10 +14,9 @@ from starlette.formparsers import MultiPartException
 from privet_manager_app.domain import verification
 from privet_manager_app.domain.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.views import VerificationResult
+from privet_manager_app.settings import get_settings
 
 router = APIRouter(prefix="/api/verify", tags=["Проверка договора (публично)"])
-
-MAX_PDF_BYTES = 10 * 1024 * 1024
 
 
 class PayloadTooLarge(DomainError):
@@ -36,7 +35,8 @@ class VerifyByNumber(BaseModel):
 
 
 def _too_large() -> PayloadTooLarge:
-    return PayloadTooLarge("file_too_large", "Файл больше 10 МБ — это не наш договор")
+    megabytes = get_settings().MAX_VERIFY_PDF_BYTES // (1024 * 1024)
+    return PayloadTooLarge("payload_too_large", f"Файл больше {megabytes} МБ — это не наш договор")
 
 
 _OPENAPI_BODY = {
@@ -63,9 +63,8 @@ _OPENAPI_BODY = {
     openapi_extra=_OPENAPI_BODY,
 )
 async def verify(request: Request) -> VerificationResult:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_PDF_BYTES + 64 * 1024:
-        raise _too_large()
+    # The body as a whole is limited while it streams, by the edge (edge/limits.py).
+    limit = get_settings().MAX_VERIFY_PDF_BYTES
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
         try:
@@ -76,8 +75,8 @@ async def verify(request: Request) -> VerificationResult:
         if not isinstance(upload, UploadFile):
             message = "Приложите PDF-файл договора в поле file"
             raise ValidationFailed("file_required", message, fields={"file": message})
-        data = await upload.read(MAX_PDF_BYTES + 1)
-        if len(data) > MAX_PDF_BYTES:
+        data = await upload.read(limit + 1)
+        if len(data) > limit:
             raise _too_large()
         return await run_in_threadpool(verification.verify_pdf, data)
     if content_type == "application/json":

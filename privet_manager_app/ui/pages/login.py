@@ -36,7 +36,7 @@ class LoginState(SessionState):
                 auth.login,
                 email,
                 password,
-                self.router.session.client_ip or None,
+                self.client_ip(),
                 self.router.headers.user_agent,
             )
         except DomainError as error:

@@ -14,6 +14,7 @@ import reflex as rx
 from privet_manager_app.domain import devices, photos
 from privet_manager_app.domain.errors import DomainError
 from privet_manager_app.domain.views import DeviceView
+from privet_manager_app.edge.uploads import upload_rule
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms
@@ -223,6 +224,7 @@ class DevicesState(forms.FormMixin, WizardState):
         self.upload_progress = round(float(progress.get("progress", 0)) * 100)
 
     @rx.event
+    @upload_rule(max_files=photos.MAX_PHOTOS_PER_DEVICE)  # each ≤ MAX_PHOTO_BYTES
     async def handle_upload(self, files: list[rx.UploadFile]):
         """Park the originals (quick), then let a background event process them."""
         actor = await self.actor()
@@ -249,7 +251,7 @@ class DevicesState(forms.FormMixin, WizardState):
         if keys:
             self.processing_text = f"Обрабатываем фото: 0 из {len(keys)}"
             return DevicesState.process_uploads(self.editing_id, keys)
-        return rx.clear_selected_files(UPLOAD_ID)
+        return None
 
     @rx.event(background=True)
     async def process_uploads(self, device_id: int, keys: list[str]):
@@ -272,7 +274,6 @@ class DevicesState(forms.FormMixin, WizardState):
                 )
         async with self:
             await self._reload(actor)
-            yield rx.clear_selected_files(UPLOAD_ID)
 
     @rx.event
     async def delete_photo(self, photo_id: int):
@@ -441,12 +442,18 @@ def _dialog() -> rx.Component:
                             accept=ACCEPT,
                             multiple=True,
                             max_size=get_settings().MAX_PHOTO_BYTES,
-                            on_drop=state.handle_upload(
-                                rx.upload_files(
-                                    upload_id=UPLOAD_ID,
-                                    on_upload_progress=state.upload_progressed,
-                                )
-                            ),
+                            on_drop=[
+                                state.handle_upload(
+                                    rx.upload_files(
+                                        upload_id=UPLOAD_ID,
+                                        on_upload_progress=state.upload_progressed,
+                                    )
+                                ),
+                                # In the browser, right away (the files are in the event): sent
+                                # by the server it would be a script to eval, which the CSP
+                                # forbids.
+                                rx.clear_selected_files(UPLOAD_ID),
+                            ],
                             border=f"2px dashed {rx.color('accent', 7)}",
                             border_radius="12px",
                             padding="16px",

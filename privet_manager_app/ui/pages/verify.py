@@ -11,12 +11,14 @@ import reflex as rx
 
 from privet_manager_app.domain import verification
 from privet_manager_app.domain.errors import DomainError
+from privet_manager_app.edge.uploads import upload_rule
+from privet_manager_app.settings import get_settings
 from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.state import run_domain
 
 UPLOAD_ID = "verify-pdf"
-MAX_PDF_BYTES = 20 * 1024 * 1024
+MAX_PDF_BYTES = get_settings().MAX_VERIFY_PDF_BYTES
 
 
 class VerifyState(rx.State):
@@ -66,12 +68,13 @@ class VerifyState(rx.State):
             self.checking = False
 
     @rx.event
+    @upload_rule(max_files=1, max_file_bytes=MAX_PDF_BYTES, managers_only=False)  # public page
     async def check_file(self, files: list[rx.UploadFile]):
         if not files:
             return
         data = await files[0].read(MAX_PDF_BYTES + 1)
         if len(data) > MAX_PDF_BYTES:
-            self.error = "Файл больше 20 МБ — это не договор"
+            self.error = f"Файл больше {MAX_PDF_BYTES // (1024 * 1024)} МБ — это не договор"
             return
         self.sha256 = hashlib.sha256(data).hexdigest()
         try:
