@@ -234,3 +234,18 @@ def test_синтетическое_фото_одно_и_то_же_для_одн
     again = passport_samples.sample(SEEDS[0])
     assert again.image == photos[SEEDS[0]].image
     assert again.lines == photos[SEEDS[0]].lines
+
+
+def test_граница_пропускает_фото_паспорта_а_не_только_json():
+    """The edge limits bodies as they stream: the scan endpoint gets a photo's budget."""
+    import asyncio
+
+    from privet_manager_app.edge import limits
+
+    headers = {"content-type": "multipart/form-data; boundary=x"}
+    scope = {"path": "/api/manager/clients/7/passport/scan"}
+    budget = asyncio.run(limits._budget(scope, headers))
+    assert budget.part == 20 * 1024 * 1024
+    assert budget.files == 1
+    other = asyncio.run(limits._budget({"path": "/api/manager/clients/7/profile"}, headers))
+    assert other.part is None
