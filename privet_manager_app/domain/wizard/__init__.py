@@ -1,0 +1,1 @@
+"""Wizard steps: the rules of each step of a client's file, in plain Python."""
