@@ -21,6 +21,11 @@ RUN python -m privet_manager_app build-frontend --port "$PORT" --force \
 
 FROM base AS runtime
 ARG PORT=8000
+# The passport scan: Tesseract's engine comes inside the tesserocr wheel; Debian gives its
+# trained English model (tesseract-ocr-eng, 4 MB) and the Russian Hunspell word list the names
+# are spelled against (hunspell-ru, 3.5 MB) — no tesseract CLI, no fonts.
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr-eng hunspell-ru \
+    && rm -rf /var/lib/apt/lists/*
 ENV APP_ENV=prod PORT=$PORT STORAGE_DIR=/app/data/storage
 COPY . .
 COPY --from=builder /app/.web /app/.web

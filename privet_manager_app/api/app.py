@@ -11,6 +11,7 @@ from privet_manager_app.api.routers import (
     client_card,
     clients,
     contracts,
+    passport_scan,
     payments,
     storage,
     tariffs,
@@ -41,6 +42,7 @@ def create_api() -> FastAPI:
     manager.include_router(clients.router)
     manager.include_router(admin_routes.router)
     manager.include_router(wizard.router)
+    manager.include_router(passport_scan.router)
     manager.include_router(device_routes.router)
     manager.include_router(tariffs.router)
     manager.include_router(contracts.router)

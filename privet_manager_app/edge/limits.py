@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -36,6 +37,7 @@ MAX_FORM_FIELDS = 8  # an upload carries its files plus Reflex's bound-arguments
 
 LOCAL_STORAGE_UPLOAD = "/api/storage/upload/"
 VERIFY = "/api/verify"
+PASSPORT_SCAN = re.compile(r"/api/manager/clients/\d+/passport/scan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,6 +131,8 @@ async def _budget(scope, headers: dict[str, str]) -> Budget:
         return Budget(total=settings.MAX_PHOTO_BYTES)  # the raw photo, PUT by the browser
     if path == VERIFY and _media_type(headers) == "multipart/form-data":
         return Budget.for_files(1, settings.MAX_VERIFY_PDF_BYTES)
+    if PASSPORT_SCAN.fullmatch(path) and _media_type(headers) == "multipart/form-data":
+        return Budget.for_files(1, settings.MAX_PHOTO_BYTES)  # one passport photo
     return Budget(total=settings.MAX_JSON_BYTES)
 
 

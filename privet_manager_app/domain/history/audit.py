@@ -79,6 +79,7 @@ ACTION_LABELS = {
     "profile_updated": "Изменил контактные данные",
     "passport_saved": "Сохранил паспорт",
     "passport_revealed": "Посмотрел полный номер паспорта",
+    "passport_scanned": "Паспорт распознан по фото",
     "device_added": "Добавил устройство",
     "device_imported": "Добавил устройство из приложения клиента",
     "device_updated": "Изменил устройство",
