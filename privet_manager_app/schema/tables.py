@@ -35,8 +35,6 @@ class ManagerUser(SQLModel, table=True):
     name: str = Field(max_length=255)
     role: str = Field(default=ManagerRole.MANAGER, max_length=20)
     is_active: bool = Field(default=True)
-    failed_login_count: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = _created()
     updated_at: dt.datetime = _created()
@@ -56,16 +54,20 @@ class ManagerSession(SQLModel, table=True):
     user_agent: str | None = Field(default=None, max_length=500)
 
 
-class ManagerLoginThrottle(SQLModel, table=True):
-    """Failed logins for e-mails that have no account: they lock the same way as real ones,
-    so the answer never tells whether an e-mail exists."""
+class ManagerAttemptCounter(SQLModel, table=True):
+    """Attempts counted by `domain/common/throttle.py` — logins per account and IP, per IP, per
+    account; signing codes per IP — one row per rule (`scope`) and subject (a digest, never the
+    typed e-mail or address). In the database, so every replica counts the same attempts."""
 
-    __tablename__ = "manager_login_throttle"
+    __tablename__ = "manager_attempt_counters"
 
-    email_key: str = Field(primary_key=True, max_length=64)
-    failed_count: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    updated_at: dt.datetime = _created()
+    scope: str = Field(primary_key=True, max_length=40)
+    subject: str = Field(primary_key=True, max_length=64)
+    attempts: int = Field(default=0)
+    window_started_at: dt.datetime = Field(sa_type=UTCDateTime)
+    last_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    blocked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ManagerClient(SQLModel, table=True):
@@ -300,7 +302,11 @@ class ManagerSupportMessage(SQLModel, table=True):
 
 class ManagerAuditLog(SQLModel, table=True):
     __tablename__ = "manager_audit_log"
-    __table_args__ = (sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),
+        # Who read how many passports lately (dashboard, card): a range scan of one action.
+        sa.Index("ix_manager_audit_log_action_created", "action", "created_at", "manager_id"),
+    )
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     manager_id: int | None = _manager_fk()

@@ -436,16 +436,14 @@ def manager_email(index: int) -> str:
 
 
 _MANAGERS_SQL = f"""
-INSERT INTO manager_users (email, password_hash, name, role, is_active, failed_login_count,
-                           created_at, updated_at)
+INSERT INTO manager_users (email, password_hash, name, role, is_active, created_at, updated_at)
 SELECT 'master' || g || '@bench.example', %(hash)s,
        {_pick(_sql_array(MALE_NAMES), len(MALE_NAMES))} || ' ' ||
        {_pick(_sql_array(SURNAMES), len(SURNAMES))},
-       'manager', true, 0, now() - interval '3 years', now() - interval '3 years'
+       'manager', true, now() - interval '3 years', now() - interval '3 years'
 FROM generate_series(1, {MANAGERS}) g;
-INSERT INTO manager_users (email, password_hash, name, role, is_active, failed_login_count,
-                           created_at, updated_at)
-VALUES (%(admin)s, %(hash)s, 'Админ Бенч', 'admin', true, 0, now(), now());
+INSERT INTO manager_users (email, password_hash, name, role, is_active, created_at, updated_at)
+VALUES (%(admin)s, %(hash)s, 'Админ Бенч', 'admin', true, now(), now());
 """
 
 # One row per client with every random draw, so users and manager_clients agree. Nested

@@ -102,6 +102,17 @@ def reset_password(
     return managers.reset_password(actor, manager_id, body.password)
 
 
+@router.post(
+    "/managers/{manager_id}/unlock",
+    response_model=managers.ManagerAccount,
+    summary="Снять блокировку входа после многих неудачных попыток (пишется в аудит)",
+)
+def unlock_login(
+    manager_id: ManagerId, actor: Actor = Depends(current_admin)
+) -> managers.ManagerAccount:
+    return managers.unlock_login(actor, manager_id)
+
+
 @router.get(
     "/dashboard",
     response_model=dashboard.Dashboard,
