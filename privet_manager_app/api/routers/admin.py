@@ -15,30 +15,31 @@ from privet_manager_app.api.params import MAX_INT, ClientId, ManagerId, Strict
 from privet_manager_app.domain.admin import dashboard, managers
 from privet_manager_app.domain.clients import reopen
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import Line, Text
 from privet_manager_app.domain.views import ClientCard
 
 router = APIRouter(prefix="/admin", tags=["Администрирование"])
 
 
 class NewManagerRequest(Strict):
-    email: str = Field(max_length=255)
-    name: str = Field(max_length=1000)
-    password: str = Field(max_length=1000)
+    email: Line = Field(max_length=255)
+    name: Line = Field(max_length=1000)
+    password: Line = Field(max_length=1000)
     role: Literal["manager", "admin"] = "manager"
 
 
 class ManagerPatch(Strict):
     role: Literal["manager", "admin"] | None = None
     is_active: bool | None = None
-    name: str | None = Field(None, max_length=1000)
+    name: Line | None = Field(None, max_length=1000)
 
 
 class PasswordReset(Strict):
-    password: str = Field(max_length=1000)
+    password: Line = Field(max_length=1000)
 
 
 class ReopenRequest(Strict):
-    reason: str = Field(max_length=1000)
+    reason: Text = Field(max_length=1000)
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 

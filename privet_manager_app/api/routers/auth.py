@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from privet_manager_app.api.deps import client_ip, current_actor, user_agent
 from privet_manager_app.domain.admin import auth
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import LoginInput
 from privet_manager_app.domain.views import ManagerView
 
 router = APIRouter(prefix="/auth", tags=["Вход"])
 
 
-class LoginRequest(BaseModel):
-    email: str = Field(max_length=255)
-    password: str = Field(max_length=1000)
+class LoginRequest(LoginInput):
+    pass
 
 
 class TokenResponse(BaseModel):

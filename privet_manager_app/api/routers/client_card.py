@@ -15,6 +15,7 @@ from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.inputs import SearchText, Text
 from privet_manager_app.domain.wizard import passport
 
 router = APIRouter(prefix="/clients", tags=["Карточка клиента"])
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/clients", tags=["Карточка клиента"])
 class NoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    body: str = Field(max_length=journal.NOTE_MAX_LENGTH * 2)
+    body: Text = Field(max_length=journal.NOTE_MAX_LENGTH * 2)
 
 
 @router.get(
@@ -33,8 +34,8 @@ class NoteRequest(BaseModel):
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_csv(
-    tab: str = Query("new", description="new | in_work | mine | processed"),
-    q: str = Query("", max_length=clients.MAX_QUERY_LENGTH),
+    tab: clients.Tab = Query(clients.Tab.NEW, description="вкладка списка"),
+    q: SearchText = Query("", max_length=clients.MAX_QUERY_LENGTH),
     actor: Actor = Depends(current_actor),
 ) -> Response:
     data = exports.export_clients_csv(actor, tab, q)

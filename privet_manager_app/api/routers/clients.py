@@ -9,6 +9,7 @@ from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.clients import card as client_card
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import Line, SearchText
 from privet_manager_app.domain.views import ClientDetail, ClientPage
 
 router = APIRouter(prefix="/clients", tags=["Клиенты"])
@@ -16,11 +17,11 @@ router = APIRouter(prefix="/clients", tags=["Клиенты"])
 
 @router.get("", response_model=ClientPage, summary="Список клиентов по вкладке")
 def list_clients(
-    tab: str = Query("new", description="new | in_work | mine | processed"),
-    q: str = Query(
+    tab: clients.Tab = Query(clients.Tab.NEW, description="вкладка списка"),
+    q: SearchText = Query(
         "", max_length=clients.MAX_QUERY_LENGTH, description="имя, телефон, email, адрес"
     ),
-    cursor: str | None = Query(None, max_length=200),
+    cursor: Line | None = Query(None, max_length=200, description="next_cursor прошлой страницы"),
     limit: int = Query(clients.DEFAULT_PAGE, ge=1, le=clients.MAX_PAGE),
     actor: Actor = Depends(current_actor),
 ) -> ClientPage:

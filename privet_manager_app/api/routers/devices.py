@@ -24,7 +24,7 @@ from privet_manager_app.api.params import (
     Strict,
 )
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
+from privet_manager_app.domain.inputs import DeviceInput, DevicePatch, Line
 from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
 
@@ -46,8 +46,8 @@ class ImportRequest(Strict):
 
 
 class UploadUrlRequest(Strict):
-    filename: str = Field(max_length=255)
-    content_type: str = Field(max_length=100, description="image/jpeg, image/png, image/webp…")
+    filename: Line = Field(max_length=255)
+    content_type: Line = Field(max_length=100, description="image/jpeg, image/png, image/webp…")
 
 
 class UploadUrlResponse(BaseModel):
@@ -59,7 +59,7 @@ class UploadUrlResponse(BaseModel):
 
 
 class AttachRequest(Strict):
-    file_key: str = Field(max_length=300)
+    file_key: Line = Field(max_length=300)
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 

@@ -25,6 +25,7 @@ from privet_manager_app.domain.common.errors import (
     ValidationFailed,
 )
 from privet_manager_app.domain.history import audit
+from privet_manager_app.domain.inputs import LoginInput
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.enums import ManagerRole
 from privet_manager_app.schema.tables import ManagerSession, ManagerUser
@@ -211,7 +212,8 @@ ACCOUNT_LOCKED_RETRY_SECONDS = 3600
 def login(email: str, password: str, ip: str | None, user_agent: str | None) -> IssuedToken:
     """Reserve the attempt (committed), check the password (slow, no transaction open), then
     either open a session and take the attempt back, or leave it counted."""
-    key = normalize_email(email)
+    typed = LoginInput.model_validate({"email": email, "password": password})
+    key = normalize_email(typed.email)
     check_password_bytes(password)
     attempts = _login_attempts(key, ip)
     with transaction() as session:

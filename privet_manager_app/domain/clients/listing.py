@@ -16,6 +16,7 @@ from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import NotFound, ValidationFailed
 from privet_manager_app.domain.common.rows import CLIENT_NOT_FOUND
+from privet_manager_app.domain.inputs import MAX_BIGINT, search_text
 from privet_manager_app.domain.views import ClientCard, ClientPage, ManagerRef
 from privet_manager_app.domain.wizard.phones import display_phone
 from privet_manager_app.infra.db import digits_only, transaction, upsert
@@ -112,7 +113,11 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         stamp, client_id = json.loads(raw)
         updated_at = dt.datetime.fromisoformat(stamp)
-        if updated_at.tzinfo is None or not isinstance(client_id, int):
+        if (
+            updated_at.tzinfo is None
+            or type(client_id) is not int
+            or not 0 < client_id <= MAX_BIGINT
+        ):
             raise ValueError
         return updated_at, client_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
@@ -186,7 +191,7 @@ def list_clients(
     limit: int = DEFAULT_PAGE,
 ) -> ClientPage:
     tab = parse_tab(tab)
-    query = (query or "").strip()
+    query = search_text(query)
     if len(query) > MAX_QUERY_LENGTH:
         raise ValidationFailed(
             "query_too_long", f"Поисковый запрос длиннее {MAX_QUERY_LENGTH} символов"
