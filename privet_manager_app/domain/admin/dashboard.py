@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from pydantic import Field
 from sqlmodel import Session
 
 from privet_manager_app.domain.admin.managers import client_counts_by_manager
 from privet_manager_app.domain.clients.listing import IN_WORK_STATUSES
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import MOSCOW, utcnow
+from privet_manager_app.domain.history import passport_reads
+from privet_manager_app.domain.history.passport_reads import PassportViews
 from privet_manager_app.domain.views import View
 from privet_manager_app.infra.db import is_postgres, transaction
 from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus, ContractStatus
@@ -67,6 +70,8 @@ class Dashboard(View):
     signed_clients: int
     median_claim_to_sign_seconds: float | None
     median_claim_to_sign_label: str
+    # Full passport reads per manager, last 24 h (see `passport_views_24h`).
+    passport_views: list[PassportViews] = Field(default_factory=list)
 
 
 def duration_label(seconds: float | None) -> str:
@@ -215,6 +220,7 @@ def get_dashboard(
         per_day = _processed_per_day(session, today, days)
         managers = _manager_load(session)
         signed_clients, median = _median(session)
+        passport_views = passport_views_24h(session, now)
     by_status = {step.status: step.count for step in funnel}
     return Dashboard(
         generated_at=now,
@@ -229,4 +235,15 @@ def get_dashboard(
         signed_clients=signed_clients,
         median_claim_to_sign_seconds=median,
         median_claim_to_sign_label=duration_label(median),
+        passport_views=passport_views,
     )
+
+
+# ---- Passport reads (issue 9, item 5) ----------------------------------------------------------
+
+
+def passport_views_24h(session: Session, now: dt.datetime) -> list[PassportViews]:
+    """Who read how many full passports in the last 24 h: a bulk harvest stands out at the top.
+    Its own range scan of the audit's (action, created_at, manager_id) index; keep it out of
+    any cache of the other figures: an admin checks it right after an alarm."""
+    return passport_reads.passport_views(session, now=now)
