@@ -44,7 +44,7 @@ class ReopenRequest(Strict):
 
 
 @router.post(
-    "/clients/{client_id}/reopen",
+    "/clients/{client_id:int}/reopen",
     response_model=ClientCard,
     summary="Переоткрыть подписанное дело (причина обязательна); дальше — новая версия договора",
 )
@@ -80,7 +80,7 @@ def create_manager(
 
 
 @router.patch(
-    "/managers/{manager_id}",
+    "/managers/{manager_id:int}",
     response_model=managers.ManagerAccount,
     summary="Роль, имя, отключение/включение (409 last_admin, cannot_deactivate_self)",
 )
@@ -93,7 +93,7 @@ def update_manager(
 
 
 @router.post(
-    "/managers/{manager_id}/reset-password",
+    "/managers/{manager_id:int}/reset-password",
     response_model=managers.ManagerAccount,
     summary="Задать новый пароль; сессии менеджера завершаются",
 )
@@ -104,7 +104,7 @@ def reset_password(
 
 
 @router.post(
-    "/managers/{manager_id}/unlock",
+    "/managers/{manager_id:int}/unlock",
     response_model=managers.ManagerAccount,
     summary="Снять блокировку входа после многих неудачных попыток (пишется в аудит)",
 )

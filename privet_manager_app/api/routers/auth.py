@@ -35,7 +35,15 @@ def _token_response(issued: auth.IssuedToken) -> TokenResponse:
     )
 
 
-@router.post("/login", response_model=TokenResponse, summary="Вход менеджера, выдаёт JWT")
+@router.post(
+    "/login",
+    response_model=TokenResponse,
+    summary="Вход менеджера, выдаёт JWT",
+    responses={
+        401: {"description": "invalid_credentials: неверный email или пароль"},
+        403: {"description": "account_disabled, account_locked"},
+    },
+)
 def login(body: LoginRequest, request: Request) -> TokenResponse:
     issued = auth.login(body.email, body.password, client_ip(request), user_agent(request))
     return _token_response(issued)

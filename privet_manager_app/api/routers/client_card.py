@@ -34,7 +34,7 @@ class NoteRequest(BaseModel):
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_csv(
-    tab: clients.Tab = Query(clients.Tab.NEW, description="вкладка списка"),
+    tab: str = Query("new", max_length=20, description="new | in_work | mine | processed"),
     q: SearchText = Query("", max_length=clients.MAX_QUERY_LENGTH),
     actor: Actor = Depends(current_actor),
 ) -> Response:
@@ -51,7 +51,7 @@ def export_csv(
 
 
 @router.get(
-    "/{client_id}/log",
+    "/{client_id:int}/log",
     response_model=list[journal.LogEntry],
     summary="Внутренний журнал: заметки и события шагов, новые сверху",
 )
@@ -60,7 +60,7 @@ def get_log(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[
 
 
 @router.post(
-    "/{client_id}/notes",
+    "/{client_id:int}/notes",
     response_model=journal.LogEntry,
     status_code=201,
     summary="Добавить заметку во внутренний журнал (клиент её не видит)",
@@ -72,7 +72,7 @@ def add_note(
 
 
 @router.get(
-    "/{client_id}/chat",
+    "/{client_id:int}/chat",
     response_model=list[journal.ChatMessage],
     summary="Что мы отправили в чат поддержки клиента (коды скрыты), новые сверху",
 )
@@ -83,7 +83,7 @@ def get_chat(
 
 
 @router.get(
-    "/{client_id}/audit",
+    "/{client_id:int}/audit",
     response_model=list[audit.AuditEntry],
     summary="Журнал аудита клиента: кто, что, когда, откуда",
 )
@@ -92,7 +92,7 @@ def get_audit(client_id: ClientId, actor: Actor = Depends(current_actor)) -> lis
 
 
 @router.post(
-    "/{client_id}/passport/reveal",
+    "/{client_id:int}/passport/reveal",
     response_model=passport.RevealedPassport,
     summary="Показать полный номер паспорта (просмотр записывается в аудит)",
 )

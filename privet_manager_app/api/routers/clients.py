@@ -17,7 +17,7 @@ router = APIRouter(prefix="/clients", tags=["Клиенты"])
 
 @router.get("", response_model=ClientPage, summary="Список клиентов по вкладке")
 def list_clients(
-    tab: clients.Tab = Query(clients.Tab.NEW, description="вкладка списка"),
+    tab: str = Query("new", max_length=20, description="new | in_work | mine | processed"),
     q: SearchText = Query(
         "", max_length=clients.MAX_QUERY_LENGTH, description="имя, телефон, email, адрес"
     ),
@@ -28,6 +28,6 @@ def list_clients(
     return clients.list_clients(actor, tab=tab, query=q, cursor=cursor, limit=limit)
 
 
-@router.get("/{client_id}", response_model=ClientDetail, summary="Карточка клиента")
+@router.get("/{client_id:int}", response_model=ClientDetail, summary="Карточка клиента")
 def get_client(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ClientDetail:
     return client_card.get_client(actor, client_id)

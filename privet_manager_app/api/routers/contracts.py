@@ -17,7 +17,7 @@ from privet_manager_app.domain.views import ContractView, SignatureResult
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing
 
-router = APIRouter(prefix="/clients/{client_id}/contract", tags=["Договор и подпись"])
+router = APIRouter(prefix="/clients/{client_id:int}/contract", tags=["Договор и подпись"])
 
 
 class GenerateRequest(Strict):

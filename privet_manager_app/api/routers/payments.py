@@ -14,7 +14,7 @@ from privet_manager_app.domain.inputs import Amount, Line
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
 from privet_manager_app.domain.wizard import payment as payments
 
-router = APIRouter(prefix="/clients/{client_id}", tags=["Оплата"])
+router = APIRouter(prefix="/clients/{client_id:int}", tags=["Оплата"])
 
 
 class PaymentRequest(BaseModel):

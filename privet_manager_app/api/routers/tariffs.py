@@ -67,7 +67,7 @@ def create_tariff(body: TariffCreateRequest, admin: Actor = Depends(current_admi
 
 
 @router.patch(
-    "/tariffs/{tariff_id}",
+    "/tariffs/{tariff_id:int}",
     response_model=TariffView,
     summary="Изменить тариф (админ): новая редакция, прежние расчёты и договоры не меняются",
 )
@@ -80,7 +80,7 @@ def update_tariff(
 
 
 @router.post(
-    "/clients/{client_id}/tariff/preview",
+    "/clients/{client_id:int}/tariff/preview",
     response_model=SurchargeView,
     summary="Доплата по тарифу для устройств клиента — без сохранения",
 )
@@ -93,7 +93,7 @@ def preview_tariff(
 
 
 @router.post(
-    "/clients/{client_id}/tariff/apply",
+    "/clients/{client_id:int}/tariff/apply",
     response_model=AppliedTariffView,
     summary="Применить тариф: расчёт доплаты сохраняется со снимком тарифа",
 )
