@@ -311,7 +311,8 @@ class ProfileInput(Input):
     """Step 1: contacts (written to the client app's `users` row) and the address. A field left
     out (None) stays as it is; an empty e-mail clears it."""
 
-    name: Line | None = Field(None, max_length=1000, title="Имя")
+    # The name's own rule (person_name_error) refuses control characters as `invalid_name`.
+    name: str | None = Field(None, max_length=1000, title="Имя")
     phone: Line | None = Field(None, max_length=100, title="Телефон")
     email: Line | None = Field(None, max_length=500, title="Email")
     registration_address: Line | None = Field(None, max_length=2000, title="Адрес")
