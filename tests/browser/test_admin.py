@@ -113,6 +113,7 @@ def test_администратор_видит_дашборд_с_графика�
     funnel = phone.inner_text("#chart-funnel")
     assert "Новый" in funnel
     assert "Обработан" in funnel
+    assert "Просмотры паспортов" in phone.inner_text("#passport-views")  # a list, not a chart
     phone.screenshot(path=str(ARTIFACTS / "admin-05-dashboard.png"), full_page=True)
 
 

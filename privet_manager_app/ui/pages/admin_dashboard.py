@@ -320,9 +320,13 @@ def _content() -> rx.Component:
             ),
             "chart-managers",
         ),
-        _chart_card(
+        layout.section(  # a list, not a chart
             "Просмотры паспортов",
-            "Полные паспорта за 24 ч: форма, ссылка на договор, «Показать»",
+            rx.text(
+                "Полные паспорта за 24 ч: форма, ссылка на договор, «Показать»",
+                size="1",
+                color=rx.color("gray", 10),
+            ),
             rx.cond(
                 state.passport_views.length() > 0,
                 rx.vstack(
@@ -330,9 +334,10 @@ def _content() -> rx.Component:
                     spacing="1",
                     width="100%",
                 ),
-                rx.text("Никто не смотрел", size="2", color="var(--gray-11)"),
+                rx.text("Никто не смотрел", size="2", color=rx.color("gray", 10)),
             ),
-            "passport-views",
+            spacing="2",
+            id="passport-views",
         ),
         spacing="3",
         width="100%",
