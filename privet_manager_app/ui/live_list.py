@@ -18,6 +18,7 @@ import reflex as rx
 
 from privet_manager_app.domain.clients import live
 from privet_manager_app.domain.common.errors import DomainError
+from privet_manager_app.ui import routes
 from privet_manager_app.ui.state import run_domain
 
 POLL_SECONDS = 1.0
@@ -146,6 +147,9 @@ class LiveListMixin(rx.State, mixin=True):
         ]
         self.next_cursor = cursor
 
+    def _on_list_page(self) -> bool:
+        return self.router.url.path.rstrip("/") == routes.CLIENTS
+
     @rx.event
     def stop_watching(self):
         self.watch_round += 1
@@ -160,7 +164,9 @@ class LiveListMixin(rx.State, mixin=True):
             while await tab_connected(token):
                 update = await updates.next(STILL_OPEN_SECONDS)
                 async with self:
-                    if self.watch_round != round_:
+                    # Unmounting ends the loop on a link; a full navigation of the same tab to
+                    # another page does not unmount, but the router shows it.
+                    if self.watch_round != round_ or not self._on_list_page():
                         return
                     if update is None:
                         continue
