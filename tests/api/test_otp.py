@@ -10,6 +10,7 @@ import re
 
 from pypdf import PdfReader
 
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.settings import get_settings
@@ -33,6 +34,7 @@ def test_rest_подпись_пишет_след_пэп_который_пере�
     url = f"/api/manager/clients/{client.id}/contract/confirm"
     code = last_code(client.user_id)
 
+    before_wrong = utcnow()
     wrong = api.post(url, json={"code": wrong_code(code), "pep_agreed": True}, headers=headers)
     assert wrong.status_code == 422
     assert wrong.json()["code"] == "otp_invalid"
@@ -51,7 +53,9 @@ def test_rest_подпись_пишет_след_пэп_который_пере�
     assert stored.status == ContractStatus.SIGNED
     assert stored.signer_ip == "testclient"
     assert stored.signer_user_agent == IPHONE_UA
-    assert stored.pep_agreed_at == stored.signed_at
+    # Consent came with the first confirm (no consent request before it): recorded at its
+    # receipt, before that code was compared — and kept for the code that signed.
+    assert before_wrong < stored.pep_agreed_at < stored.signed_at
     assert stored.otp_hash is None
     assert body["pdf_sha256"] == stored.pdf_sha256
     assert dt.datetime.fromisoformat(body["signed_at"]) == stored.signed_at
