@@ -35,6 +35,7 @@ from privet_manager_app.domain.common.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    ServiceUnavailable,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -412,10 +413,17 @@ def generate_contract(actor: Actor, client_id: int, version: int | None = None) 
         get_storage().put(reserved.key, document, PDF_CONTENT_TYPE)
         return _issue(actor, reserved, document)
     except BaseException as error:
-        # A timed-out write may still have landed; an issue that failed left it unreferenced.
-        remove_objects([reserved.key])
         void_number(actor, reserved.number, failure_reason(error))
+        # A timed-out write may still have landed; an issue that failed left it unreferenced.
+        # With the storage down, a delete would only wait out the timeouts once more: the void
+        # number names the key, and `sweep-storage` removes the object once it is reachable.
+        if not _storage_down(error):
+            remove_objects([reserved.key])
         raise
+
+
+def _storage_down(error: BaseException) -> bool:
+    return isinstance(error, ServiceUnavailable) and error.code == "storage_unavailable"
 
 
 def _reserve(actor: Actor, client_id: int, version: int | None) -> _Reserved:

@@ -181,6 +181,13 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
             refusal = _count_wrong_attempt(session, actor, client, contract, now)
     if refusal is not None:
         raise refusal
+    return _after_signing(contract, result)
+
+
+def _after_signing(contract: ManagerContract, result: SignatureResult) -> SignatureResult:
+    """After the signing commit, outside any transaction: the documents made from the signed
+    row. The signature stands whatever happens here; each document is best effort now and is
+    made again on its first request (a document made after the commit hooks in here)."""
     key = certificate.issue_after_signing(contract.id)
     if key:
         result.certificate_url = get_storage().download_url(
