@@ -111,3 +111,20 @@ def test_kill_9_во_время_формирования_и_фото_после_
     report = storage_sweep.sweep(dt.timedelta(0), apply=False)
     assert sum(report.unreferenced.values()) == 0
     assert report.missing == []
+
+
+def test_уборка_без_apply_только_считает_а_свежее_не_трогает(db, manager):
+    storage = get_storage()
+    storage.put("contracts/1/left-by-a-crash.pdf", b"%PDF", "application/pdf")
+    storage.put("uploads/1/2/spent.jpg", b"", "application/x-spent")
+
+    fresh = storage_sweep.sweep(dt.timedelta(hours=1), apply=True)
+    assert (fresh.recent, fresh.removed) == (2, 0)  # may belong to work about to commit
+
+    dry = storage_sweep.sweep(dt.timedelta(0), apply=False)
+    assert dry.unreferenced == {"contracts/": 1, "uploads/": 1}
+    assert storage.size("contracts/1/left-by-a-crash.pdf") == 4
+
+    done = storage_sweep.sweep(dt.timedelta(0), apply=True)
+    assert done.removed == 2
+    assert list(storage.objects()) == []
