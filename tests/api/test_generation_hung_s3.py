@@ -25,11 +25,14 @@ from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
 
 GENERATIONS = 8  # parallel, one per client (more than the whole pool below)
 POOL_SIZE = 2  # + as many overflow: 4 connections in all
-CONNECT_TIMEOUT = READ_TIMEOUT = 1.0
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 2.0
 MAX_ATTEMPTS = 2
-# One storage call, retried; a generation makes two: the deferred bucket check, then the put.
+# One storage call, retried; a generation makes at most two: the deferred bucket check, the put.
 BUDGET = MAX_ATTEMPTS * (CONNECT_TIMEOUT + READ_TIMEOUT) + 1.0
-FAST = 2.0  # seconds: what «keeps answering» means on a shared 2-core machine
+# The least a call to the hung S3 takes (it accepts at once, then every attempt reads in vain):
+# a connection held across one would be held at least this long.
+SHORTEST_STORAGE_WAIT = MAX_ATTEMPTS * READ_TIMEOUT
 
 
 @pytest.fixture
@@ -158,18 +161,20 @@ def test_зависшее_s3_не_держит_номер_и_пул_вход_с�
     for name in ("login", "list", "card"):
         print(f"  {name}: before {figures(baseline, name)}; during {figures(during, name)}")
 
-    # Every generation failed as an outage, within the timeouts of its one upload.
+    # Every generation failed as an outage, bounded by the storage timeouts (a shared
+    # machine's slack included).
     assert {o[1:] for o in outcomes.values()} == {(503, "storage_unavailable")}, outcomes
-    assert max(o[0] for o in outcomes.values()) <= 2 * BUDGET + FAST, outcomes
-    # Meanwhile the rest of the app answered, and quickly.
+    assert max(o[0] for o in outcomes.values()) <= 3 * BUDGET, outcomes
+    # Meanwhile the rest of the app answered — no 503 from a dry pool, and no request waited
+    # out a storage timeout (the latencies are printed above; timing is not asserted finer).
     assert during, "no request ran while the generations were in flight"
     for round_ in during:
         for name, (seconds, status) in round_.items():
             assert status == 200, (name, round_)
-            assert seconds <= FAST, (name, round_)
+            assert seconds < BUDGET, (name, round_)
     # No connection was held across a storage wait (one call alone is seconds), so the pool
     # never ran dry: nothing above answered database_unavailable.
-    assert peak["longest_hold"] < CONNECT_TIMEOUT + READ_TIMEOUT, peak
+    assert peak["longest_hold"] < SHORTEST_STORAGE_WAIT, peak
     # Each failed generation left its number void with the reason, and no contract.
     with transaction() as session:
         numbers = session.exec(select(ManagerNumberReservation)).all()
