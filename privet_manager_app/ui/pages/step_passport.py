@@ -78,10 +78,14 @@ class PassportState(forms.FormMixin, WizardState):
 
     def _fill_form(self, passport) -> None:
         self.form = {name: _text(getattr(passport, name)) for name in FORM_FIELDS}
+        self.typed_for = 0
 
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
+        if self._keeps_typing(self._route_client_id()):
+            await self._reopen_keeping_form(actor)
+            return
         self.form_error = ""
         self.stale = False
         self.errors = {}
@@ -99,6 +103,7 @@ class PassportState(forms.FormMixin, WizardState):
             self._show(view.passport_masked)
         else:
             self.form = dict.fromkeys(FORM_FIELDS, "")
+            self.typed_for = 0
         self.editing = not self.has_passport and self.can_edit
 
     @rx.event
