@@ -5,8 +5,8 @@ The old lockout lived in `manager_users.failed_login_count/locked_until` and
 `manager_login_throttle`: five failures from anywhere locked the owner out. Its counts are not
 carried over (they were at most 15 minutes long).
 
-Revision ID: 0004_attempt_counters
-Revises: 0003_one_invoice_per_contract
+Revision ID: 0005_attempt_counters
+Revises: 0004_signing_ledgers
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0004_attempt_counters"
-down_revision: str | Sequence[str] | None = "0003_one_invoice_per_contract"
+revision: str = "0005_attempt_counters"
+down_revision: str | Sequence[str] | None = "0004_signing_ledgers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
