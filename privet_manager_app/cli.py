@@ -195,9 +195,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "create-manager":
         create_manager_command(args)
     elif args.command == "backfill-clients":
-        from privet_manager_app.domain.clients.listing import backfill_all
+        from privet_manager_app.domain.clients.sync import reconcile_all
 
-        print(f"Добавлено записей manager_clients: {backfill_all()}")
+        result = reconcile_all()
+        print(f"Добавлено записей manager_clients: {result.clients_added}")
+        print(f"Обновлено строк поиска: {result.rows_fixed}")
     elif args.command == "seed-demo":
         from privet_manager_app.dev import demo
 

@@ -139,7 +139,7 @@ def login_headers(api):
 def add_users(db):
     """add_users(n) → client-app users (and their manager_clients rows)."""
     from privet_manager_app.dev.client_app_fixture import add_client_app_users
-    from privet_manager_app.domain.clients.listing import backfill_manager_clients
+    from privet_manager_app.domain.clients.sync import backfill_manager_clients
     from privet_manager_app.infra.db import transaction
 
     def factory(count: int, seed: int = 1):

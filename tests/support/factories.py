@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from privet_manager_app.domain.clients import claims
-from privet_manager_app.domain.clients.listing import backfill_manager_clients
+from privet_manager_app.domain.clients.sync import backfill_manager_clients
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import payment as payments
