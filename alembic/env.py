@@ -29,9 +29,7 @@ UNMODELLED_INDEX_SUFFIX = "_trgm"
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "table":
         return name in OUR_TABLES
-    if type_ == "index" and name and name.endswith(UNMODELLED_INDEX_SUFFIX):
-        return False
-    return True
+    return not (type_ == "index" and name and name.endswith(UNMODELLED_INDEX_SUFFIX))
 
 
 def render_item(type_, obj, autogen_context):

@@ -414,6 +414,7 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
         )
         step("manager_contracts", _CONTRACTS_SQL)
         step("manager_invoices", _INVOICES_SQL)
+    step("manager_client_search", _projection_sql())
     step("sequences", _SEQUENCES_SQL)
     execute("DROP TABLE bench_draw")
     execute("RESET session_replication_role")
@@ -424,6 +425,18 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
     return ScaleData(
         users=users, seconds=timings, me_id=managers[0], admin_id=admin_id, counts=counts
     )
+
+
+def _projection_sql() -> str:
+    """The app's own statement that fills the list's search projection, as literal SQL."""
+    from sqlalchemy.dialects import postgresql
+
+    from privet_manager_app.domain.clients import projection
+
+    compiled = projection.fill_statement().compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled).replace("%", "%%")
 
 
 def _password_hash() -> str:

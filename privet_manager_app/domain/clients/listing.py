@@ -135,9 +135,7 @@ def parse_query(query: str | None) -> str:
 def _tab_condition(actor: Actor, tab: Tab) -> sa.ColumnElement:
     if tab is Tab.MINE:
         # The partial index of «Мои» carries exactly this condition.
-        return sa.and_(
-            _Search.assigned_manager_id == actor.id, _Search.tab != Tab.PROCESSED.value
-        )
+        return sa.and_(_Search.assigned_manager_id == actor.id, _Search.tab != Tab.PROCESSED.value)
     return _Search.tab == tab.value
 
 
@@ -241,9 +239,7 @@ def tab_counts(actor: Actor) -> TabCounts:
             accept=lambda value: all(tab.value in value for tab in STORED_TABS),
         )
         mine = session.execute(
-            sa.select(sa.func.count())
-            .select_from(_Search)
-            .where(_tab_condition(actor, Tab.MINE))
+            sa.select(sa.func.count()).select_from(_Search).where(_tab_condition(actor, Tab.MINE))
         ).scalar_one()
     return TabCounts(
         new=shared[Tab.NEW.value],

@@ -118,9 +118,7 @@ def write(session: Session, where, *, only_changed: bool = False) -> int:
     excluded = statement.excluded
     changed = None
     if only_changed:
-        changed = sa.or_(
-            *(_TABLE.c[name].is_distinct_from(excluded[name]) for name in COLUMNS[1:])
-        )
+        changed = sa.or_(*(_TABLE.c[name].is_distinct_from(excluded[name]) for name in COLUMNS[1:]))
     statement = statement.on_conflict_do_update(
         index_elements=["client_id"],
         set_={name: excluded[name] for name in COLUMNS[1:]},
@@ -142,6 +140,12 @@ def add_missing(session: Session, where) -> int:
         .returning(_TABLE.c.client_id)
     )
     return len(session.execute(statement).all())
+
+
+def fill_statement() -> sa.Insert:
+    """One INSERT of every client's row into an empty projection (bulk loads: the benchmark's
+    data set builder compiles it to SQL)."""
+    return sa.insert(_TABLE).from_select(COLUMNS, _source(sa.true()))
 
 
 def refresh(session: Session, client_ids: list[int]) -> None:
