@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import reflex as rx
 
 from privet_manager_app.api.app import create_api
+from privet_manager_app.domain.clients import sync
 from privet_manager_app.domain.clients.open_step import STEP_TITLES
 from privet_manager_app.edge.asgi import edge
 from privet_manager_app.edge.origins import judge_socket_origins
@@ -51,6 +53,18 @@ judge_socket_origins(app.sio, get_settings())
 async def _warm_up_pdf_fonts():
     """Parse the contract fonts at start-up (≈0.4 s, in a thread), not in the first request."""
     await asyncio.to_thread(pdf.warm_up)
+
+
+@app.register_lifespan_task
+async def _sync_clients_from_client_app():
+    """New and changed `users` into the list (domain/clients/sync.py), in a thread, every few
+    seconds; a failed round (the database away) is logged and tried again next round."""
+    while True:
+        try:
+            await asyncio.to_thread(sync.background_round)
+        except Exception:
+            logging.getLogger(__name__).exception("фоновая синхронизация клиентов не удалась")
+        await asyncio.sleep(sync.ROUND_SECONDS)
 
 
 def _index() -> rx.Component:

@@ -10,11 +10,13 @@ primary key and, once in a while, by a scan.
   on `updated_at`, so this is a scan (≈ 0.1–0.2 s per million rows): every 30 s.
 - **Reconciliation** (`reconcile_slice`, `reconcile_all`): every user by id slices — missing
   `manager_clients` rows and any projection row that differs (a change the client app made
-  without touching `updated_at`). The background job makes a pass every 15 minutes;
-  `python -m privet_manager_app backfill-clients` runs one on demand.
+  without touching `updated_at`). The background job makes a pass every 15 minutes, one slice
+  per round; `python -m privet_manager_app backfill-clients` runs a whole pass on demand.
 
 Every function here is idempotent and safe to run in several replicas at once (INSERT … ON
-CONFLICT); the background job still lets one replica at a time do it (jobs.py).
+CONFLICT); the background round (`background_round`, every ROUND_SECONDS in each replica) still
+lets one replica at a time do the work, and keeps its positions in `manager_runtime`, so the
+schedule is shared, not per replica.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from sqlmodel import Session
 
 from privet_manager_app.domain.clients import projection
 from privet_manager_app.domain.common.clock import utcnow
-from privet_manager_app.infra.db import transaction, upsert
+from privet_manager_app.infra import shared_cache
+from privet_manager_app.infra.db import transaction, try_advisory_xact_lock, upsert
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.schema.tables import ManagerClient
@@ -37,6 +40,12 @@ from privet_manager_app.schema.tables import ManagerClient
 NEW_USERS_ID_MARGIN = 1000
 NEW_USERS_BATCH = 5000
 RECONCILE_SLICE = 50_000
+# The background schedule (README «Масштаб»): new users within ROUND_SECONDS, users the client
+# app changed within projection.STALENESS_SECONDS, a full reconciliation every RECONCILE_EVERY.
+ROUND_SECONDS = 5
+SYNC_CHANGED_EVERY = dt.timedelta(seconds=30)
+RECONCILE_EVERY = dt.timedelta(minutes=15)
+_STATE_KEY = "client_sync"
 
 
 def _add_clients(session: Session, users_where, *, limit: int | None = None) -> int:
@@ -132,3 +141,49 @@ def backfill_manager_clients(session: Session) -> int:
     added = _add_clients(session, sa.true())
     projection.add_missing(session, sa.true())
     return added
+
+
+@dataclasses.dataclass
+class Round:
+    """What one background round did (skipped: another replica was doing it)."""
+
+    skipped: bool = False
+    clients_added: int = 0
+    changed_synced: int | None = None  # None: not due this round
+    reconciled: Reconciled | None = None
+
+
+def _due(last: str | None, every: dt.timedelta, now: dt.datetime) -> bool:
+    return last is None or now - dt.datetime.fromisoformat(last) >= every
+
+
+def background_round() -> Round:
+    """One round of the background sync, in one transaction, by one replica at a time (the
+    others skip it): new users always, changed users when SYNC_CHANGED_EVERY has passed, and
+    the next slice of the reconciliation pass while one is under way."""
+    now = utcnow()
+    with transaction() as session:
+        if not try_advisory_xact_lock(session, _STATE_KEY):
+            return Round(skipped=True)
+        found = shared_cache.read(session, _STATE_KEY)
+        state = dict(found[0]) if found else {}
+        done = Round()
+        while (added := pick_up_new_users(session)) == NEW_USERS_BATCH:
+            done.clients_added += added
+        done.clients_added += added
+        if _due(state.get("changed_at"), SYNC_CHANGED_EVERY, now):
+            done.changed_synced = sync_changed_users(session)
+            state["changed_at"] = now.isoformat()
+        next_id = state.get("reconcile_next_id")
+        if next_id is None and _due(state.get("reconciled_at"), RECONCILE_EVERY, now):
+            next_id = 0
+        if next_id is not None:
+            high = session.execute(sa.select(sa.func.max(ClientUser.id))).scalar() or 0
+            done.reconciled = reconcile_slice(session, next_id, next_id + RECONCILE_SLICE - 1)
+            next_id += RECONCILE_SLICE
+            if next_id > high:
+                next_id = None
+                state["reconciled_at"] = now.isoformat()
+            state["reconcile_next_id"] = next_id
+        shared_cache.store(session, _STATE_KEY, state, now)
+    return done
