@@ -6,6 +6,7 @@ import argparse
 import getpass
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -31,15 +32,26 @@ def prepare_database(*, seed_demo: bool) -> None:
     """Dev/test: stand-in client-app tables, then our migrations, then demo data once.
 
     Production: migrations only — the client app's tables already exist and are not ours.
+
+    Under a PostgreSQL advisory lock: replicas starting together on a fresh database take turns
+    (without it two of them both insert the first alembic_version row and one crashes with a
+    UniqueViolation); the later ones find everything done and go on.
     """
-    from privet_manager_app.dev import demo
-    from privet_manager_app.infra.db import get_engine
+    from privet_manager_app.infra.db import advisory_lock
 
     settings = get_settings()
     if settings.is_sqlite:
         Path(settings.DATABASE_URL.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
+    with advisory_lock("prepare-database"):
+        _prepare_database(settings, seed_demo=seed_demo)
+
+
+def _prepare_database(settings, *, seed_demo: bool) -> None:
+    from privet_manager_app.dev import demo
+    from privet_manager_app.infra.db import get_engine
+
     if not settings.is_production or settings.CREATE_CLIENT_APP_TABLES:
         from privet_manager_app.dev.client_app_fixture import create_client_app_tables
 
@@ -99,8 +111,22 @@ def print_demo_logins() -> None:
 def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: int = 1) -> None:
     """Migrate, build the frontend if it changed, then serve UI + REST + /docs on one port."""
     settings = get_settings()
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    if workers > 1 and not has_redis:
+        raise SystemExit(
+            f"WEB_CONCURRENCY={workers} без REDIS_URL: состояние интерфейса живёт в памяти "
+            "процесса, и запросы, попавшие в другой воркер, его теряют. Задайте REDIS_URL."
+        )
     seed_demo = seed_demo or settings.SEED_DEMO_DATA
     prepare_database(seed_demo=seed_demo)
+    from privet_manager_app.infra import replicas
+
+    instance = f"{socket.gethostname()}:{port}"
+    try:
+        replicas.announce(instance, has_redis=has_redis)
+    except replicas.ReplicaRefused as refused:
+        raise SystemExit(str(refused)) from None
+    os.environ[replicas.INSTANCE_ENV] = instance  # the workers' heartbeat names this row
     if build:
         build_frontend(port)
     if not (FRONTEND_DIR / "index.html").exists():
@@ -130,15 +156,18 @@ def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: in
     from granian.constants import Interfaces
     from granian.server import Server
 
-    Server(
-        target="privet_manager_app.privet_manager_app:app",
-        factory=True,
-        address="0.0.0.0",  # noqa: S104 - a container serves on all interfaces
-        port=port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        log_access=False,
-    ).serve()
+    try:
+        Server(
+            target="privet_manager_app.privet_manager_app:app",
+            factory=True,
+            address="0.0.0.0",  # noqa: S104 - a container serves on all interfaces
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            log_access=False,
+        ).serve()
+    finally:
+        replicas.leave(instance)
 
 
 def create_manager_command(args: argparse.Namespace) -> None:

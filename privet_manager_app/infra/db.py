@@ -243,6 +243,13 @@ def try_advisory_xact_lock(session: Session, name: str) -> bool:
     )
 
 
+def advisory_xact_lock(session: Session, name: str) -> None:
+    """Wait for the named lock and hold it until this transaction ends (SQLite: transactions
+    already take turns)."""
+    if is_postgres(session):
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(name))))
+
+
 @contextlib.contextmanager
 def advisory_lock(name: str) -> Iterator[None]:
     """Hold the named lock for the block, waiting for another replica to let it go: on its own
