@@ -72,7 +72,7 @@ class App:
             exports,
             profile,
         )
-        self.card = card
+        self._card = card
         self.Actor = Actor
         self.create_api = create_api
         self.get_engine = get_engine
@@ -102,7 +102,7 @@ class App:
         return [card.id for card in page.items], page.next_cursor
 
     def card(self, actor, client_id: int):
-        return self.card.get_client(actor, client_id)
+        return self._card.get_client(actor, client_id)
 
     def get_dashboard(self, admin):
         return self.dashboard.get_dashboard(admin)

@@ -67,6 +67,36 @@ def _prepare_database(settings, *, seed_demo: bool) -> None:
         print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_work']} уже в работе")
 
 
+# The list's substring-search indexes (migration 0004 creates them where pg_trgm is allowed).
+SEARCH_TRIGRAM_INDEXES = {
+    "ix_manager_client_search_text_trgm": "search_text",
+    "ix_manager_client_search_phone_trgm": "phone_digits",
+}
+
+
+def create_search_indexes() -> list[str]:
+    """The trigram indexes, once pg_trgm may be installed (a database that refused it during
+    the migration): built CONCURRENTLY, the list keeps working meanwhile. Returns their
+    names."""
+    import sqlalchemy as sa
+
+    from privet_manager_app.infra.db import get_engine
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        raise SystemExit("Индексы поиска pg_trgm нужны только на PostgreSQL")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        for name, column in SEARCH_TRIGRAM_INDEXES.items():
+            connection.execute(
+                sa.text(
+                    f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON manager_client_search "
+                    f"USING gin ({column} gin_trgm_ops)"
+                )
+            )
+    return list(SEARCH_TRIGRAM_INDEXES)
+
+
 def _frontend_fingerprint(port: int) -> str:
     """Rebuild the frontend only when UI code, assets or the served port changed."""
     digest = hashlib.sha256(f"port={port};api={os.environ.get('API_URL', '')}".encode())
@@ -206,6 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--password-stdin", action="store_true", help="прочитать пароль из stdin")
 
     commands.add_parser("backfill-clients", help="manager_clients для всех users (идемпотентно)")
+    commands.add_parser("search-indexes", help="индексы pg_trgm для поиска")
     seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
     seed.add_argument("count", type=int, nargs="?", default=None)
 
@@ -229,6 +260,8 @@ def main(argv: list[str] | None = None) -> None:
         result = reconcile_all()
         print(f"Добавлено записей manager_clients: {result.clients_added}")
         print(f"Обновлено строк поиска: {result.rows_fixed}")
+    elif args.command == "search-indexes":
+        print("Индексы поиска: " + ", ".join(create_search_indexes()))
     elif args.command == "seed-demo":
         from privet_manager_app.dev import demo
 

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     MANAGER_JWT_SECRET: str = DEV_JWT_SECRET
     MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=120, ge=1, le=24 * 60)
     BCRYPT_ROUNDS: int = Field(default=12, ge=4, le=16)
+    # Worker processes for bcrypt, photos and PDFs (infra/cpu_pool.py); 0: in the request's
+    # own thread.
+    CPU_POOL_WORKERS: int = Field(default=2, ge=0, le=16)
     LOGIN_MAX_FAILURES: int = 5
     LOGIN_LOCK_MINUTES: int = 15
 

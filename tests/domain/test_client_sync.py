@@ -127,3 +127,20 @@ def test_backfill_clients_делает_массовую_вставку_клие�
     ]
     assert _names(manager, query="оптом 123") == {"Оптом 123"}
     assert _names(manager, query="999 000-00-42") == {"Оптом 42"}
+
+
+def test_индексы_поиска_добавляются_командой_если_миграция_не_смогла(db, manager, capsys):
+    with transaction() as session:
+        for name in cli.SEARCH_TRIGRAM_INDEXES:
+            session.execute(sa.text(f"DROP INDEX {name}"))
+    cli.main(["search-indexes"])
+    assert "ix_manager_client_search_text_trgm" in capsys.readouterr().out
+    with transaction() as session:
+        found = set(
+            session.execute(
+                sa.text(
+                    "SELECT indexname FROM pg_indexes WHERE tablename = 'manager_client_search'"
+                )
+            ).scalars()
+        )
+    assert set(cli.SEARCH_TRIGRAM_INDEXES) <= found
