@@ -101,6 +101,13 @@ class ClientsState(SessionState):
         self.export_open = True
 
     @rx.event
+    def download_export(self):
+        """The browser fetches the REST link itself and saves the file as it streams (a plain
+        link in the page would be taken by the client-side router)."""
+        self.export_open = False
+        return rx.download(url=self.export_href, filename=exports.export_filename(self.tab))
+
+    @rx.event
     def set_export_open(self, value: bool):
         self.export_open = value
 
@@ -122,12 +129,12 @@ def _export_dialog() -> rx.Component:
             rx.hstack(
                 rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
                 rx.spacer(),
-                rx.el.a(
-                    rx.button(rx.icon("file_down", size=16), "Скачать", size="2"),
-                    href=ClientsState.export_href,
-                    download=True,
+                rx.button(
+                    rx.icon("file_down", size=16),
+                    "Скачать",
+                    size="2",
                     id="export-download",
-                    on_click=ClientsState.set_export_open(False),
+                    on_click=ClientsState.download_export,
                 ),
                 width="100%",
                 margin_top="16px",
