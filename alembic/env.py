@@ -21,7 +21,7 @@ def include_name(name, type_, parent_names) -> bool:
     return True
 
 
-# Indexes that exist only where the database allows the pg_trgm extension (migration 0004):
+# Indexes that exist only where the database allows the pg_trgm extension (migration 0005):
 # not in the models, so never compared.
 UNMODELLED_INDEX_SUFFIX = "_trgm"
 

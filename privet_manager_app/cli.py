@@ -67,7 +67,7 @@ def _prepare_database(settings, *, seed_demo: bool) -> None:
         print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_work']} уже в работе")
 
 
-# The list's substring-search indexes (migration 0004 creates them where pg_trgm is allowed).
+# The list's substring-search indexes (migration 0005 creates them where pg_trgm is allowed).
 SEARCH_TRIGRAM_INDEXES = {
     "ix_manager_client_search_text_trgm": "search_text",
     "ix_manager_client_search_phone_trgm": "phone_digits",
@@ -240,6 +240,18 @@ def main(argv: list[str] | None = None) -> None:
     seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
     seed.add_argument("count", type=int, nargs="?", default=None)
 
+    sweep = commands.add_parser(
+        "sweep-storage",
+        help="объекты хранилища без записи в базе (и записи без объекта); --apply — удалить",
+    )
+    sweep.add_argument(
+        "--older-than-hours",
+        type=float,
+        default=24.0,
+        help="не трогать объекты моложе N часов (по умолчанию 24): они могут быть в работе",
+    )
+    sweep.add_argument("--apply", action="store_true", help="удалить (без флага — только отчёт)")
+
     args = parser.parse_args(argv)
     settings = get_settings()
     port = getattr(args, "port", None) or settings.PORT
@@ -262,6 +274,15 @@ def main(argv: list[str] | None = None) -> None:
         print(f"Обновлено строк поиска: {result.rows_fixed}")
     elif args.command == "search-indexes":
         print("Индексы поиска: " + ", ".join(create_search_indexes()))
+    elif args.command == "sweep-storage":
+        import datetime as dt
+
+        from privet_manager_app.domain.admin import storage_sweep
+
+        if args.older_than_hours < 0:
+            raise SystemExit("--older-than-hours не может быть отрицательным")
+        report = storage_sweep.sweep(dt.timedelta(hours=args.older_than_hours), apply=args.apply)
+        print("\n".join(storage_sweep.report_lines(report, apply=args.apply)))
     elif args.command == "seed-demo":
         from privet_manager_app.dev import demo
 

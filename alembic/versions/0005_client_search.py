@@ -14,8 +14,8 @@ On a shared database without the right to create extensions the migration still 
 trigram indexes are skipped and search degrades to a scan of the tab's projection rows (README,
 «Масштаб»); `python -m privet_manager_app search-indexes` adds them once pg_trgm is installed.
 
-Revision ID: 0004_client_search
-Revises: 0003_one_invoice_per_contract
+Revision ID: 0005_client_search
+Revises: 0004_signing_ledgers
 Create Date: 2026-12-02
 """
 
@@ -26,8 +26,8 @@ from sqlalchemy.dialects import postgresql
 
 from alembic import op
 
-revision: str = "0004_client_search"
-down_revision: str | Sequence[str] | None = "0003_one_invoice_per_contract"
+revision: str = "0005_client_search"
+down_revision: str | Sequence[str] | None = "0004_signing_ledgers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
