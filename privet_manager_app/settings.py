@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # The account itself locks (until an admin unlocks it) only after this many failures from
     # anywhere within LOGIN_WINDOW_HOURS: a guesser behind many addresses, not a typo.
     LOGIN_ACCOUNT_LOCK_FAILURES: int = Field(default=100, ge=10, le=100_000)
+    # Worker processes for bcrypt, photos and PDFs (infra/cpu_pool.py); 0: in the request's
+    # own thread.
+    CPU_POOL_WORKERS: int = Field(default=2, ge=0, le=16)
 
     STORAGE_BACKEND: Literal["local", "s3"] = "local"
     STORAGE_DIR: Path = PROJECT_DIR / "data" / "storage"

@@ -6,10 +6,11 @@ Included BEFORE the clients router: `/clients/export.csv` must not be taken for 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.deps import current_actor, current_actor_or_session_cookie
 from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.clients import listing as clients
@@ -30,24 +31,38 @@ class NoteRequest(BaseModel):
 @router.get(
     "/export.csv",
     summary="CSV текущего списка (вкладка + поиск): UTF-8 с BOM, «;», паспорт замаскирован",
-    response_class=Response,
+    description="Файл идёт потоком по мере чтения строк (вся вкладка, без предела). "
+    "Авторизация — Bearer или cookie сессии интерфейса (ссылка «Скачать» на странице списка).",
+    response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_csv(
     tab: str = Query("new", max_length=20, description="new | in_work | mine | processed"),
     q: SearchText = Query("", max_length=clients.MAX_QUERY_LENGTH),
-    actor: Actor = Depends(current_actor),
-) -> Response:
-    data = exports.export_clients_csv(actor, tab, q)
+    actor: Actor = Depends(current_actor_or_session_cookie),
+) -> StreamingResponse:
+    pieces = exports.export_clients_csv(actor, tab, q)
     filename = exports.export_filename(tab)
-    return Response(
-        content=data,
+    return StreamingResponse(
+        pieces,
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get(
+    "/export/count",
+    summary="Сколько строк будет в CSV этого списка (вкладка + поиск)",
+)
+def export_count(
+    tab: str = Query("new", max_length=20, description="new | in_work | mine | processed"),
+    q: SearchText = Query("", max_length=clients.MAX_QUERY_LENGTH),
+    actor: Actor = Depends(current_actor),
+) -> dict[str, int]:
+    return {"rows": exports.export_row_count(actor, tab, q)}
 
 
 @router.get(

@@ -26,6 +26,7 @@ from privet_manager_app.domain.common.errors import (
 )
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.inputs import LoginInput
+from privet_manager_app.infra import cpu_pool
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.enums import ManagerRole
 from privet_manager_app.schema.tables import ManagerSession, ManagerUser
@@ -84,13 +85,23 @@ def validate_new_password(password: str) -> bytes:
     return raw
 
 
+def _bcrypt_hash(raw: bytes, rounds: int) -> str:
+    return bcrypt.hashpw(raw, bcrypt.gensalt(rounds=rounds)).decode()
+
+
+def _bcrypt_check(raw: bytes, password_hash: bytes) -> bool:
+    return bcrypt.checkpw(raw, password_hash)
+
+
+# bcrypt runs in the CPU pool (infra/cpu_pool.py): a burst of logins takes the pool's workers,
+# not every request thread of the replica.
 def hash_password(password: str) -> str:
     raw = validate_new_password(password)
-    return bcrypt.hashpw(raw, bcrypt.gensalt(rounds=get_settings().BCRYPT_ROUNDS)).decode()
+    return cpu_pool.run(_bcrypt_hash, raw, get_settings().BCRYPT_ROUNDS)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    return bcrypt.checkpw(check_password_bytes(password), password_hash.encode())
+    return cpu_pool.run(_bcrypt_check, check_password_bytes(password), password_hash.encode())
 
 
 @functools.cache

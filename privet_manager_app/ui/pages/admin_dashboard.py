@@ -284,7 +284,7 @@ def _content() -> rx.Component:
                 "Взят → подписан",
                 "median",
                 "timer",
-                "медиана · подписей: " + state.kpi["signed"],
+                "медиана за " + days + " дн. · подписей: " + state.kpi["signed"],
                 value_size="5",
             ),
             columns="2",
