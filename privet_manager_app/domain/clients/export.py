@@ -15,7 +15,6 @@ from sqlmodel import select
 from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import MOSCOW, moscow_text, utcnow
-from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import UserPassport
@@ -58,11 +57,11 @@ def _masked_passports(user_ids: list[int]) -> dict[int, str]:
         return {}
     with transaction() as session:
         rows = session.exec(
-            select(UserPassport.user_id, UserPassport.series, UserPassport.number).where(
+            select(UserPassport.user_id, UserPassport.number_masked).where(
                 UserPassport.user_id.in_(user_ids)
             )
         ).all()
-    return {user_id: mask_passport(series, number) for user_id, series, number in rows}
+    return dict(rows)
 
 
 def _line(card: ClientCard, passport: str) -> list[str]:

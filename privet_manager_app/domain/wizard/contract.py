@@ -39,7 +39,7 @@ from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ContractView
-from privet_manager_app.domain.wizard import otp
+from privet_manager_app.domain.wizard import otp, passport_vault
 from privet_manager_app.domain.wizard.contract_text import contract_document
 from privet_manager_app.domain.wizard.device_categories import category_label
 from privet_manager_app.domain.wizard.numbering import CONTRACT_PREFIX, next_number
@@ -170,6 +170,7 @@ def build_snapshot(
         part for part in (passport.last_name, passport.first_name, passport.middle_name) if part
     )
     params = TariffParams.from_snapshot(applied.tariff_snapshot)
+    secrets = passport_vault.open_row(passport)
     return {
         "schema": SNAPSHOT_SCHEMA,
         "number": number,
@@ -197,11 +198,11 @@ def build_snapshot(
             "birth_date": passport.birth_date.isoformat(),
             "birth_place": passport.birth_place,
             "passport": {
-                "series": passport.series,
-                "number": passport.number,
-                "issue_date": passport.issue_date.isoformat(),
-                "issued_by": passport.issued_by,
-                "division_code": passport.division_code,
+                "series": secrets.series,
+                "number": secrets.number,
+                "issue_date": secrets.issue_date.isoformat(),
+                "issued_by": secrets.issued_by,
+                "division_code": secrets.division_code,
             },
             "registration_address": client.registration_address,
             "address": {name: getattr(client, name) for name in AddressInput.fields()},
@@ -401,7 +402,7 @@ def generate_contract(actor: Actor, client_id: int, version: int | None = None) 
             client_tariff_id=applied.id,
             number=number,
             status=ContractStatus.OTP_SENT,
-            data_snapshot=snapshot,
+            data_snapshot=passport_vault.seal_snapshot(snapshot),  # passport encrypted
             surcharge=applied.surcharge,
             pdf_key=key,
             pdf_sha256=hashlib.sha256(document).hexdigest(),

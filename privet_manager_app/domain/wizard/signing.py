@@ -26,7 +26,7 @@ from privet_manager_app.domain.common.money import format_rub, plural
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.views import SignatureResult
-from privet_manager_app.domain.wizard import otp
+from privet_manager_app.domain.wizard import otp, sealed_copy
 from privet_manager_app.domain.wizard.contract import (
     PDF_CONTENT_TYPE,
     contract_view,
@@ -99,6 +99,7 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
     code = _clean_code(code)
     settings = get_settings()
     refusal: DomainError | None = None
+    signed: SignatureResult | None = None
     with transaction() as session:
         client = lock_client(session, client_id)
         check_assignee(session, actor, client)
@@ -121,9 +122,13 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
                 extra={"attempts_left": 0},
             )
         if otp.code_matches(code, contract.id, contract.otp_hash):
-            return _sign(session, actor, client, contract, now)
-        refusal = _count_wrong_attempt(session, actor, client, contract)
-    raise refusal
+            signed = _sign(session, actor, client, contract, now)
+        else:
+            refusal = _count_wrong_attempt(session, actor, client, contract)
+    if signed is None:
+        raise refusal
+    sealed_copy.after_signing(actor, client_id)  # committed: the sealed copy is made outside
+    return signed
 
 
 def _exhausted() -> ValidationFailed:
@@ -262,6 +267,7 @@ def _sign(
             "currency": "RUB",
             "pdf_sha256": contract.pdf_sha256,
             "verify_url": snapshot["verify_url"],
+            "signed_copy_url": sealed_copy.client_link(contract.id),
         },
     )
     before_status = client.status
