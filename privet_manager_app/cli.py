@@ -154,6 +154,42 @@ def create_manager_command(args: argparse.Namespace) -> None:
     print(f"Создан {manager.role} {manager.email} (id {manager.id})")
 
 
+def verify_audit_command() -> int:
+    """Recompute the whole audit chain; exit 1 naming the first broken link."""
+    from privet_manager_app.domain.history import chain
+
+    report = chain.verify_stored()
+    print(report.describe())
+    return 0 if report.intact else 1
+
+
+def rotate_passport_key_command(batch: int) -> None:
+    """Re-encrypt passports and contract snapshots to the current key, batch by batch: each
+    batch is its own transaction, so an interrupted run keeps what it did and a rerun goes on."""
+    from privet_manager_app.domain.wizard import passport_vault
+    from privet_manager_app.infra.db import transaction
+
+    done = passport_vault.RotationCount()
+    while True:
+        with transaction() as session:
+            count = passport_vault.rotate_batch(session, batch)
+        done.passports += count.passports
+        done.contracts += count.contracts
+        if count.total:
+            print(f"  перешифровано: паспортов {done.passports}, договоров {done.contracts}")
+            sys.stdout.flush()
+        if count.total < batch:
+            break
+    with transaction() as session:
+        left = passport_vault.still_under_old_keys(session)
+    print(
+        f"Готово: паспортов {done.passports}, договоров {done.contracts}; "
+        f"осталось под старыми ключами: {left.total}"
+    )
+    if left.total:  # rows another runner holds locked right now: run again
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m privet_manager_app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +216,12 @@ def main(argv: list[str] | None = None) -> None:
     seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
     seed.add_argument("count", type=int, nargs="?", default=None)
 
+    commands.add_parser("verify-audit", help="пересчитать цепочку хешей журнала аудита")
+    rotate = commands.add_parser(
+        "rotate-passport-key", help="перешифровать паспорта текущим ключом (можно продолжить)"
+    )
+    rotate.add_argument("--batch", type=int, default=500)
+
     args = parser.parse_args(argv)
     settings = get_settings()
     port = getattr(args, "port", None) or settings.PORT
@@ -203,3 +245,7 @@ def main(argv: list[str] | None = None) -> None:
 
         result = demo.seed_demo(args.count or settings.DEMO_CLIENTS)
         print(f"Добавлено клиентов: {result['clients']}")
+    elif args.command == "verify-audit":
+        raise SystemExit(verify_audit_command())
+    elif args.command == "rotate-passport-key":
+        rotate_passport_key_command(max(1, args.batch))

@@ -13,6 +13,7 @@ from privet_manager_app.api.routers import (
     contracts,
     passport_scan,
     payments,
+    signed_copy,
     storage,
     tariffs,
     verify,
@@ -50,6 +51,7 @@ def create_api() -> FastAPI:
     api.include_router(manager)
     api.include_router(storage.router)
     api.include_router(verify.router)
+    api.include_router(signed_copy.router)
 
     # Anything else under /api is a JSON 404, not the UI's HTML page.
     @api.api_route(
