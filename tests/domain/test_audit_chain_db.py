@@ -140,3 +140,14 @@ def test_дашборд_проверяет_цепочку_порциями_и_п
     # Already verified rows are checked again by the full run; the dashboard shows its verdict.
     assert not chain.verify_stored().intact
     assert chain.chain_state().status == "broken"
+
+
+def test_раздел_дашборда_только_для_администратора(db, manager, admin):
+    from privet_manager_app.domain.admin import dashboard
+    from privet_manager_app.domain.common.errors import DomainError
+
+    _write(2)
+    state = dashboard.audit_chain(admin)
+    assert (state.status, state.head_seq) == ("intact", 2)
+    with pytest.raises(DomainError):
+        dashboard.audit_chain(manager)

@@ -16,6 +16,7 @@ from privet_manager_app.domain.admin.managers import client_counts_by_manager
 from privet_manager_app.domain.clients.listing import IN_WORK_STATUSES
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import MOSCOW, utcnow
+from privet_manager_app.domain.history import chain
 from privet_manager_app.domain.views import View
 from privet_manager_app.infra.db import is_postgres, transaction
 from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus, ContractStatus
@@ -230,3 +231,11 @@ def get_dashboard(
         median_claim_to_sign_seconds=median,
         median_claim_to_sign_label=duration_label(median),
     )
+
+
+def audit_chain(actor: Actor) -> chain.AuditChainState:
+    """The dashboard's «Журнал аудита» section: the hash chain's state and head. Its own call
+    (and its own bounded, indexed reads: domain/history/chain.chain_state), so the figures above
+    neither wait for it nor share its cache."""
+    actor.require_admin()
+    return chain.chain_state()
