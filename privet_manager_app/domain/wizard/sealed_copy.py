@@ -247,6 +247,21 @@ def ascii_number(number: str) -> str:
     return number.replace("ПМ", "PM")
 
 
+def _seal_owner(seal: Seal) -> str:
+    """«ООО «Привет Супер», ОГРН …, ИНН …» from the certificate's subject (the Russian OIDs of
+    OGRN and INN are not named by asn1crypto); the full subject when it has no organisation."""
+    subject = seal.certificate.subject.native
+    owner = subject.get("organization_name") or subject.get("common_name")
+    if not owner:
+        return seal.subject
+    parts = [owner]
+    for label, oid in (("ОГРН", "1.2.643.100.1"), ("ИНН", "1.2.643.100.4")):
+        if subject.get(oid):
+            parts.append(f"{label} {subject[oid]}")
+    unit = subject.get("organizational_unit_name")
+    return ", ".join(parts) + (f" ({unit})" if unit else "")
+
+
 def evidence_document(
     claim: _Claim, seal: Seal, *, original_pages: int, tsa_url: str, now: dt.datetime
 ) -> Document:
@@ -315,7 +330,7 @@ def evidence_document(
         Heading("Печать Исполнителя"),
         Fields(
             (
-                ("Владелец сертификата печати", seal.subject),
+                ("Владелец сертификата печати", _seal_owner(seal)),
                 ("Отпечаток сертификата (SHA-256)", _hex_groups(seal.fingerprint)),
                 ("Время заверения", timestamp),
             ),

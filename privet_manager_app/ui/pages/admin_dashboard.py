@@ -282,7 +282,10 @@ def _chain_card() -> rx.Component:
             id="chain-head-hash",
         ),
         rx.text(
-            "Проверено: " + chain["checked"] + " · заверенных копий с головой: " + chain["anchors"],
+            "Проверено: "
+            + chain["checked"]
+            + " · сверено голов из заверенных копий: "
+            + chain["anchors"],
             size="1",
             color=rx.color("gray", 10),
         ),
