@@ -54,6 +54,7 @@ from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.history import audit, chain, journal
 from privet_manager_app.domain.history.audit_chain import ChainLink
 from privet_manager_app.domain.views import View
+from privet_manager_app.domain.wizard import certificate
 from privet_manager_app.domain.wizard.contract import PDF_CONTENT_TYPE, signed_contract
 from privet_manager_app.domain.wizard.contract_text import long_date, moscow_time, typograph
 from privet_manager_app.infra import pdf
@@ -488,6 +489,8 @@ def _finish(claim: _Claim, built: _Built, actor: Actor | None) -> ManagerSealedC
 
 def ensure_sealed_copy(contract_id: int, actor: Actor | None = None) -> ManagerSealedCopy:
     """The contract's newest sealed copy, made now if missing or behind the client's chat."""
+    # The copy carries the signature certificate: made first if the signing could not store it.
+    certificate.issue_certificate(contract_id)
     claimed = _claim(contract_id)
     if isinstance(claimed, ManagerSealedCopy):
         return claimed

@@ -14,8 +14,8 @@ ring and token format (v1) the app reads with, and chaining the very canonical f
 `verify-audit` recomputes. Both are versioned formats, so the code this calls keeps meaning
 what it meant here.
 
-Revision ID: 0004_evidence
-Revises: 0003_one_invoice_per_contract
+Revision ID: 0005_evidence
+Revises: 0004_signing_ledgers
 Create Date: 2026-12-03
 """
 
@@ -27,8 +27,8 @@ from sqlalchemy.dialects import postgresql
 
 from alembic import op
 
-revision: str = "0004_evidence"
-down_revision: str | Sequence[str] | None = "0003_one_invoice_per_contract"
+revision: str = "0005_evidence"
+down_revision: str | Sequence[str] | None = "0004_signing_ledgers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
