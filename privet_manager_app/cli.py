@@ -67,7 +67,7 @@ def _prepare_database(settings, *, seed_demo: bool) -> None:
         print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_work']} уже в работе")
 
 
-# The list's substring-search indexes (migration 0006_client_search creates them where pg_trgm is allowed).
+# The list's substring-search indexes (migration 0006 creates them where pg_trgm is allowed).
 SEARCH_TRIGRAM_INDEXES = {
     "ix_manager_client_search_text_trgm": "search_text",
     "ix_manager_client_search_phone_trgm": "phone_digits",

@@ -92,7 +92,7 @@ class ManagerClient(SQLModel, table=True):
     __tablename__ = "manager_clients"
     __table_args__ = (
         sa.Index("ix_manager_clients_updated_at_id", "updated_at", "id"),
-        # The dashboard, one pass per figure (migration 0006_client_search): the funnel, the totals and every
+        # The dashboard, one pass per figure (migration 0006): the funnel, the totals and every
         # manager's load from one index-only GROUP BY; the days and the median from their own
         # partial indexes.
         sa.Index("ix_manager_clients_status_manager", "status", "assigned_manager_id"),

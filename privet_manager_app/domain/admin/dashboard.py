@@ -1,7 +1,7 @@
 """The admin's dashboard: the funnel, processed clients per day, managers' load and the median
 time from claim to signature.
 
-One pass per figure, each over its own index (migration 0006_client_search): one GROUP BY status, assignee
+One pass per figure, each over its own index (migration 0006): one GROUP BY status, assignee
 gives the funnel, the totals and every manager's load; the days read the partial index on
 `processed_at`; the median reads the stored `first_signed_at` (no aggregate over contracts).
 The whole result is cached for CACHE_MAX_AGE in `manager_runtime`, shared by every replica;
@@ -129,7 +129,7 @@ def _moscow_day(session: Session, column):
 def _processed_per_day(session: Session, today: dt.date, days: int) -> list[DayCount]:
     first_day = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first_day, dt.time(), tzinfo=MOSCOW).astimezone(dt.UTC)
-    # processed_at is set whenever a file is closed (migration 0006_client_search filled it for older ones).
+    # processed_at is set whenever a file is closed (migration 0006 filled it for older ones).
     closed_at = ManagerClient.processed_at
     day = _moscow_day(session, closed_at).label("day")
     rows = session.execute(
