@@ -35,6 +35,7 @@ OCR_WEIGHT = 8.0  # how much the glyph votes count against the spelling (log sca
 # O↔D was tried and dropped: it turned Зоя into «Здя» and Олег into «Длег».
 LOOK_ALIKES = {"B": "8", "S": "8", "O": "9", "Y": "9", "G": "Q"}
 ALTERNATIVE_VOTES = 0.5
+FILLER_ALIKES = "KXC"  # letters Tesseract sees in a filler «<» (ocr._SECOND_LOOK looks again)
 UNCONFIRMED = 0.9  # votes of a glyph no second look agreed with (the first reading alone)
 
 _lock = threading.Lock()
@@ -137,7 +138,8 @@ def _options(votes: Mapping[str, float], *, last: bool) -> list[tuple[str, float
     for char in list(votes):
         for alike in LOOK_ALIKES.get(char, ""):
             pool.setdefault(alike, ALTERNATIVE_VOTES)
-    if last and sum(votes.values()) <= UNCONFIRMED and not any(map(str.isdigit, votes)):
+    unconfirmed = sum(votes.values()) <= UNCONFIRMED and not any(map(str.isdigit, votes))
+    if unconfirmed and (last or set(votes) & set(FILLER_ALIKES)):
         pool.setdefault(_FILLER, ALTERNATIVE_VOTES)
     else:
         pool.pop(_FILLER, None)
@@ -159,14 +161,19 @@ def _resolve_part(
     states: dict[str, tuple[float, list[str]]] = {_START * 2: (0.0, [])}
     finished: tuple[float, list[str]] = (-math.inf, chosen[start:end])
     for index in range(start, end):
-        last = index == end - 1 and end - start > 1
         following: dict[str, tuple[float, list[str]]] = {}
         for context, (score, word) in states.items():
-            for char, ocr_score in _options(cells[index], last=last):
+            for char, ocr_score in _options(cells[index], last=index == end - 1):
                 if char == _FILLER:
+                    if context == _START * 2:
+                        continue  # a part does not start with a filler
                     total = score + OCR_WEIGHT * ocr_score + language.log_next(context, _END)
-                    if total > finished[0]:
+                    if index == end - 1 and total > finished[0]:
                         finished = (total, [*word, _FILLER])
+                    elif index < end - 1 and (
+                        _START * 2 not in following or total > following[_START * 2][0]
+                    ):
+                        following[_START * 2] = (total, [*word, _FILLER])
                     continue
                 total = score + OCR_WEIGHT * ocr_score + language.log_next(context, char)
                 key = context[1] + char

@@ -81,24 +81,35 @@ def test_выбор_по_всем_знакам_сразу_совпадает_с_
     model = name_model.model()
     generator = random.Random(7)
     for _ in range(30):
-        word = [generator.choice("ABVGDEIKLMNOPRSTU89") for _ in range(generator.randint(2, 7))]
+        word = [generator.choice("ABVGDEIKLMNOPRSTUX89") for _ in range(generator.randint(2, 7))]
         cells = [{char: generator.choice((0.8, 1.0, 3.4))} for char in word]
         cells[generator.randrange(len(cells))][generator.choice("B8SO9")] = 0.9
         chosen = list(word)
         dropped = name_model._resolve_part(chosen, cells, 0, len(word), model)
         options = [
-            name_model._options(cell, last=index == len(cells) - 1 and len(cells) > 1)
+            name_model._options(cell, last=index == len(cells) - 1)
             for index, cell in enumerate(cells)
         ]
 
         def score(combination):
+            text = "".join(char for char, _ in combination).removesuffix("<")
+            if text.startswith("<") or "<<" in text:
+                return -math.inf  # a part neither starts with a filler nor holds two
             ocr = sum(value for _, value in combination)
-            text = "".join(char for char, _ in combination)
-            if text.endswith("<"):
-                text = text[:-1]
-            return model.log_probability(text) + name_model.OCR_WEIGHT * ocr
+            words = text.split("<")
+            return sum(map(model.log_probability, words)) + name_model.OCR_WEIGHT * ocr
 
         best = max(itertools.product(*options), key=score)
         found = [(char, dict(option)[char]) for option, char in zip(options, chosen, strict=True)]
         assert math.isclose(score(best), score(found))
         assert dropped == (best[-1][0] == "<")
+
+
+def test_заполнитель_между_именем_и_отчеством_прочитанный_как_буква_разделяет_их():
+    # Seed 2201: «Всеволод Петрович» came out as one name «Всеволодкпетрович» — the filler
+    # between them read as K, no second look confirming it.
+    cells = _cells("PNRUS2LKIN<<VSEVOLODKPETROVI3", p20={"K": 0.8})
+    assert name_model.resolve(cells) == "PNRUS2LKIN<<VSEVOLOD<PETROVI3".ljust(44, "<")
+    # A K in a name, read as clearly, stays: МАКСИМ is not split into «МА СИМ».
+    cells = _cells("PNRUS3ERNY42V<<MAKSIM<KUZ9MI3", p17={"K": 0.8})
+    assert name_model.resolve(cells).startswith("PNRUS3ERNY42V<<MAKSIM<KUZ9MI3<")
