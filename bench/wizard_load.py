@@ -60,7 +60,7 @@ class App:
         from privet_manager_app.dev.client_app_fixture import create_client_app_tables
         from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
         from privet_manager_app.domain.admin import auth
-        from privet_manager_app.domain.clients.listing import backfill_all
+        from privet_manager_app.domain.clients.sync import reconcile_all
         from privet_manager_app.infra.db import dispose_engines, get_engine
         from privet_manager_app.settings import reset_settings_cache
 
@@ -69,7 +69,7 @@ class App:
         self._migrate = migrate
         self._client_tables = create_client_app_tables
         self._auth = auth
-        self.backfill = backfill_all
+        self.backfill = reconcile_all  # cards and search rows for users inserted in SQL
         self._tariffs = ensure_demo_tariffs
         self._engine = get_engine
         self.dispose = dispose_engines

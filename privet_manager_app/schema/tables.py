@@ -53,8 +53,6 @@ class ManagerUser(SQLModel, table=True):
     name: str = Field(max_length=255)
     role: str = Field(default=ManagerRole.MANAGER, max_length=20)
     is_active: bool = Field(default=True)
-    failed_login_count: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = _created()
     updated_at: dt.datetime = _created()
@@ -74,21 +72,44 @@ class ManagerSession(SQLModel, table=True):
     user_agent: str | None = Field(default=None, max_length=500)
 
 
-class ManagerLoginThrottle(SQLModel, table=True):
-    """Failed logins for e-mails that have no account: they lock the same way as real ones,
-    so the answer never tells whether an e-mail exists."""
+class ManagerAttemptCounter(SQLModel, table=True):
+    """Attempts counted by `domain/common/throttle.py` — logins per account and IP, per IP, per
+    account; signing codes per IP — one row per rule (`scope`) and subject (a digest, never the
+    typed e-mail or address). In the database, so every replica counts the same attempts."""
 
-    __tablename__ = "manager_login_throttle"
+    __tablename__ = "manager_attempt_counters"
 
-    email_key: str = Field(primary_key=True, max_length=64)
-    failed_count: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    updated_at: dt.datetime = _created()
+    scope: str = Field(primary_key=True, max_length=40)
+    subject: str = Field(primary_key=True, max_length=64)
+    attempts: int = Field(default=0)
+    window_started_at: dt.datetime = Field(sa_type=UTCDateTime)
+    last_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    blocked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ManagerClient(SQLModel, table=True):
     __tablename__ = "manager_clients"
-    __table_args__ = (sa.Index("ix_manager_clients_updated_at_id", "updated_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_manager_clients_updated_at_id", "updated_at", "id"),
+        # The dashboard, one pass per figure (migration 0005): the funnel, the totals and every
+        # manager's load from one index-only GROUP BY; the days and the median from their own
+        # partial indexes.
+        sa.Index("ix_manager_clients_status_manager", "status", "assigned_manager_id"),
+        sa.Index(
+            "ix_manager_clients_processed_at",
+            "processed_at",
+            postgresql_where=sa.text("status = 'processed'"),
+            sqlite_where=sa.text("status = 'processed'"),
+        ),
+        sa.Index(
+            "ix_manager_clients_first_signed_at",
+            "first_signed_at",
+            postgresql_include=["claimed_at"],
+            postgresql_where=sa.text("first_signed_at IS NOT NULL"),
+            sqlite_where=sa.text("first_signed_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     user_id: int = Field(sa_type=sa.BigInteger, foreign_key=f"{USERS_TABLE}.id", unique=True)
@@ -98,6 +119,9 @@ class ManagerClient(SQLModel, table=True):
     )
     claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     processed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The first signature ever: set once by signing, kept through a reopen (the dashboard's
+    # «claim → signed» median reads it instead of aggregating contracts).
+    first_signed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     registration_address: str | None = Field(default=None, max_length=500)
     postcode: str | None = Field(default=None, max_length=6)
     region: str | None = Field(default=None, max_length=150)
@@ -109,6 +133,84 @@ class ManagerClient(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: dt.datetime = _created()
     updated_at: dt.datetime = _created()
+
+
+class ManagerClientSearch(SQLModel, table=True):
+    """The list's search projection: one narrow row per client with what a list row shows and
+    what a search matches, so every tab, search, count and export reads this table alone —
+    never a scan of `users` (the client app's table, where we may add no index).
+
+    Written in one place (`domain/clients/projection.py`): inside our own write transactions,
+    and by the background sync for `users` rows the client app inserted or changed. The
+    trigram (pg_trgm) GIN indexes on `search_text` and `phone_digits` are created by migration
+    0004 where the extension is allowed, outside this model (`*_trgm`, see alembic/env.py).
+    """
+
+    __tablename__ = "manager_client_search"
+    __table_args__ = (
+        # Keyset order of each tab: one range of the index per page (read backwards).
+        sa.Index("ix_manager_client_search_tab_order", "tab", "updated_at", "client_id"),
+        # «Мои»: the manager's clients not yet processed.
+        sa.Index(
+            "ix_manager_client_search_mine_order",
+            "assigned_manager_id",
+            "updated_at",
+            "client_id",
+            postgresql_where=sa.text("tab <> 'processed'"),
+            sqlite_where=sa.text("tab <> 'processed'"),
+        ),
+        sa.Index("ix_manager_client_search_phone_digits", "phone_digits"),  # duplicate phone
+        sa.Index("ix_manager_client_search_source_updated_at", "source_updated_at"),  # sync
+    )
+
+    client_id: int = Field(
+        sa_type=sa.BigInteger,
+        foreign_key="manager_clients.id",
+        primary_key=True,
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    user_id: int = Field(sa_type=sa.BigInteger, unique=True)
+    tab: str = Field(max_length=10)  # new | in_work | processed — from the status
+    status: str = Field(max_length=20)
+    assigned_manager_id: int | None = None
+    name: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=255)
+    registration_address: str | None = Field(default=None, max_length=500)
+    # lower(name ⏎ e-mail ⏎ address): a search term has no line break, so a match never spans
+    # two fields.
+    search_text: str = Field(sa_type=sa.Text)
+    phone_digits: str | None = Field(default=None, max_length=20)  # the last 10 digits
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+    version: int
+    source_updated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ManagerRuntime(SQLModel, table=True):
+    """What the replicas share besides the business tables: short-lived cached figures (the
+    dashboard, the tab counts) and the positions of background jobs."""
+
+    __tablename__ = "manager_runtime"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    updated_at: dt.datetime = _created()
+
+
+class ManagerReplica(SQLModel, table=True):
+    """Running app instances (a heartbeat every few seconds): a replica that starts next to
+    another one without Redis is refused — Reflex would keep each browser's state in one
+    process's memory."""
+
+    __tablename__ = "manager_replicas"
+
+    instance: str = Field(primary_key=True, max_length=200)  # host:port
+    pid: int
+    has_redis: bool
+    started_at: dt.datetime = _created()
+    seen_at: dt.datetime = _created()
 
 
 class UserPassport(SQLModel, table=True):
@@ -371,7 +473,11 @@ class ManagerSupportMessage(SQLModel, table=True):
 
 class ManagerAuditLog(SQLModel, table=True):
     __tablename__ = "manager_audit_log"
-    __table_args__ = (sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),
+        # Who read how many passports lately (dashboard, card): a range scan of one action.
+        sa.Index("ix_manager_audit_log_action_created", "action", "created_at", "manager_id"),
+    )
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     manager_id: int | None = _manager_fk()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -113,6 +114,7 @@ def test_администратор_видит_дашборд_с_графика�
     funnel = phone.inner_text("#chart-funnel")
     assert "Новый" in funnel
     assert "Обработан" in funnel
+    assert "Просмотры паспортов" in phone.inner_text("#passport-views")  # a list, not a chart
     phone.screenshot(path=str(ARTIFACTS / "admin-05-dashboard.png"), full_page=True)
 
 
@@ -166,16 +168,26 @@ def test_карточка_показывает_паспорт_только_по_
     assert count == 1
 
 
-def test_менеджер_выгружает_список_в_csv(phone):
+def test_менеджер_видит_число_строк_и_скачивает_список_потоком(phone):
     ui_login(phone)
     phone.goto("/clients?tab=in_work")
     phone.wait_for_selector(".client-card")
+    phone.click("#export-csv")
+    summary = phone.wait_for_selector("#export-summary")
+    phone.wait_for_function(
+        "document.querySelector('#export-summary').textContent.includes('В файле будет')"
+    )
+    phone.screenshot(path=str(ARTIFACTS / "export-dialog.png"))
+    text = summary.text_content()
+    rows = int(re.search(r"будет ([\d\u00a0 ]+) строк", text).group(1).replace("\u00a0", ""))
+    assert "вкладка «В работе»" in text
+    # The browser follows the link and saves the file as it arrives (no data: URL in the page).
     with phone.expect_download() as download_info:
-        phone.click("#export-csv")
+        phone.click("#export-download")
     download = download_info.value
     assert download.suggested_filename.startswith("clients-v-rabote-")
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("№ карточки;Клиент;Телефон")
-    assert len(lines) - 1 >= phone.locator(".client-card").count() >= 1
+    assert len(lines) - 1 == rows >= phone.locator(".client-card").count() >= 1

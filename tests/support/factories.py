@@ -22,8 +22,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import select
 
-from privet_manager_app.domain.clients import claims
-from privet_manager_app.domain.clients.listing import backfill_manager_clients
+from privet_manager_app.domain.clients import claims, projection
+from privet_manager_app.domain.clients.sync import backfill_manager_clients
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import payment as payments
@@ -151,6 +151,7 @@ def client_in_work(
         )
         session.add(client)
         session.flush()
+        projection.refresh(session, [client.id])  # in the list, as our use cases leave it
         return ClientRef(id=client.id, user_id=user.id, full_name=name)
 
 

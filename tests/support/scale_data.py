@@ -413,7 +413,9 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
             _TARIFFS_SQL.format(surcharges=_sql_array(SURCHARGES), n=len(SURCHARGES)),
         )
         step("manager_contracts", _CONTRACTS_SQL)
+        step("first_signed_at", _FIRST_SIGNED_SQL)
         step("manager_invoices", _INVOICES_SQL)
+    step("manager_client_search", _projection_sql())
     step("sequences", _SEQUENCES_SQL)
     execute("DROP TABLE bench_draw")
     execute("RESET session_replication_role")
@@ -426,6 +428,18 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
     )
 
 
+def _projection_sql() -> str:
+    """The app's own statement that fills the list's search projection, as literal SQL."""
+    from sqlalchemy.dialects import postgresql
+
+    from privet_manager_app.domain.clients import projection
+
+    compiled = projection.fill_statement().compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled).replace("%", "%%")
+
+
 def _password_hash() -> str:
     # Cost 4: the list benchmark logs in once per database; what it measures is not bcrypt.
     return bcrypt.hashpw(MANAGER_PASSWORD.encode(), bcrypt.gensalt(4)).decode()
@@ -436,16 +450,14 @@ def manager_email(index: int) -> str:
 
 
 _MANAGERS_SQL = f"""
-INSERT INTO manager_users (email, password_hash, name, role, is_active, failed_login_count,
-                           created_at, updated_at)
+INSERT INTO manager_users (email, password_hash, name, role, is_active, created_at, updated_at)
 SELECT 'master' || g || '@bench.example', %(hash)s,
        {_pick(_sql_array(MALE_NAMES), len(MALE_NAMES))} || ' ' ||
        {_pick(_sql_array(SURNAMES), len(SURNAMES))},
-       'manager', true, 0, now() - interval '3 years', now() - interval '3 years'
+       'manager', true, now() - interval '3 years', now() - interval '3 years'
 FROM generate_series(1, {MANAGERS}) g;
-INSERT INTO manager_users (email, password_hash, name, role, is_active, failed_login_count,
-                           created_at, updated_at)
-VALUES (%(admin)s, %(hash)s, 'Админ Бенч', 'admin', true, 0, now(), now());
+INSERT INTO manager_users (email, password_hash, name, role, is_active, created_at, updated_at)
+VALUES (%(admin)s, %(hash)s, 'Админ Бенч', 'admin', true, now(), now());
 """
 
 # One row per client with every random draw, so users and manager_clients agree. Nested
@@ -627,6 +639,14 @@ FROM (SELECT *, CASE WHEN status = 'awaiting_payment' THEN '500.00'
 JOIN (SELECT *, row_number() OVER (ORDER BY id) AS rank FROM manager_tariffs) t
   ON t.rank = d.tariff_rank
 ORDER BY d.id;
+"""
+
+# What signing stores on the client at the first signature (the dashboard's median reads it).
+_FIRST_SIGNED_SQL = """
+UPDATE manager_clients c SET first_signed_at = k.first
+FROM (SELECT client_id, min(signed_at) AS first FROM manager_contracts
+      WHERE status = 'signed' AND signed_at IS NOT NULL GROUP BY client_id) k
+WHERE k.client_id = c.id
 """
 
 # A signed contract for every signed/awaiting/processed client, an OTP-sent one for

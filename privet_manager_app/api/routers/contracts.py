@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId, Strict
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import Line
 from privet_manager_app.domain.views import ConsentView, ContractView, SignatureResult, View
 from privet_manager_app.domain.wizard import certificate as certificates
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing
 
-router = APIRouter(prefix="/clients/{client_id}/contract", tags=["Договор и подпись"])
+router = APIRouter(prefix="/clients/{client_id:int}/contract", tags=["Договор и подпись"])
 
 
 class GenerateRequest(Strict):
@@ -25,7 +26,7 @@ class GenerateRequest(Strict):
 
 
 class ConfirmRequest(Strict):
-    code: str = Field(max_length=20, description="6 цифр, которые клиент видит в чате")
+    code: Line = Field(max_length=20, description="6 цифр, которые клиент видит в чате")
     pep_agreed: bool = Field(description="клиент согласен подписать договор ПЭП")
 
 

@@ -79,6 +79,8 @@ ACTION_LABELS = {
     "profile_updated": "Изменил контактные данные",
     "passport_saved": "Сохранил паспорт",
     "passport_revealed": "Посмотрел полный номер паспорта",
+    "view_passport_form": "Открыл форму паспорта",
+    "download_contract": "Получил ссылку на договор (с паспортом)",
     "passport_scanned": "Паспорт распознан по фото",
     "device_added": "Добавил устройство",
     "device_imported": "Добавил устройство из приложения клиента",

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.clients.access import (
@@ -40,7 +41,7 @@ from privet_manager_app.domain.common.errors import (
     ValidationFailed,
 )
 from privet_manager_app.domain.common.rows import find_client
-from privet_manager_app.domain.history import audit
+from privet_manager_app.domain.history import audit, passport_reads
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ContractView, SigningLockView
@@ -282,6 +283,7 @@ def contract_view(
         storage = get_storage()
         if contract.pdf_key:
             pdf_url = storage.download_url(contract.pdf_key, filename=f"{contract.number}.pdf")
+            _record_contract_link(contract, client, viewer)
         if contract.certificate_key:
             certificate_url = storage.download_url(
                 contract.certificate_key, filename=f"{contract.number}-подписание.pdf"
@@ -311,6 +313,17 @@ def contract_view(
         payment_reference=contract.payment_reference,
         signing_locked_until=lock.unlocks_at if pending and lock and lock.locked else None,
     )
+
+
+def _record_contract_link(
+    contract: ManagerContract, client: ManagerClient, viewer: Actor | None
+) -> None:
+    # A link to the PDF is a read of the passport it prints: on record in the transaction
+    # that hands the link out (every caller of contract_view has its contract in a session).
+    session = object_session(contract)
+    if session is None:
+        raise RuntimeError("contract_view needs the contract in an open session")
+    passport_reads.record_passport_read(session, viewer, client, passport_reads.DOWNLOAD_CONTRACT)
 
 
 def latest_contract(session: Session, client_id: int) -> ManagerContract | None:
@@ -375,6 +388,7 @@ def contract_pdf_url(actor: Actor, client_id: int) -> str:
         contract = latest_contract(session, client_id)
         if contract is None or not contract.pdf_key:
             raise NotFound("contract_not_found", "Договор ещё не сформирован")
+        _record_contract_link(contract, session.get(ManagerClient, client_id), actor)
         return get_storage().download_url(contract.pdf_key, filename=f"{contract.number}.pdf")
 
 

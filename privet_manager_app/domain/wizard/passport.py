@@ -29,7 +29,7 @@ from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.common.notices import Notice
 from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.common.text import line_error, person_name_error
-from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.history import audit, journal, passport_reads
 from privet_manager_app.domain.inputs import PassportInput
 from privet_manager_app.domain.views import PassportMaskedView, View
 from privet_manager_app.infra.db import transaction
@@ -276,7 +276,12 @@ def full_passport(actor: Actor, client_id: int) -> PassportResult | None:
     with transaction() as session:
         client = find_client(session, client_id)
         check_assignee(session, actor, client)
-        return form_view(session, client)
+        result = form_view(session, client)
+        if result is not None:
+            passport_reads.record_passport_read(
+                session, actor, client, passport_reads.VIEW_PASSPORT_FORM
+            )
+        return result
 
 
 def masked_view(session: Session, user_id: int) -> PassportMaskedView | None:
@@ -317,7 +322,7 @@ def reveal_passport(actor: Actor, client_id: int) -> RevealedPassport:
         audit.record(
             session,
             actor,
-            "passport_revealed",
+            passport_reads.REVEAL_PASSPORT,
             "passport",
             client.user_id,
             client_id=client.id,

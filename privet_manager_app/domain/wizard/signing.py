@@ -321,6 +321,9 @@ def _sign(
     )
     before_status = client.status
     client.status = ClientStatus.PROCESSED if nothing_to_pay else ClientStatus.SIGNED
+    client.first_signed_at = (
+        client.first_signed_at or now
+    )  # the dashboard's median; a reopen keeps it
     if nothing_to_pay:
         client.processed_at = now
     mark_changed(session, client, supersede_contract=False)

@@ -300,6 +300,18 @@ def _passport() -> rx.Component:
                 forms.note(state.reveal_error, "red", size="1"),
                 _line("Выдан", state.passport["issued"]),
                 _line("Код подразд.", state.passport["division_code"]),
+                rx.cond(
+                    state.passport_views.length() > 0,
+                    rx.vstack(
+                        rx.text("Полный паспорт смотрели за 24 ч:", size="1", color=MUTED),
+                        rx.foreach(
+                            state.passport_views,
+                            lambda line: rx.text(line, size="1", color=MUTED),
+                        ),
+                        spacing="0",
+                        id="passport-views",
+                    ),
+                ),
                 spacing="2",
                 width="100%",
             ),

@@ -12,7 +12,7 @@ import reflex as rx
 from privet_manager_app.domain.admin import dashboard
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
-from privet_manager_app.ui.format import moscow_datetime
+from privet_manager_app.ui.format import moscow_datetime, passport_views_line
 from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 BAR_ROW_HEIGHT = 34
@@ -52,6 +52,7 @@ class DashboardState(SessionState):
     funnel: list[FunnelBar] = []
     per_day: list[DayBar] = []
     manager_bars: list[ManagerBar] = []
+    passport_views: list[str] = []  # full passport reads per manager, last 24 h
     generated: str = ""
 
     @rx.var
@@ -91,6 +92,7 @@ class DashboardState(SessionState):
             ManagerBar(name=row.name, in_work=row.in_work, processed=row.processed)
             for row in data.managers
         ]
+        self.passport_views = [passport_views_line(row) for row in data.passport_views]
         self.generated = moscow_datetime(data.generated_at)
 
     @rx.event
@@ -282,7 +284,7 @@ def _content() -> rx.Component:
                 "Взят → подписан",
                 "median",
                 "timer",
-                "медиана · подписей: " + state.kpi["signed"],
+                "медиана за " + days + " дн. · подписей: " + state.kpi["signed"],
                 value_size="5",
             ),
             columns="2",
@@ -317,6 +319,25 @@ def _content() -> rx.Component:
                 width="100%",
             ),
             "chart-managers",
+        ),
+        layout.section(  # a list, not a chart
+            "Просмотры паспортов",
+            rx.text(
+                "Полные паспорта за 24 ч: форма, ссылка на договор, «Показать»",
+                size="1",
+                color=rx.color("gray", 10),
+            ),
+            rx.cond(
+                state.passport_views.length() > 0,
+                rx.vstack(
+                    rx.foreach(state.passport_views, lambda line: rx.text(line, size="2")),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.text("Никто не смотрел", size="2", color=rx.color("gray", 10)),
+            ),
+            spacing="2",
+            id="passport-views",
         ),
         spacing="3",
         width="100%",
