@@ -344,8 +344,9 @@ REF_CARD_SQL = (
     "LEFT JOIN manager_users m ON m.id = s.assigned_manager_id WHERE s.client_id = %(id)s",
     "SELECT postcode, region, city, street, house, building, apartment FROM manager_clients "
     "WHERE id = %(id)s",
-    "SELECT last_name, first_name, middle_name, birth_date, series, number, issue_date, "
-    "division_code FROM users_passports WHERE user_id = %(user_id)s",
+    "SELECT last_name, first_name, middle_name, birth_date, series_enc, number_enc, "
+    "issue_date_enc, division_code_enc, number_masked FROM users_passports "
+    "WHERE user_id = %(user_id)s",
     "SELECT d.id, d.category, d.brand, d.model, d.serial_number, p.id, p.file_key, p.thumb_key, "
     "p.width, p.height FROM manager_devices d LEFT JOIN manager_device_photos p "
     "ON p.device_id = d.id WHERE d.client_id = %(id)s ORDER BY d.id, p.id",
@@ -403,8 +404,7 @@ def ref_dashboard(connection) -> dict[str, float]:
 
 REF_EXPORT_SQL = """
 SELECT s.client_id, s.name, s.phone, s.email, s.status, s.registration_address,
-       CASE WHEN p.series IS NOT NULL THEN left(p.series, 2) || '** ****' || right(p.number, 2)
-       END, m.name, s.created_at, s.updated_at
+       p.number_masked, m.name, s.created_at, s.updated_at
 FROM ref.client_search s
 LEFT JOIN manager_users m ON m.id = s.assigned_manager_id
 LEFT JOIN users_passports p ON p.user_id = s.user_id

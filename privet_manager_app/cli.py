@@ -67,7 +67,7 @@ def _prepare_database(settings, *, seed_demo: bool) -> None:
         print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_work']} уже в работе")
 
 
-# The list's substring-search indexes (migration 0005 creates them where pg_trgm is allowed).
+# The list's substring-search indexes (migration 0006 creates them where pg_trgm is allowed).
 SEARCH_TRIGRAM_INDEXES = {
     "ix_manager_client_search_text_trgm": "search_text",
     "ix_manager_client_search_phone_trgm": "phone_digits",
@@ -213,6 +213,42 @@ def create_manager_command(args: argparse.Namespace) -> None:
     print(f"Создан {manager.role} {manager.email} (id {manager.id})")
 
 
+def verify_audit_command() -> int:
+    """Recompute the whole audit chain; exit 1 naming the first broken link."""
+    from privet_manager_app.domain.history import chain
+
+    report = chain.verify_stored()
+    print(report.describe())
+    return 0 if report.intact else 1
+
+
+def rotate_passport_key_command(batch: int) -> None:
+    """Re-encrypt passports and contract snapshots to the current key, batch by batch: each
+    batch is its own transaction, so an interrupted run keeps what it did and a rerun goes on."""
+    from privet_manager_app.domain.wizard import passport_vault
+    from privet_manager_app.infra.db import transaction
+
+    done = passport_vault.RotationCount()
+    while True:
+        with transaction() as session:
+            count = passport_vault.rotate_batch(session, batch)
+        done.passports += count.passports
+        done.contracts += count.contracts
+        if count.total:
+            print(f"  перешифровано: паспортов {done.passports}, договоров {done.contracts}")
+            sys.stdout.flush()
+        if count.total < batch:
+            break
+    with transaction() as session:
+        left = passport_vault.still_under_old_keys(session)
+    print(
+        f"Готово: паспортов {done.passports}, договоров {done.contracts}; "
+        f"осталось под старыми ключами: {left.total}"
+    )
+    if left.total:  # rows another runner holds locked right now: run again
+        raise SystemExit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m privet_manager_app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -240,6 +276,11 @@ def main(argv: list[str] | None = None) -> None:
     seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
     seed.add_argument("count", type=int, nargs="?", default=None)
 
+    commands.add_parser("verify-audit", help="пересчитать цепочку хешей журнала аудита")
+    rotate = commands.add_parser(
+        "rotate-passport-key", help="перешифровать паспорта текущим ключом (можно продолжить)"
+    )
+    rotate.add_argument("--batch", type=int, default=500)
     sweep = commands.add_parser(
         "sweep-storage",
         help="объекты хранилища без записи в базе (и записи без объекта); --apply — удалить",
@@ -288,3 +329,7 @@ def main(argv: list[str] | None = None) -> None:
 
         result = demo.seed_demo(args.count or settings.DEMO_CLIENTS)
         print(f"Добавлено клиентов: {result['clients']}")
+    elif args.command == "verify-audit":
+        raise SystemExit(verify_audit_command())
+    elif args.command == "rotate-passport-key":
+        rotate_passport_key_command(max(1, args.batch))

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     S3_READ_TIMEOUT: float = Field(default=5.0, gt=0, le=60)
     S3_MAX_ATTEMPTS: int = Field(default=2, ge=1, le=5)  # the first try included
     STORAGE_IO_TIMEOUT: float = Field(default=5.0, gt=0, le=60)  # local directory
+    # Server-side encryption asked of S3 for every object we write (and every presigned PUT):
+    # "AES256" (SSE-S3). Off by default: MinIO without a KMS refuses such requests.
+    S3_SSE: Literal["", "AES256"] = ""
 
     CONTRACT_SIGNATURE_SECRET: str = DEV_SIGNATURE_SECRET
     OTP_HMAC_SECRET: str = DEV_OTP_SECRET

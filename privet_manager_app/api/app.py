@@ -14,6 +14,7 @@ from privet_manager_app.api.routers import (
     contracts,
     passport_scan,
     payments,
+    signed_copy,
     storage,
     tariffs,
     verify,
@@ -51,6 +52,7 @@ def create_api() -> FastAPI:
     api.include_router(manager)
     api.include_router(storage.router)
     api.include_router(verify.router)
+    api.include_router(signed_copy.router)
 
     # Anything else under /api is JSON, not the UI's HTML page: 405 with Allow when the path
     # exists under other methods (this catch-all would otherwise hide Starlette's own 405),

@@ -92,7 +92,7 @@ class ManagerClient(SQLModel, table=True):
     __tablename__ = "manager_clients"
     __table_args__ = (
         sa.Index("ix_manager_clients_updated_at_id", "updated_at", "id"),
-        # The dashboard, one pass per figure (migration 0005): the funnel, the totals and every
+        # The dashboard, one pass per figure (migration 0006): the funnel, the totals and every
         # manager's load from one index-only GROUP BY; the days and the median from their own
         # partial indexes.
         sa.Index("ix_manager_clients_status_manager", "status", "assigned_manager_id"),
@@ -214,8 +214,11 @@ class ManagerReplica(SQLModel, table=True):
 
 
 class UserPassport(SQLModel, table=True):
+    """The passport. Series, number, issue date, issuer and division code are stored only
+    encrypted (`*_enc`, AES-256-GCM tokens, domain/wizard/passport_vault.py); duplicates are
+    found by the keyed blind index; the mask the card and the list show is kept as is."""
+
     __tablename__ = "users_passports"
-    __table_args__ = (sa.Index("ix_users_passports_series_number", "series", "number"),)
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     user_id: int = Field(sa_type=sa.BigInteger, foreign_key=f"{USERS_TABLE}.id", unique=True)
@@ -224,11 +227,14 @@ class UserPassport(SQLModel, table=True):
     middle_name: str | None = Field(default=None, max_length=100)
     birth_date: dt.date
     birth_place: str = Field(max_length=255)
-    series: str = Field(max_length=4)
-    number: str = Field(max_length=6)
-    issue_date: dt.date
-    issued_by: str = Field(max_length=500)
-    division_code: str = Field(max_length=7)
+    series_enc: str = Field(sa_type=sa.Text)
+    number_enc: str = Field(sa_type=sa.Text)
+    issue_date_enc: str = Field(sa_type=sa.Text)
+    issued_by_enc: str = Field(sa_type=sa.Text)
+    division_code_enc: str = Field(sa_type=sa.Text)
+    # HMAC of series + number under the index key, «<kid>:<hex>»: equal passports, equal index.
+    passport_index: str = Field(max_length=90, index=True)
+    number_masked: str = Field(max_length=20)  # «45** ****56», what everyone but the form sees
     updated_by: int | None = _manager_fk()
     created_at: dt.datetime = _created()
     updated_at: dt.datetime = _created()
@@ -472,6 +478,9 @@ class ManagerSupportMessage(SQLModel, table=True):
 
 
 class ManagerAuditLog(SQLModel, table=True):
+    """One audit entry, a link of the hash chain (domain/history/audit_chain.py): `seq` 1, 2,
+    3 … in commit order, `prev_hash` the previous entry's `row_hash`."""
+
     __tablename__ = "manager_audit_log"
     __table_args__ = (
         sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),
@@ -480,6 +489,9 @@ class ManagerAuditLog(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    seq: int = Field(sa_type=sa.BigInteger, unique=True)
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64)
     manager_id: int | None = _manager_fk()
     action: str = Field(max_length=50)
     entity_type: str = Field(max_length=50)
@@ -489,6 +501,64 @@ class ManagerAuditLog(SQLModel, table=True):
     changes: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     ip: str | None = Field(default=None, max_length=45)
     user_agent: str | None = Field(default=None, max_length=500)
+    created_at: dt.datetime = _created()
+
+
+class ManagerAuditChainHead(SQLModel, table=True):
+    """The chain's last link (one row, id 1). Every transaction that writes audit entries
+    updates it first: its row lock is what keeps the chain one line under concurrency."""
+
+    __tablename__ = "manager_audit_chain_head"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(default=0, sa_type=sa.BigInteger)
+    row_hash: str = Field(max_length=64)
+
+
+class ManagerAuditChainCheck(SQLModel, table=True):
+    """How far the chain has been verified (one row, id 1): `verify-audit` checks it all, the
+    dashboard continues from here — a separate row, so checking never waits on audit writers."""
+
+    __tablename__ = "manager_audit_chain_check"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    verified_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    verified_hash: str = Field(max_length=64)
+    verified_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    full_check_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    broken_seq: int | None = Field(default=None, sa_type=sa.BigInteger)
+    broken_reason: str | None = Field(default=None, max_length=300)
+    broken_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ManagerSealedCopy(SQLModel, table=True):
+    """A sealed signed copy of a contract (domain/wizard/sealed_copy.py): the original's pages,
+    the signature certificate, the evidence page, sealed by the organisation. A new edition is
+    issued when more messages about the contract went to the client's chat; every edition stays
+    valid. A row in `building` holds the lease of the one process making that edition."""
+
+    __tablename__ = "manager_sealed_copies"
+    __table_args__ = (sa.UniqueConstraint("contract_id", "edition"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    contract_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_contracts.id", ondelete="CASCADE"
+    )
+    edition: int
+    status: str = Field(default="building", max_length=20)  # building | ready
+    # Declared for sweep-storage: a copy's object is live for as long as its row exists.
+    storage_key: str = storage_key()
+    lease_token: str | None = Field(default=None, max_length=36)
+    lease_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sha256: str | None = Field(default=None, max_length=64, index=True)
+    size_bytes: int | None = None
+    sealed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    seal_certificate_sha256: str | None = Field(default=None, max_length=64)
+    timestamp_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The audit chain's head printed on the evidence page: an anchor for verify-audit.
+    audit_head_seq: int = Field(sa_type=sa.BigInteger)
+    audit_head_hash: str = Field(max_length=64)
+    messages_through: int | None = Field(default=None, sa_type=sa.BigInteger)
     created_at: dt.datetime = _created()
 
 

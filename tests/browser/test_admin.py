@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from privet_manager_app.domain.wizard import passport_vault
 from tests.conftest import ARTIFACTS, ui_login
 
 pytestmark = pytest.mark.browser
@@ -33,14 +35,26 @@ def _client_with_passport(live_server) -> int:
         live_server,
         "SELECT id, user_id FROM manager_clients WHERE status = 'in_progress' ORDER BY id LIMIT 1",
     )
+    # Encrypted as the app stores it (the live server reads the same dev keys, data/keys).
+    sealed = passport_vault.sealed_columns(
+        user_id,
+        {
+            "series": "6512",
+            "number": "483920",
+            "issue_date": dt.date(2015, 6, 1),
+            "issued_by": "ОУФМС России по Свердловской обл.",
+            "division_code": "660-001",
+        },
+    )
     _sql(
         live_server,
         "INSERT INTO users_passports (user_id, last_name, first_name, middle_name, birth_date, "
-        "birth_place, series, number, issue_date, issued_by, division_code, created_at, "
-        "updated_at) VALUES (:user_id, 'Смирнова', 'Юлия', 'Андреевна', '1990-05-17', "
-        "'г. Екатеринбург', '6512', '483920', '2015-06-01', 'ОУФМС России по Свердловской обл.', "
-        "'660-001', now(), now()) ON CONFLICT (user_id) DO NOTHING",
+        f"birth_place, {', '.join(sealed)}, created_at, updated_at) VALUES (:user_id, "
+        "'Смирнова', 'Юлия', 'Андреевна', '1990-05-17', 'г. Екатеринбург', "
+        f"{', '.join(':' + name for name in sealed)}, now(), now()) "
+        "ON CONFLICT (user_id) DO NOTHING",
         user_id=user_id,
+        **sealed,
     )
     return client_id
 

@@ -246,11 +246,17 @@ def test_дашборд_считает_каждый_показатель_одн�
 
 def test_первая_подпись_сохраняется_и_переживает_переоткрытие(manager, admin):
     from privet_manager_app.domain.clients import reopen
-    from tests.support.factories import client_row, invoiced_client, sign_with_tariff
+    from tests.support.factories import (
+        client_row,
+        invoiced_client,
+        resend_interval_passed,
+        sign_with_tariff,
+    )
 
     client, contract, tariff_id = invoiced_client(manager)
     first = client_row(client.id).first_signed_at
     assert first == contract.signed_at
     reopen.reopen_client(admin, client.id, "Клиент принёс ещё один ноутбук")
+    resend_interval_passed(client.id)  # a new contract is throttled like a resend
     sign_with_tariff(manager, client, tariff_id)
     assert client_row(client.id).first_signed_at == first

@@ -26,8 +26,8 @@ from privet_manager_app.domain.clients import claims, projection
 from privet_manager_app.domain.clients.sync import backfill_manager_clients
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import passport_vault, signing, tariff_apply
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.domain.wizard import signing, tariff_apply
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import (
     ClientDevice,
@@ -155,6 +155,25 @@ def client_in_work(
         return ClientRef(id=client.id, user_id=user.id, full_name=name)
 
 
+def passport_model(user_id: int, **fields) -> UserPassport:
+    """An unsaved passport row as the app stores it: the secret fields encrypted."""
+    values = {
+        "last_name": "Смирнова",
+        "first_name": "Анна",
+        "middle_name": "Сергеевна",
+        "birth_date": dt.date(1985, 3, 12),
+        "birth_place": "г. Москва",
+        "series": "4512",
+        "number": "123456",
+        "issue_date": dt.date(2010, 2, 1),
+        "issued_by": "Отделением УФМС России по г. Москве по району Хамовники",
+        "division_code": "770-001",
+        **fields,
+    }
+    secret = {field: values.pop(field) for field in passport_vault.SECRET_FIELDS}
+    return UserPassport(user_id=user_id, **values, **passport_vault.sealed_columns(user_id, secret))
+
+
 def add_passport(
     client: ClientRef,
     *,
@@ -166,18 +185,13 @@ def add_passport(
 ) -> None:
     with transaction() as session:
         session.add(
-            UserPassport(
-                user_id=client.user_id,
+            passport_model(
+                client.user_id,
                 last_name=last_name,
                 first_name=first_name,
                 middle_name=middle_name,
-                birth_date=dt.date(1985, 3, 12),
-                birth_place="г. Москва",
                 series=series,
                 number=number,
-                issue_date=dt.date(2010, 2, 1),
-                issued_by="Отделением УФМС России по г. Москве по району Хамовники",
-                division_code="770-001",
             )
         )
 

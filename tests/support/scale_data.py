@@ -398,6 +398,9 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
     step("manager_clients", _CLIENTS_SQL)
     if full:
         step("users_passports", _PASSPORTS_SQL)
+        started = time.perf_counter()
+        _encrypt_passports(connection)
+        timings["users_passports"] += time.perf_counter() - started
         step(
             "manager_devices",
             _DEVICES_SQL.format(
@@ -438,6 +441,30 @@ def _projection_sql() -> str:
         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
     )
     return str(compiled).replace("%", "%%")
+
+
+_PASSPORT_COLUMNS = (
+    "user_id, last_name, first_name, middle_name, birth_date, birth_place, updated_by, "
+    "created_at, updated_at, series_enc, number_enc, issue_date_enc, issued_by_enc, "
+    "division_code_enc, passport_index, number_masked"
+)
+
+
+def _encrypt_passports(connection, batch: int = 5000) -> None:
+    from privet_manager_app.domain.wizard import passport_vault
+
+    rows = connection.execute(
+        "SELECT user_id, last_name, first_name, middle_name, birth_date, birth_place, updated_by,"
+        " created_at, updated_at, series, number, issue_date, issued_by, division_code"
+        " FROM bench_passports ORDER BY user_id"
+    ).fetchall()
+    columns = [name.strip() for name in _PASSPORT_COLUMNS.split(",")]
+    with connection.cursor().copy(f"COPY users_passports ({_PASSPORT_COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            secret = dict(zip(passport_vault.SECRET_FIELDS, row[9:], strict=True))
+            sealed = passport_vault.sealed_columns(row[0], secret)
+            copy.write_row((*row[:9], *(sealed[name] for name in columns[9:])))
+    connection.execute("DROP TABLE bench_passports")
 
 
 def _password_hash() -> str:
@@ -574,22 +601,24 @@ SELECT id, id, status, manager, claimed_at, processed_at,
 FROM bench_draw ORDER BY id;
 """
 
+# Drawn in SQL into a scratch table; encrypted in Python (_encrypt_passports) the way the app
+# stores them — a key ring and AES-GCM are not something to redo in SQL.
 _PASSPORTS_SQL = """
-INSERT INTO users_passports (user_id, last_name, first_name, middle_name, birth_date, birth_place,
-    series, number, issue_date, issued_by, division_code, updated_by, created_at, updated_at)
-SELECT d.id, d.surname, d.first_name, d.patronymic_g, birth, 'гор. ' || d.city,
-       lpad(floor(random() * 1e4)::int::text, 4, '0'),
-       lpad(floor(random() * 1e6)::int::text, 6, '0'),
-       least(birth + interval '20 years' + random() * interval '20 years', now())::date,
-       'ГУ МВД России по г. ' || d.city,
+CREATE UNLOGGED TABLE bench_passports AS
+SELECT d.id AS user_id, d.surname AS last_name, d.first_name, d.patronymic_g AS middle_name,
+       birth AS birth_date, 'гор. ' || d.city AS birth_place,
+       lpad(floor(random() * 1e4)::int::text, 4, '0') AS series,
+       lpad(floor(random() * 1e6)::int::text, 6, '0') AS number,
+       least(birth + interval '20 years' + random() * interval '20 years', now())::date
+           AS issue_date,
+       'ГУ МВД России по г. ' || d.city AS issued_by,
        lpad(floor(random() * 1000)::int::text, 3, '0') || '-' ||
-       lpad(floor(random() * 1000)::int::text, 3, '0'),
-       d.manager, d.claimed_at, d.claimed_at
+       lpad(floor(random() * 1000)::int::text, 3, '0') AS division_code,
+       d.manager AS updated_by, d.claimed_at AS created_at, d.claimed_at AS updated_at
 FROM (SELECT *, (date '1950-01-01' + floor(random() * 19000)::int) AS birth
       FROM bench_draw WHERE status NOT IN ('new', 'in_progress')) d
 ORDER BY d.id;
 """
-
 _DEVICES_SQL = """
 INSERT INTO manager_devices (client_id, category, brand, model, serial_number, purchase_year,
     condition, created_by, created_at, updated_at)

@@ -20,14 +20,13 @@ from privet_manager_app.schema.tables import (
     ManagerAuditLog,
     ManagerClient,
     ManagerUser,
-    UserPassport,
 )
 from privet_manager_app.ui.client_card.state import ClientCardState
 from privet_manager_app.ui.pages.admin_dashboard import DashboardState
 from privet_manager_app.ui.pages.admin_managers import ManagersState
 from privet_manager_app.ui.pages.clients import ClientsState
 from tests.conftest import DEFAULT_PASSWORD
-from tests.support.factories import claimed_client
+from tests.support.factories import claimed_client, passport_model
 from tests.support.reflex_state import make_state, redirect_path
 from tests.support.reflex_state import run_sync as _run
 
@@ -196,17 +195,15 @@ def test_карточка_показывает_паспорт_замаскиро
     client = claimed_client(manager)
     with transaction() as session:
         session.add(
-            UserPassport(
-                user_id=client.user_id,
+            passport_model(
+                client.user_id,
                 last_name="Петров",
                 first_name="Иван",
+                middle_name=None,
                 birth_date=dt.date(1990, 1, 1),
-                birth_place="г. Москва",
-                series="4512",
                 number="987654",
                 issue_date=dt.date(2015, 1, 1),
                 issued_by="ОВД",
-                division_code="770-001",
             )
         )
     state = card_params(make_state(ClientCardState, token=_token(manager)), client.id)

@@ -1,7 +1,7 @@
 """The admin's dashboard: the funnel, processed clients per day, managers' load and the median
 time from claim to signature.
 
-One pass per figure, each over its own index (migration 0005): one GROUP BY status, assignee
+One pass per figure, each over its own index (migration 0006): one GROUP BY status, assignee
 gives the funnel, the totals and every manager's load; the days read the partial index on
 `processed_at`; the median reads the stored `first_signed_at` (no aggregate over contracts).
 The whole result is cached for CACHE_MAX_AGE in `manager_runtime`, shared by every replica;
@@ -23,7 +23,7 @@ from sqlmodel import Session
 from privet_manager_app.domain.clients.listing import IN_WORK_STATUSES
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import MOSCOW, utcnow
-from privet_manager_app.domain.history import passport_reads
+from privet_manager_app.domain.history import chain, passport_reads
 from privet_manager_app.domain.history.passport_reads import PassportViews
 from privet_manager_app.domain.views import View
 from privet_manager_app.infra import shared_cache
@@ -129,7 +129,7 @@ def _moscow_day(session: Session, column):
 def _processed_per_day(session: Session, today: dt.date, days: int) -> list[DayCount]:
     first_day = today - dt.timedelta(days=days - 1)
     since = dt.datetime.combine(first_day, dt.time(), tzinfo=MOSCOW).astimezone(dt.UTC)
-    # processed_at is set whenever a file is closed (migration 0005 filled it for older ones).
+    # processed_at is set whenever a file is closed (migration 0006 filled it for older ones).
     closed_at = ManagerClient.processed_at
     day = _moscow_day(session, closed_at).label("day")
     rows = session.execute(
@@ -273,3 +273,11 @@ def passport_views_24h(session: Session, now: dt.datetime) -> list[PassportViews
     Its own range scan of the audit's (action, created_at, manager_id) index; keep it out of
     any cache of the other figures: an admin checks it right after an alarm."""
     return passport_reads.passport_views(session, now=now)
+
+
+def audit_chain(actor: Actor) -> chain.AuditChainState:
+    """The dashboard's «Журнал аудита» section: the hash chain's state and head. Its own call
+    (and its own bounded, indexed reads: domain/history/chain.chain_state), so the figures above
+    neither wait for it nor share its cache."""
+    actor.require_admin()
+    return chain.chain_state()

@@ -22,7 +22,6 @@ from privet_manager_app.domain.clients import listing as clients
 from privet_manager_app.domain.clients import sync
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import MOSCOW, moscow_text, utcnow
-from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.wizard.phones import display_phone
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.enums import STATUS_LABELS
@@ -62,7 +61,7 @@ def _safe(value: str) -> str:
 
 def _export_rows(condition) -> sa.Select:
     rows = clients.view_rows(condition)
-    return rows.add_columns(UserPassport.series, UserPassport.number).outerjoin(
+    return rows.add_columns(UserPassport.number_masked).outerjoin(
         UserPassport, UserPassport.user_id == ManagerClientSearch.user_id
     )
 
@@ -77,7 +76,7 @@ def _line(row) -> list[str]:
         _safe(row.email or ""),
         STATUS_LABELS.get(row.status, row.status),
         _safe(row.registration_address or ""),
-        mask_passport(row.series, row.number) if row.series or row.number else "",
+        row.number_masked or "",  # masked when stored: the export never decrypts
         _safe(row.manager_name or ""),
         moscow_text(row.created_at),
         moscow_text(row.updated_at),

@@ -12,7 +12,7 @@ version from `manager_clients`) plus `search_text` = lower(name ⏎ e-mail ⏎ a
   new `users` within seconds, changed ones within `STALENESS_SECONDS`.
 
 Searches are `LIKE '%term%'` on these two columns: PostgreSQL answers them from the pg_trgm GIN
-indexes (migration 0005), or — where the extension is not allowed — by walking the tab's keyset
+indexes (migration 0006), or — where the extension is not allowed — by walking the tab's keyset
 index with the LIKE as a filter; SQLite runs the same LIKE.
 """
 

@@ -45,7 +45,7 @@ from privet_manager_app.domain.history import audit, passport_reads
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ContractView, SigningLockView
-from privet_manager_app.domain.wizard import otp, otp_budget
+from privet_manager_app.domain.wizard import otp, otp_budget, passport_vault
 from privet_manager_app.domain.wizard.contract_text import contract_document
 from privet_manager_app.domain.wizard.device_categories import category_label
 from privet_manager_app.domain.wizard.devices import remove_objects
@@ -185,6 +185,7 @@ def build_snapshot(
         part for part in (passport.last_name, passport.first_name, passport.middle_name) if part
     )
     params = TariffParams.from_snapshot(applied.tariff_snapshot)
+    secrets = passport_vault.open_row(passport)
     return {
         "schema": SNAPSHOT_SCHEMA,
         "number": number,
@@ -212,11 +213,11 @@ def build_snapshot(
             "birth_date": passport.birth_date.isoformat(),
             "birth_place": passport.birth_place,
             "passport": {
-                "series": passport.series,
-                "number": passport.number,
-                "issue_date": passport.issue_date.isoformat(),
-                "issued_by": passport.issued_by,
-                "division_code": passport.division_code,
+                "series": secrets.series,
+                "number": secrets.number,
+                "issue_date": secrets.issue_date.isoformat(),
+                "issued_by": secrets.issued_by,
+                "division_code": secrets.division_code,
             },
             "registration_address": client.registration_address,
             "address": {name: getattr(client, name) for name in AddressInput.fields()},
@@ -552,7 +553,7 @@ def _issue(actor: Actor, reserved: _Reserved, document: bytes) -> ContractView:
             client_tariff_id=reserved.client_tariff_id,
             number=reserved.number,
             status=ContractStatus.OTP_SENT,
-            data_snapshot=reserved.snapshot,
+            data_snapshot=passport_vault.seal_snapshot(reserved.snapshot),  # passport encrypted
             surcharge=reserved.surcharge,
             pdf_key=reserved.key,
             pdf_sha256=hashlib.sha256(document).hexdigest(),

@@ -16,6 +16,7 @@ from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ClientDetail
 from privet_manager_app.domain.wizard import otp_budget, passport
 from privet_manager_app.ui import routes
+from privet_manager_app.ui.components import signed_copy
 from privet_manager_app.ui.format import moscow_datetime, passport_card, passport_views_line, rubles
 from privet_manager_app.ui.state import SessionState, guard, run_domain
 
@@ -165,6 +166,8 @@ class ClientCardState(SessionState):
     can_reveal: bool = False
     can_reassign: bool = False
     can_reopen: bool = False
+    copy_error: str = ""
+    copy_busy: bool = False
 
     @rx.var
     def wizard_href(self) -> str:
@@ -253,6 +256,11 @@ class ClientCardState(SessionState):
         # The reveal itself is in the audit now: show it.
         trail = await run_domain(audit.client_trail, actor, self.cid)
         self.trail = [_audit_row(entry) for entry in trail]
+
+    @rx.event
+    @guard(error="copy_error", busy="copy_busy")
+    async def download_signed_copy(self, actor):
+        return await signed_copy.download(actor, self.cid)
 
     @rx.event
     def hide_passport(self):

@@ -54,6 +54,7 @@ class DashboardState(SessionState):
     manager_bars: list[ManagerBar] = []
     passport_views: list[str] = []  # full passport reads per manager, last 24 h
     generated: str = ""
+    chain: dict[str, str] = {}
 
     @rx.var
     def funnel_height(self) -> int:
@@ -101,8 +102,21 @@ class DashboardState(SessionState):
         self.refused = False
         try:
             self._show(await run_domain(dashboard.get_dashboard, actor))
+            self._show_chain(await run_domain(dashboard.audit_chain, actor))
         finally:
             self.loaded = True
+
+    def _show_chain(self, state) -> None:
+        head = state.head_hash
+        self.chain = {
+            "status": state.status,
+            "label": state.status_label,
+            "head": f"№ {state.head_seq}",
+            "hash": " ".join(head[i : i + 16] for i in range(0, len(head), 16)),
+            "checked": moscow_datetime(state.full_check_at or state.verified_at) or "ещё нет",
+            "anchors": str(state.anchors),
+            "broken": state.broken_reason or "",
+        }
 
 
 # ---- Markup -------------------------------------------------------------------------------------
@@ -247,6 +261,44 @@ def _legend_item(label: str, color: str) -> rx.Component:
     )
 
 
+def _chain_card() -> rx.Component:
+    chain = DashboardState.chain
+    broken = chain["status"] == "broken"
+    return layout.section(
+        "Журнал аудита",
+        rx.hstack(
+            rx.icon(
+                rx.cond(broken, "shield_alert", "shield_check"),
+                color=rx.cond(broken, rx.color("red", 10), rx.color("green", 10)),
+            ),
+            rx.text("Цепочка хешей: " + chain["label"], weight="bold", id="chain-status"),
+            align="center",
+        ),
+        forms.banner(chain["broken"], icon="triangle_alert", color="red"),
+        rx.text("Последняя запись " + chain["head"], size="2"),
+        rx.text(
+            chain["hash"],
+            size="1",
+            font_family="monospace",
+            word_break="break-all",
+            id="chain-head-hash",
+        ),
+        rx.text(
+            "Проверено: "
+            + chain["checked"]
+            + " · сверено голов из заверенных копий: "
+            + chain["anchors"],
+            size="1",
+            color=rx.color("gray", 10),
+        ),
+        rx.text(
+            "Полная проверка: python -m privet_manager_app verify-audit",
+            size="1",
+            color=rx.color("gray", 10),
+        ),
+    )
+
+
 def _content() -> rx.Component:
     state = DashboardState
     days = state.kpi["days"]
@@ -339,6 +391,7 @@ def _content() -> rx.Component:
             spacing="2",
             id="passport-views",
         ),
+        _chain_card(),
         spacing="3",
         width="100%",
     )
