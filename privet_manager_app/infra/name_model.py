@@ -13,7 +13,6 @@ Without the dictionary the glyph votes decide alone.
 
 from __future__ import annotations
 
-import itertools
 import math
 import threading
 from collections import Counter
@@ -23,11 +22,21 @@ from pathlib import Path
 from privet_manager_app.domain.wizard.passport_mrz import CYRILLIC_TO_MRZ
 
 DICTIONARIES = (Path("/usr/share/hunspell/ru_RU.dic"),)
-_START, _END = "^", "$"
+_START, _END, _FILLER = "^", "$", "<"
 _ALPHABET_SIZE = len(set(CYRILLIC_TO_MRZ.values())) + 1
 _SMOOTHING = 0.2
 OCR_WEIGHT = 8.0  # how much the glyph votes count against the spelling (log scale)
-MAX_COMBINATIONS = 512
+# Letters Tesseract reads where the zone has a digit standing for a letter (Я = 8 read as B or
+# S, Ь = 9 as O or Y, Й = Q as G). The other way round is rare: a digit read inside a word is the
+# glyph (see ocr._second_look). Each look-alike gets this many votes next to what was read (a
+# first reading is worth 0.8, each confirming look 0.6–1.0): spelling then settles a weakly
+# read glyph, and needs a large margin to overrule a confirmed one. The value was chosen on
+# the benchmark's seeds 1001–1200 and checked on seeds it was not chosen on (bench/README.md).
+# O↔D was tried and dropped: it turned Зоя into «Здя» and Олег into «Длег».
+LOOK_ALIKES = {"B": "8", "S": "8", "O": "9", "Y": "9", "G": "Q"}
+ALTERNATIVE_VOTES = 0.5
+FILLER_ALIKES = "KXC"  # letters Tesseract sees in a filler «<» (ocr._SECOND_LOOK looks again)
+UNCONFIRMED = 0.9  # votes of a glyph no second look agreed with (the first reading alone)
 
 _lock = threading.Lock()
 _model: TrigramModel | None = None
@@ -46,16 +55,19 @@ class TrigramModel:
                 self._trigrams[padded[index : index + 3]] += 1
                 self._bigrams[padded[index : index + 2]] += 1
 
+    def log_next(self, context: str, char: str) -> float:
+        """log P(char | the two characters before it); `context` is padded with «^»."""
+        count = self._trigrams[context + char]
+        return math.log(
+            (count + _SMOOTHING) / (self._bigrams[context] + _SMOOTHING * _ALPHABET_SIZE)
+        )
+
     def log_probability(self, word: str) -> float:
         padded = _START * 2 + word + _END
-        total = 0.0
-        for index in range(len(padded) - 2):
-            context = padded[index : index + 2]
-            count = self._trigrams[padded[index : index + 3]]
-            total += math.log(
-                (count + _SMOOTHING) / (self._bigrams[context] + _SMOOTHING * _ALPHABET_SIZE)
-            )
-        return total
+        return sum(
+            self.log_next(padded[index : index + 2], padded[index + 2])
+            for index in range(len(padded) - 2)
+        )
 
 
 def to_zone(word: str) -> str | None:
@@ -93,6 +105,7 @@ def resolve(cells: list[Mapping[str, float]]) -> str:
     """One character per cell of line 1: each cell is {character: OCR votes}. Cells with one
     candidate are fixed; in each name part the combination of the others that maximises
     spelling × votes wins."""
+    cells = list(cells)
     chosen = [max(votes, key=votes.__getitem__) if votes else "<" for votes in cells]
     language = model()
     if language is None:
@@ -106,9 +119,32 @@ def resolve(cells: list[Mapping[str, float]]) -> str:
         end = start
         while end < len(cells) and chosen[end] != "<":
             end += 1
-        _resolve_part(chosen, cells, start, end, language)
+        if _resolve_part(chosen, cells, start, end, language):
+            # The part's last glyph was a stray one: the zone's characters after it sit one
+            # cell to the right of where they belong.
+            del chosen[end - 1], cells[end - 1]
+            chosen.append("<")
+            cells.append({"<": 1.0})
+            end -= 1
         start = end
     return "".join(chosen)
+
+
+def _options(votes: Mapping[str, float], *, last: bool) -> list[tuple[str, float]]:
+    """(character, log share of the votes) for one cell of a name part. `<` in the last cell
+    stands for «the part ends one cell earlier»: Tesseract sometimes sees a glyph between a
+    name and the filler after it («OLEGK<IL9I3» for «OLEG<IL9I3»), read alone, unconfirmed."""
+    pool = dict(votes)
+    for char in list(votes):
+        for alike in LOOK_ALIKES.get(char, ""):
+            pool.setdefault(alike, ALTERNATIVE_VOTES)
+    unconfirmed = sum(votes.values()) <= UNCONFIRMED and not any(map(str.isdigit, votes))
+    if unconfirmed and (last or set(votes) & set(FILLER_ALIKES)):
+        pool.setdefault(_FILLER, ALTERNATIVE_VOTES)
+    else:
+        pool.pop(_FILLER, None)
+    total = sum(pool.values())
+    return [(char, math.log(value / total)) for char, value in pool.items() if value > 0]
 
 
 def _resolve_part(
@@ -117,29 +153,36 @@ def _resolve_part(
     start: int,
     end: int,
     language: TrigramModel,
-) -> None:
-    open_positions = [
-        index
-        for index in range(start, end)
-        if len([char for char in cells[index] if char != "<"]) > 1
-    ]
-    if not open_positions:
-        return
-    options = []
-    for index in open_positions:
-        votes = {char: value for char, value in cells[index].items() if char != "<"}
-        total = sum(votes.values())
-        options.append([(char, math.log(value / total)) for char, value in votes.items()])
-    if math.prod(len(option) for option in options) > MAX_COMBINATIONS:
-        return
-    best_score, best = -math.inf, None
-    for combination in itertools.product(*options):
-        word = chosen[start:end]
-        ocr_score = 0.0
-        for index, (char, score) in zip(open_positions, combination, strict=True):
-            word[index - start] = char
-            ocr_score += score
-        total = language.log_probability("".join(word)) + OCR_WEIGHT * ocr_score
-        if total > best_score:
-            best_score, best = total, word
-    chosen[start:end] = best
+) -> bool:
+    """The best spelling × votes of cells[start:end], exactly: Viterbi over the trigram
+    model's two-character states (a few dozen per cell; every look-alike of every glyph can be
+    weighed, where trying all combinations could not). True: the last glyph is a stray one."""
+    # state (two previous characters) → (score, characters so far)
+    states: dict[str, tuple[float, list[str]]] = {_START * 2: (0.0, [])}
+    finished: tuple[float, list[str]] = (-math.inf, chosen[start:end])
+    for index in range(start, end):
+        following: dict[str, tuple[float, list[str]]] = {}
+        for context, (score, word) in states.items():
+            for char, ocr_score in _options(cells[index], last=index == end - 1):
+                if char == _FILLER:
+                    if context == _START * 2:
+                        continue  # a part does not start with a filler
+                    total = score + OCR_WEIGHT * ocr_score + language.log_next(context, _END)
+                    if index == end - 1 and total > finished[0]:
+                        finished = (total, [*word, _FILLER])
+                    elif index < end - 1 and (
+                        _START * 2 not in following or total > following[_START * 2][0]
+                    ):
+                        following[_START * 2] = (total, [*word, _FILLER])
+                    continue
+                total = score + OCR_WEIGHT * ocr_score + language.log_next(context, char)
+                key = context[1] + char
+                if key not in following or total > following[key][0]:
+                    following[key] = (total, [*word, char])
+        states = following
+    for context, (score, word) in states.items():
+        total = score + language.log_next(context, _END)
+        if total > finished[0]:
+            finished = (total, word)
+    chosen[start:end] = finished[1]
+    return finished[1][-1:] == [_FILLER]

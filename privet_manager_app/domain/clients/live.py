@@ -27,7 +27,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from privet_manager_app.domain.clients import listing
+from privet_manager_app.domain.clients import listing, sync
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
@@ -144,7 +144,8 @@ def affects(changes: Changes, *, tab: str, viewer_id: int, shown: set[int]) -> b
 def pick_up_new_users() -> int:
     """`manager_clients` rows for users the client app registered since (the tab counts and
     «Новые» need them)."""
-    return listing.backfill_all()
+    with transaction() as session:
+        return sync.pick_up_new_users(session)
 
 
 def shared_counts() -> dict[str, int]:
