@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from privet_manager_app.cli import FRONTEND_DIR
 from privet_manager_app.dev.client_app_fixture import create_client_app_tables
 from tests.conftest import ROOT
+from tests.support.ports import free_port
 from tests.support.production import production_evidence
 
 SECRETS = {
@@ -23,12 +23,6 @@ SECRETS = {
     "OTP_HMAC_SECRET": "entrypoint-test-otp-secret-0123456789abcdef",
     "STORAGE_URL_SECRET": "entrypoint-test-storage-secret-0123456789ab",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -46,7 +40,7 @@ def shared_database(postgres):
 
 @pytest.mark.skipif(not (FRONTEND_DIR / "index.html").exists(), reason="frontend not built")
 def test_entrypoint_в_прод_режиме_мигрирует_и_обслуживает_один_порт(shared_database, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **SECRETS,
