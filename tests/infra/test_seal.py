@@ -67,9 +67,8 @@ def sealed(unsigned_copy, org_seal) -> bytes:
 
 @pytest.fixture(scope="module")
 def tsa():
-    authority = TimestampAuthority().start()
-    yield authority
-    authority.stop()
+    with TimestampAuthority() as authority:
+        yield authority
 
 
 def check(data: bytes, org_seal: seal.Seal, **kwargs) -> seal.SealCheck:
