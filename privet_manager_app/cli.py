@@ -180,6 +180,18 @@ def main(argv: list[str] | None = None) -> None:
     seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
     seed.add_argument("count", type=int, nargs="?", default=None)
 
+    sweep = commands.add_parser(
+        "sweep-storage",
+        help="объекты хранилища без записи в базе (и записи без объекта); --apply — удалить",
+    )
+    sweep.add_argument(
+        "--older-than-hours",
+        type=float,
+        default=24.0,
+        help="не трогать объекты моложе N часов (по умолчанию 24): они могут быть в работе",
+    )
+    sweep.add_argument("--apply", action="store_true", help="удалить (без флага — только отчёт)")
+
     args = parser.parse_args(argv)
     settings = get_settings()
     port = getattr(args, "port", None) or settings.PORT
@@ -198,6 +210,15 @@ def main(argv: list[str] | None = None) -> None:
         from privet_manager_app.domain.clients.listing import backfill_all
 
         print(f"Добавлено записей manager_clients: {backfill_all()}")
+    elif args.command == "sweep-storage":
+        import datetime as dt
+
+        from privet_manager_app.domain.admin import storage_sweep
+
+        if args.older_than_hours < 0:
+            raise SystemExit("--older-than-hours не может быть отрицательным")
+        report = storage_sweep.sweep(dt.timedelta(hours=args.older_than_hours), apply=args.apply)
+        print("\n".join(storage_sweep.report_lines(report, apply=args.apply)))
     elif args.command == "seed-demo":
         from privet_manager_app.dev import demo
 

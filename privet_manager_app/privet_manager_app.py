@@ -41,6 +41,7 @@ app = rx.App(
         # Before the app's own scripts: the session cookie gets `Secure` on HTTPS pages.
         rx.el.script(src="/secure_cookies.js"),
     ],
+    stylesheets=["/live_list.css"],  # the live list's brief highlight of changed rows
     # The edge (body limits, security headers, origins) wraps everything Reflex serves.
     api_transformer=[create_api(), edge],
 )

@@ -88,6 +88,18 @@ class Settings(BaseSettings):
     OTP_MAX_ATTEMPTS: int = 5
     OTP_RESEND_SECONDS: int = 60
     OTP_MAX_SENDS: int = 5
+    # The client's wrong-code budget: across all its codes and contracts, then signing locks
+    # until the window frees it or an admin unlocks (domain/wizard/otp_budget.py).
+    OTP_CLIENT_MAX_WRONG: int = Field(default=10, ge=1, le=1000)
+    OTP_CLIENT_WINDOW_HOURS: int = Field(default=24, ge=1, le=24 * 30)
+    # One IP: this many wrong codes an hour freely, then each guess waits a doubling delay;
+    # and a ceiling per OTP_CLIENT_WINDOW_HOURS.
+    OTP_IP_FREE_WRONG: int = Field(default=5, ge=1, le=1000)
+    OTP_IP_DELAY_SECONDS: int = Field(default=2, ge=1, le=3600)
+    OTP_IP_MAX_DELAY_SECONDS: int = Field(default=900, ge=1, le=86400)
+    OTP_IP_MAX_WRONG: int = Field(default=30, ge=1, le=100000)
+    # A generation in flight longer than this crashed: its number is voided as interrupted.
+    CONTRACT_GENERATION_STALE_SECONDS: int = Field(default=120, ge=10, le=3600)
     INVOICE_DUE_DAYS: int = 5
     INVOICE_REMINDER_SECONDS: int = 3600
 

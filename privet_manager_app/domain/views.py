@@ -144,6 +144,19 @@ class ContractView(View):
     otp_sends_left: int = 0
     pep_agreed_at: dt.datetime | None = None
     payment_reference: str | None = None
+    # The client's wrong-code budget is spent: no code signs until then (or an admin unlocks).
+    signing_locked_until: dt.datetime | None = None
+
+
+class SigningLockView(View):
+    """The client's wrong-code budget across all its codes and contracts (otp_budget.py)."""
+
+    locked: bool
+    wrong_codes: int  # counted in the window
+    limit: int
+    attempts_left: int
+    window_hours: int
+    unlocks_at: dt.datetime | None  # when locked: the moment the window frees a guess
 
 
 class InvoiceView(View):
@@ -168,6 +181,7 @@ class ClientDetail(ClientCard):
     tariff: AppliedTariffView | None
     contract: ContractView | None
     invoice: InvoiceView | None
+    signing_lock: SigningLockView | None = None
 
 
 class SurchargeView(View):
@@ -196,6 +210,15 @@ class SignatureResult(View):
     certificate_url: str | None
     pdf_url: str | None
     surcharge: Decimal
+    pep_agreed_at: dt.datetime | None = None  # the consent: its own moment, before the code
+
+
+class ConsentView(View):
+    """The client's consent to sign by ПЭП, as the manager recorded it."""
+
+    contract_number: str
+    pep_agreed: bool
+    pep_agreed_at: dt.datetime | None
 
 
 class PaymentResult(View):

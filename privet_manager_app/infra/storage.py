@@ -56,7 +56,14 @@ class UploadTicket:
     expires_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class StoredObject:
+    key: str
+    modified_at: dt.datetime  # aware UTC
+
+
 class Storage(Protocol):
+    def objects(self) -> Iterator[StoredObject]: ...
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
     def get(self, key: str) -> bytes: ...
     def size(self, key: str) -> int | None: ...
@@ -111,6 +118,24 @@ class LocalStorage:
         except OSError as error:  # a full disk, a read-only or vanished mount, EIO
             logger.warning("local storage: %s failed: %s", operation.__name__, error)
             raise ServiceUnavailable.storage() from error
+
+    def objects(self) -> Iterator[StoredObject]:
+        """Every object under the root, half-written `.part` files included (the sweep's view)."""
+        found = self._io(self._walk, self.root)
+        yield from found
+
+    @staticmethod
+    def _walk(root: Path) -> list[StoredObject]:
+        if not root.exists():
+            return []
+        return [
+            StoredObject(
+                key=path.relative_to(root).as_posix(),
+                modified_at=dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC),
+            )
+            for path in root.rglob("*")
+            if path.is_file()
+        ]
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._io(self._write, self._path(key), data)
@@ -250,6 +275,14 @@ class S3Storage:
                     raise
                 self.client.create_bucket(Bucket=self.bucket)
         self.bucket_checked = True
+
+    def objects(self) -> Iterator[StoredObject]:
+        """Every object in the bucket, page by page (the sweep's view)."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        with _s3_outage_as_unavailable():
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield StoredObject(key=item["Key"], modified_at=item["LastModified"])
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         if not self.bucket_checked:  # S3 was down when the app first needed it

@@ -42,6 +42,14 @@ class ContractStatus(Labelled):
     SUPERSEDED = "superseded", "Заменён новым"
 
 
+class NumberStatus(Labelled):
+    """What became of a contract number (manager_number_reservations)."""
+
+    RESERVED = "reserved", "Договор формируется"
+    USED = "used", "Договор сформирован"
+    VOID = "void", "Номер аннулирован"
+
+
 class InvoiceStatus(Labelled):
     ISSUED = "issued", "Выставлен"
     PAID = "paid", "Оплачен"

@@ -12,11 +12,29 @@ from sqlmodel import Field, SQLModel
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.infra.db import BigIntPK, JSONType, Money, UTCDateTime
 from privet_manager_app.schema.client_app import DEVICES_TABLE, USERS_TABLE
-from privet_manager_app.schema.enums import ClientStatus, ContractStatus, InvoiceStatus, ManagerRole
+from privet_manager_app.schema.enums import (
+    ClientStatus,
+    ContractStatus,
+    InvoiceStatus,
+    ManagerRole,
+    NumberStatus,
+)
 
 
 def _created() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def storage_key(*, live_when: str | None = None) -> Any:
+    """A column holding an object storage key. `sweep-storage` keeps every object such a
+    column names (only in rows matching `live_when`, an SQL condition, when given) and removes
+    the rest: a new column that points into the storage is declared with this, or its objects
+    are swept away."""
+    return Field(
+        default=None,
+        max_length=255,
+        sa_column_kwargs={"info": {"storage_key": live_when or True}},
+    )
 
 
 def _manager_fk(nullable: bool = True) -> Any:
@@ -143,8 +161,8 @@ class ManagerDevicePhoto(SQLModel, table=True):
     device_id: int = Field(
         sa_type=sa.BigInteger, foreign_key="manager_devices.id", index=True, ondelete="CASCADE"
     )
-    file_key: str = Field(max_length=255)
-    thumb_key: str = Field(max_length=255)
+    file_key: str = Field(max_length=255, sa_column_kwargs={"info": {"storage_key": True}})
+    thumb_key: str = Field(max_length=255, sa_column_kwargs={"info": {"storage_key": True}})
     content_type: str = Field(max_length=50)
     width: int
     height: int
@@ -208,7 +226,7 @@ class ManagerContract(SQLModel, table=True):
     status: str = Field(default=ContractStatus.OTP_SENT, max_length=20, index=True)
     data_snapshot: dict[str, Any] = Field(sa_type=JSONType)
     surcharge: Decimal = Field(sa_type=Money)
-    pdf_key: str | None = Field(default=None, max_length=255)
+    pdf_key: str | None = storage_key()
     pdf_sha256: str | None = Field(default=None, max_length=64)
     otp_hash: str | None = Field(default=None, max_length=64)
     otp_expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -221,7 +239,8 @@ class ManagerContract(SQLModel, table=True):
     signer_ip: str | None = Field(default=None, max_length=45)
     signer_user_agent: str | None = Field(default=None, max_length=500)
     signature_hmac: str | None = Field(default=None, max_length=64)
-    certificate_key: str | None = Field(default=None, max_length=255)
+    signed_by: int | None = _manager_fk()  # who typed the right code (the certificate names them)
+    certificate_key: str | None = storage_key()
     paid_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     payment_amount: Decimal | None = Field(default=None, sa_type=Money)
     payment_method: str | None = Field(default=None, max_length=20)
@@ -241,6 +260,58 @@ class ManagerNumberSequence(SQLModel, table=True):
     prefix: str = Field(primary_key=True, max_length=10)
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     last_value: int = Field(default=0)
+
+
+class ManagerNumberReservation(SQLModel, table=True):
+    """Every contract number handed out, and what became of it.
+
+    The counter is held only while a number is taken (its own short transaction); the PDF is
+    rendered and stored after that, outside any transaction. A generation that fails later
+    leaves its number here as `void` with the reason — never a silent gap in the sequence.
+    """
+
+    __tablename__ = "manager_number_reservations"
+
+    number: str = Field(primary_key=True, max_length=20)
+    client_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_clients.id", index=True, ondelete="CASCADE"
+    )
+    status: str = Field(default=NumberStatus.RESERVED, max_length=20)
+    # Where the PDF goes: known before it is written, so an object left by a crash mid-way is
+    # recognisably this generation's (kept while in flight, swept once the number is void).
+    object_key: str | None = storage_key(live_when="status = 'reserved'")
+    void_reason: str | None = Field(default=None, max_length=500)
+    reserved_by: int | None = _manager_fk()
+    reserved_at: dt.datetime = _created()
+    settled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ManagerOtpGuess(SQLModel, table=True):
+    """Every signing code compared, right or wrong: the ledger behind the client's wrong-code
+    budget and the per-IP throttle (domain/wizard/otp_budget.py). It outlives codes, contracts
+    and restarts by design."""
+
+    __tablename__ = "manager_otp_guesses"
+    __table_args__ = (
+        sa.Index("ix_manager_otp_guesses_client_created", "client_id", "created_at"),
+        sa.Index("ix_manager_otp_guesses_ip_created", "ip", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    client_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_clients.id", ondelete="CASCADE"
+    )
+    contract_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_contracts.id", ondelete="CASCADE"
+    )
+    manager_id: int | None = _manager_fk()
+    ip: str = Field(default="", max_length=45)  # "" when the origin is unknown (a script)
+    wrong: bool
+    # An admin unlocked the client's signing: the guess no longer counts against the client
+    # (it still counts against the IP it came from).
+    forgiven_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    forgiven_by: int | None = _manager_fk()
+    created_at: dt.datetime = _created()
 
 
 class ManagerInvoice(SQLModel, table=True):

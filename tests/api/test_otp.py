@@ -8,8 +8,12 @@ import hmac
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 
+from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.wizard import signing
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.settings import get_settings
@@ -19,6 +23,7 @@ from tests.support.factories import (
     contract_row,
     generated,
     last_code,
+    resend_interval_passed,
     wrong_code,
 )
 
@@ -33,6 +38,7 @@ def test_rest_подпись_пишет_след_пэп_который_пере�
     url = f"/api/manager/clients/{client.id}/contract/confirm"
     code = last_code(client.user_id)
 
+    before_wrong = utcnow()
     wrong = api.post(url, json={"code": wrong_code(code), "pep_agreed": True}, headers=headers)
     assert wrong.status_code == 422
     assert wrong.json()["code"] == "otp_invalid"
@@ -51,7 +57,9 @@ def test_rest_подпись_пишет_след_пэп_который_пере�
     assert stored.status == ContractStatus.SIGNED
     assert stored.signer_ip == "testclient"
     assert stored.signer_user_agent == IPHONE_UA
-    assert stored.pep_agreed_at == stored.signed_at
+    # Consent came with the first confirm (no consent request before it): recorded at its
+    # receipt, before that code was compared — and kept for the code that signed.
+    assert before_wrong < stored.pep_agreed_at < stored.signed_at
     assert stored.otp_hash is None
     assert body["pdf_sha256"] == stored.pdf_sha256
     assert dt.datetime.fromisoformat(body["signed_at"]) == stored.signed_at
@@ -119,3 +127,50 @@ def test_rest_подпись_пишет_след_пэп_который_пере�
         headers=headers,
     )
     assert certificate_link.status_code == 200
+
+
+def test_rest_согласие_отдельным_запросом_блокировка_и_разблокировка_администратором(
+    api, login_headers, manager, admin
+):
+    client, _ = generated(manager)
+    headers = login_headers(manager)
+    base = f"/api/manager/clients/{client.id}/contract"
+
+    consent = api.post(f"{base}/consent", json={"pep_agreed": True}, headers=headers)
+    assert consent.status_code == 200, consent.text
+    assert consent.json()["pep_agreed"] is True
+    assert dt.datetime.fromisoformat(consent.json()["pep_agreed_at"]) <= utcnow()
+
+    # Ten wrong codes, each from its own address (no per-IP delay), over two contracts.
+    for round_ in range(2):
+        code = last_code(client.user_id)
+        for guess in range(5):
+            elsewhere = manager.with_origin(f"10.1.{round_}.{guess}", "UA")
+            with pytest.raises(ValidationFailed):
+                signing.confirm_signature(elsewhere, client.id, wrong_code(code), True)
+        resend_interval_passed(client.id)
+        if round_ == 0:
+            regenerated = api.post(f"{base}/generate", json={}, headers=headers)
+            assert regenerated.status_code == 200, regenerated.text
+
+    locked = api.post(
+        f"{base}/confirm",
+        json={"code": last_code(client.user_id), "pep_agreed": True},
+        headers=headers,
+    )
+    assert locked.status_code == 429, locked.text
+    assert locked.json()["code"] == "otp_locked"
+    assert locked.json()["unlocks_at"]
+    again = api.post(f"{base}/generate", json={}, headers=headers)
+    assert (again.status_code, again.json()["code"]) == (429, "otp_locked")
+
+    card = api.get(f"/api/manager/clients/{client.id}", headers=headers)
+    assert card.json()["signing_lock"]["locked"] is True
+
+    unlock_url = f"/api/manager/admin/clients/{client.id}/signing-unlock"
+    reason = {"reason": "Клиент диктовал код из старого сообщения"}
+    assert api.post(unlock_url, json=reason, headers=headers).status_code == 403
+    unlocked = api.post(unlock_url, json=reason, headers=login_headers(admin))
+    assert unlocked.status_code == 200, unlocked.text
+    assert (unlocked.json()["locked"], unlocked.json()["attempts_left"]) == (False, 10)
+    assert api.post(unlock_url, json=reason, headers=login_headers(admin)).status_code == 409

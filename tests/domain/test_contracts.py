@@ -28,13 +28,17 @@ from privet_manager_app.schema.enums import ContractStatus
 from privet_manager_app.schema.tables import ManagerContract
 from privet_manager_app.settings import get_settings, reset_settings_cache
 from tests.support.factories import (
+    audit_entries,
     client_in_work,
     client_row,
     contract_row,
+    count,
     last_code,
     make_tariff,
+    number_reservation,
     priced_client,
     ready_client,
+    resend_interval_passed,
 )
 
 YEAR = moscow_today().year
@@ -125,6 +129,7 @@ def test_кэш_шрифтов_не_теряет_глифы_между_дого�
     )
     texts = []
     for client in (first, second, first):
+        resend_interval_passed(client.id)
         view = contracts.generate_contract(manager, client.id)
         stored = contract_row(view.contract_id)
         data = get_storage().get(stored.pdf_key)
@@ -157,6 +162,7 @@ def test_правка_после_формирования_заменяет_до�
     with transaction() as session:
         assert contracts.current_contract_view(session, client.id) is None
 
+    resend_interval_passed(client.id)
     second = contracts.generate_contract(manager, client.id)
     assert second.number == f"ПМ-{YEAR}-000002"
 
@@ -168,6 +174,7 @@ def test_новый_договор_заменяет_неподписанный_�
     client = priced_client(manager)
     first = contracts.generate_contract(manager, client.id)
     old_code = last_code(client.user_id)
+    resend_interval_passed(client.id)
     second = contracts.generate_contract(manager, client.id)
     assert contract_row(first.contract_id).status == ContractStatus.SUPERSEDED
     assert contract_row(second.contract_id).status == ContractStatus.OTP_SENT
@@ -203,7 +210,7 @@ def test_номера_идут_по_годам_и_префиксам_разде�
         assert next_number(session, "ПМ", 2027) == "ПМ-2027-000001"
 
 
-def test_неудачная_генерация_возвращает_номер(db, manager, monkeypatch):
+def test_неудачная_генерация_оставляет_аннулированный_номер_с_причиной(db, manager, monkeypatch):
     client = priced_client(manager)
 
     def broken_storage_put(*args, **kwargs):
@@ -213,7 +220,17 @@ def test_неудачная_генерация_возвращает_номер(d
     with pytest.raises(OSError, match="disk full"):
         contracts.generate_contract(manager, client.id)
     monkeypatch.undo()
-    assert contracts.generate_contract(manager, client.id).number == f"ПМ-{YEAR}-000001"
+    # No gap without a trace: the number is on record as void, with why; the next is the next.
+    void = number_reservation(f"ПМ-{YEAR}-000001")
+    assert void.status == "void"
+    assert void.void_reason == "ошибка сервера (OSError)"
+    assert [
+        entry.changes["number"]["before"]
+        for entry in audit_entries(client.id, "contract_number_voided")
+    ] == [void.number]
+    assert contracts.generate_contract(manager, client.id).number == f"ПМ-{YEAR}-000002"
+    assert number_reservation(f"ПМ-{YEAR}-000002").status == "used"
+    assert count(ManagerContract, ManagerContract.client_id == client.id) == 1
 
 
 def test_после_подписания_новый_договор_не_формируется(db, manager):
@@ -264,6 +281,7 @@ def test_ссылка_проверки_в_договоре_ведёт_на_по�
     assert stored.data_snapshot["verify_url"].startswith("http://localhost:9123/verify?number=")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://manager.example.ru/")
     reset_settings_cache()
+    resend_interval_passed(client.id)
     again = contracts.generate_contract(manager, client.id)
     assert (
         contract_row(again.contract_id)

@@ -218,7 +218,10 @@ def test_новый_код_после_исчерпания_попыток_сно
     update_contract(view.contract_id, otp_sent_at=utcnow() - dt.timedelta(seconds=61))
     resent = contracts.resend_otp(manager, client.id)
     assert resent.otp_attempts_left == 5
-    assert signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
+    # From that address the next guess now waits (5 wrong codes from one IP within the hour);
+    # a guess from another address is judged by the client's budget alone — and signs.
+    elsewhere = manager.with_origin("10.0.0.99", "Mozilla/5.0")
+    assert signing.confirm_signature(elsewhere, client.id, last_code(client.user_id), True)
 
 
 def test_при_нулевой_доплате_подписанный_клиент_сразу_обработан(db, manager):

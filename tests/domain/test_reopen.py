@@ -18,6 +18,7 @@ from tests.support.factories import (
     client_row,
     contract_row,
     invoiced_client,
+    resend_interval_passed,
     sign_with_tariff,
 )
 
@@ -51,6 +52,7 @@ def test_админ_переоткрывает_подписанное_дело_�
     with transaction() as session:
         assert contracts.current_contract_view(session, client.id) is None
 
+    resend_interval_passed(client.id)
     new = sign_with_tariff(manager, client, tariff_id)
     assert new.number != old.number
     assert new.status == "signed"

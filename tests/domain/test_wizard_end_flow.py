@@ -33,7 +33,12 @@ def test_финал_мастера_работает_и_на_sqlite_быстро�
     from privet_manager_app.domain.wizard import payment as payments
     from privet_manager_app.domain.wizard import signing, verification
     from privet_manager_app.infra.storage import get_storage
-    from tests.support.factories import contract_row, last_code, tariff_id_by_code
+    from tests.support.factories import (
+        contract_row,
+        last_code,
+        resend_interval_passed,
+        tariff_id_by_code,
+    )
 
     prepare_database(seed_demo=False)  # dev: the demo tariffs come with the schema
     row = auth.create_manager("sqlite@example.com", "Мастер Лайт", "Secret-Pass-1")
@@ -43,6 +48,7 @@ def test_финал_мастера_работает_и_на_sqlite_быстро�
     )
     tariff_apply.apply_tariff(manager, client.id, tariff_id_by_code("home"))
     first = contracts.generate_contract(manager, client.id)
+    resend_interval_passed(client.id)
     view = contracts.generate_contract(manager, client.id)  # supersedes the first
     assert view.number == f"ПМ-{YEAR}-000002"
     assert contract_row(first.contract_id).status == "superseded"

@@ -42,6 +42,7 @@ from privet_manager_app.schema.tables import (
     ManagerContract,
     ManagerDevice,
     ManagerDevicePhoto,
+    ManagerNumberReservation,
     ManagerTariff,
     UserPassport,
 )
@@ -319,9 +320,27 @@ def contract_row(contract_id: int) -> ManagerContract:
         return session.get(ManagerContract, contract_id)
 
 
+def number_reservation(number: str) -> ManagerNumberReservation | None:
+    with transaction() as session:
+        return session.get(ManagerNumberReservation, number)
+
+
 def client_row(client_id: int) -> ManagerClient:
     with transaction() as session:
         return session.get(ManagerClient, client_id)
+
+
+def resend_interval_passed(client_id: int) -> None:
+    """As if OTP_RESEND_SECONDS had passed since the client's last code (a new contract is
+    throttled like a resend)."""
+    with transaction() as session:
+        for contract in session.exec(
+            select(ManagerContract).where(
+                ManagerContract.client_id == client_id, ManagerContract.otp_sent_at.is_not(None)
+            )
+        ).all():
+            contract.otp_sent_at -= dt.timedelta(seconds=61)
+            session.add(contract)
 
 
 def update_contract(contract_id: int, **values) -> None:

@@ -15,7 +15,8 @@ from privet_manager_app.api.params import MAX_INT, ClientId, ManagerId, Strict
 from privet_manager_app.domain.admin import dashboard, managers
 from privet_manager_app.domain.clients import reopen
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.views import ClientCard
+from privet_manager_app.domain.views import ClientCard, SigningLockView, View
+from privet_manager_app.domain.wizard import otp_budget
 
 router = APIRouter(prefix="/admin", tags=["Администрирование"])
 
@@ -53,6 +54,35 @@ def reopen_client(
     actor: Actor = Depends(current_admin),
 ) -> ClientCard:
     return reopen.reopen_client(actor, client_id, body.reason, version=body.version)
+
+
+class UnlockRequest(Strict):
+    reason: str = Field(max_length=1000, description="почему подписание разблокировано")
+
+
+class _Error(View):
+    detail: str
+    code: str
+
+
+@router.post(
+    "/clients/{client_id}/signing-unlock",
+    response_model=SigningLockView,
+    summary="Разблокировать подписание клиента после исчерпания лимита неверных кодов "
+    "(причина обязательна, пишется в аудит)",
+    responses={
+        401: {"model": _Error, "description": "not_authenticated"},
+        403: {"model": _Error, "description": "admin_only"},
+        404: {"model": _Error, "description": "client_not_found"},
+        409: {"model": _Error, "description": "signing_not_locked"},
+        422: {"model": _Error, "description": "unlock_reason_required, validation_error"},
+        503: {"model": _Error, "description": "database_unavailable"},
+    },
+)
+def unlock_signing(
+    client_id: ClientId, body: UnlockRequest, actor: Actor = Depends(current_admin)
+) -> SigningLockView:
+    return otp_budget.unlock_signing(actor, client_id, body.reason)
 
 
 @router.get(

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId, Strict
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.views import ContractView, SignatureResult
+from privet_manager_app.domain.views import ConsentView, ContractView, SignatureResult, View
+from privet_manager_app.domain.wizard import certificate as certificates
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing
 
@@ -26,6 +27,33 @@ class GenerateRequest(Strict):
 class ConfirmRequest(Strict):
     code: str = Field(max_length=20, description="6 цифр, которые клиент видит в чате")
     pep_agreed: bool = Field(description="клиент согласен подписать договор ПЭП")
+
+
+class ConsentRequest(Strict):
+    pep_agreed: bool = Field(
+        description="true — клиент согласен подписать договор ПЭП (время согласия записывается "
+        "сейчас, до ввода кода); false — снять отметку"
+    )
+
+
+class _Error(View):
+    detail: str
+    code: str
+
+
+def _errors(**described: str) -> dict:
+    """The statuses a route answers besides 200, each with the shared error body."""
+    common = {
+        401: "not_authenticated",
+        403: "not_assignee: клиента ведёт другой менеджер",
+        404: "client_not_found",
+        503: "storage_unavailable | database_unavailable (Retry-After)",
+    }
+    texts = {
+        **common,
+        **{int(status.removeprefix("s")): text for status, text in described.items()},
+    }
+    return {status: {"model": _Error, "description": text} for status, text in texts.items()}
 
 
 class Readiness(BaseModel):
@@ -52,6 +80,13 @@ def current(client_id: ClientId, actor: Actor = Depends(current_actor)) -> Contr
     "/generate",
     response_model=ContractView,
     summary="Сформировать договор (PDF) и отправить код в чат клиента; 409 — чего не хватает",
+    responses=_errors(
+        s409="contract_not_ready (missing), stale_version, client_frozen, "
+        "contract_generation_in_progress, not_claimed",
+        s422="validation_error",
+        s429="otp_resend_too_soon (новый договор — как повторная отправка кода), otp_locked "
+        "(лимит неверных кодов клиента, unlocks_at)",
+    ),
 )
 def generate(
     client_id: ClientId,
@@ -65,6 +100,10 @@ def generate(
     "/resend-otp",
     response_model=ContractView,
     summary="Новый код (не чаще раза в минуту, не больше 5 на договор; 429 с retry_after)",
+    responses=_errors(
+        s409="no_contract_to_sign, not_claimed",
+        s429="otp_resend_too_soon, otp_send_limit, otp_locked",
+    ),
 )
 def resend_otp(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ContractView:
     return contracts.resend_otp(actor, client_id)
@@ -90,20 +129,46 @@ def pdf(
 @router.get(
     "/certificate",
     summary="Лист подписания (сертификат ПЭП) подписанного договора",
-    responses={307: {"description": "на подписанную ссылку"}, 200: {"model": DocumentLink}},
+    responses={
+        307: {"description": "на подписанную ссылку"},
+        200: {"model": DocumentLink},
+        **_errors(s404="client_not_found, certificate_not_found", s422="validation_error"),
+    },
 )
 def certificate(
     client_id: ClientId,
     redirect: bool = Query(True),
     actor: Actor = Depends(current_actor),
 ):
-    return _link(contracts.certificate_url(actor, client_id), redirect)
+    return _link(certificates.certificate_url(actor, client_id), redirect)
+
+
+@router.post(
+    "/consent",
+    response_model=ConsentView,
+    summary="Согласие клиента на ПЭП: отметка «Клиент согласен…» — своё действие со своим "
+    "временем, до ввода кода",
+    responses=_errors(
+        s409="no_contract_to_sign, already_signed, not_claimed", s422="validation_error"
+    ),
+)
+def consent(
+    client_id: ClientId, body: ConsentRequest, actor: Actor = Depends(current_actor)
+) -> ConsentView:
+    return signing.record_consent(actor, client_id, body.pep_agreed)
 
 
 @router.post(
     "/confirm",
     response_model=SignatureResult,
     summary="Подписать: код из чата клиента + согласие на ПЭП (422 otp_invalid с attempts_left)",
+    responses=_errors(
+        s409="no_contract_to_sign, already_signed, not_claimed",
+        s422="otp_invalid (attempts_left, unlocks_at), otp_exhausted, otp_expired, otp_format, "
+        "pep_consent_required, validation_error",
+        s429="otp_locked (лимит неверных кодов клиента исчерпан: unlocks_at), otp_ip_throttled "
+        "(слишком много неверных кодов с этого IP: retry_after_seconds)",
+    ),
 )
 def confirm(
     client_id: ClientId, body: ConfirmRequest, actor: Actor = Depends(current_actor)

@@ -13,7 +13,7 @@ from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import AddressView, ClientDetail, ManagerRef, View
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import devices, tariff_apply
+from privet_manager_app.domain.wizard import devices, otp_budget, tariff_apply
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.infra.db import transaction
@@ -41,6 +41,7 @@ def client_detail(session: Session, actor: Actor, client_id: int) -> ClientDetai
         tariff=tariff_apply.current_applied(session, client_id),
         contract=contracts.current_contract_view(session, client_id, viewer=actor),
         invoice=payments.current_invoice_view(session, client_id, actor),
+        signing_lock=otp_budget.client_lock(session, client_id),
     )
 
 

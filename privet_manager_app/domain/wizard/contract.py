@@ -1,9 +1,10 @@
 """The contract: readiness, generation (number, data snapshot, PDF, signing code), the code's
 resend, and what the card shows about it.
 
-The PDF is rendered inside the generating transaction, right after the number is taken: the
-counter row stays locked until commit, so numbers are consecutive and a failed generation gives
-its number back.
+A number is taken in a short transaction of its own (the counter row is locked for
+milliseconds); the PDF is rendered and stored after that commit, outside any transaction; the
+contract is issued in a second short one. Numbers stay consecutive: one whose generation fails
+is recorded void with the reason (`manager_number_reservations`), never silently skipped.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import re
 from typing import Any
 
@@ -20,6 +22,7 @@ from sqlmodel import Session, select
 from privet_manager_app.domain.clients.access import (
     check_assignee,
     client_for_change,
+    is_frozen,
     is_holder,
     lock_client,
     mark_changed,
@@ -29,8 +32,10 @@ from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import moscow_today, utcnow
 from privet_manager_app.domain.common.errors import (
     Conflict,
+    DomainError,
     Forbidden,
     NotFound,
+    ServiceUnavailable,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -38,10 +43,11 @@ from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.inputs import AddressInput
-from privet_manager_app.domain.views import ContractView
-from privet_manager_app.domain.wizard import otp
+from privet_manager_app.domain.views import ContractView, SigningLockView
+from privet_manager_app.domain.wizard import otp, otp_budget
 from privet_manager_app.domain.wizard.contract_text import contract_document
 from privet_manager_app.domain.wizard.device_categories import category_label
+from privet_manager_app.domain.wizard.devices import remove_objects
 from privet_manager_app.domain.wizard.numbering import CONTRACT_PREFIX, next_number
 from privet_manager_app.domain.wizard.phones import normalize_russian_phone
 from privet_manager_app.domain.wizard.tariff_apply import current_applied_row, is_stale
@@ -50,16 +56,24 @@ from privet_manager_app.infra import pdf
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage, new_key
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.enums import CONTRACT_STATUS_LABELS, ClientStatus, ContractStatus
+from privet_manager_app.schema.enums import (
+    CONTRACT_STATUS_LABELS,
+    ClientStatus,
+    ContractStatus,
+    NumberStatus,
+)
 from privet_manager_app.schema.tables import (
     ManagerClient,
     ManagerClientTariff,
     ManagerContract,
     ManagerDevice,
     ManagerDevicePhoto,
+    ManagerNumberReservation,
     UserPassport,
 )
 from privet_manager_app.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
 
 SNAPSHOT_SCHEMA = 1
 PDF_CONTENT_TYPE = "application/pdf"
@@ -246,14 +260,22 @@ def build_snapshot(
 
 
 def contract_view(
-    contract: ManagerContract, client: ManagerClient, viewer: Actor | None = None
+    contract: ManagerContract,
+    client: ManagerClient,
+    viewer: Actor | None = None,
+    lock: SigningLockView | None = None,
 ) -> ContractView:
+    """`lock`: the client's wrong-code budget — a pending code has no more attempts left than
+    the budget, and a locked client's code none."""
     settings = get_settings()
     pending = contract.status == ContractStatus.OTP_SENT
     resend_at = None
     if pending and contract.otp_sent_at and contract.otp_send_count < settings.OTP_MAX_SENDS:
         resend_at = contract.otp_sent_at + dt.timedelta(seconds=settings.OTP_RESEND_SECONDS)
     live_code = pending and contract.otp_hash is not None
+    attempts_left = max(0, settings.OTP_MAX_ATTEMPTS - contract.otp_attempts) if live_code else 0
+    if lock is not None:
+        attempts_left = min(attempts_left, lock.attempts_left)
     pdf_url = certificate_url = None
     # The PDF carries the full passport: only the holder opens it.
     if is_holder(viewer, client):
@@ -273,9 +295,7 @@ def contract_view(
         pdf_url=pdf_url,
         otp_expires_at=contract.otp_expires_at if pending else None,
         otp_resend_available_at=resend_at,
-        otp_attempts_left=(
-            max(0, settings.OTP_MAX_ATTEMPTS - contract.otp_attempts) if live_code else 0
-        ),
+        otp_attempts_left=attempts_left,
         signed_at=contract.signed_at,
         pdf_sha256=contract.pdf_sha256,
         signature_hmac=contract.signature_hmac,
@@ -289,6 +309,7 @@ def contract_view(
         otp_sends_left=max(0, settings.OTP_MAX_SENDS - contract.otp_send_count) if pending else 0,
         pep_agreed_at=contract.pep_agreed_at,
         payment_reference=contract.payment_reference,
+        signing_locked_until=lock.unlocks_at if pending and lock and lock.locked else None,
     )
 
 
@@ -324,7 +345,8 @@ def current_contract_view(
     contract = latest_contract(session, client_id)
     if contract is None:
         return None
-    return contract_view(contract, session.get(ManagerClient, client_id), viewer)
+    lock = otp_budget.client_lock(session, client_id)
+    return contract_view(contract, session.get(ManagerClient, client_id), viewer, lock)
 
 
 def current_contract(actor: Actor, client_id: int) -> ContractView:
@@ -336,7 +358,7 @@ def current_contract(actor: Actor, client_id: int) -> ContractView:
     return view
 
 
-def _client_for_documents(session: Session, actor: Actor, client_id: int) -> ManagerClient:
+def client_for_documents(session: Session, actor: Actor, client_id: int) -> ManagerClient:
     client = find_client(session, client_id)
     if not is_holder(actor, client):
         raise Forbidden(
@@ -349,30 +371,63 @@ def _client_for_documents(session: Session, actor: Actor, client_id: int) -> Man
 def contract_pdf_url(actor: Actor, client_id: int) -> str:
     """A short-lived link to the current contract's PDF (preview and download)."""
     with transaction() as session:
-        _client_for_documents(session, actor, client_id)
+        client_for_documents(session, actor, client_id)
         contract = latest_contract(session, client_id)
         if contract is None or not contract.pdf_key:
             raise NotFound("contract_not_found", "Договор ещё не сформирован")
         return get_storage().download_url(contract.pdf_key, filename=f"{contract.number}.pdf")
 
 
-def certificate_url(actor: Actor, client_id: int) -> str:
-    """A short-lived link to the signature certificate of the signed contract."""
-    with transaction() as session:
-        _client_for_documents(session, actor, client_id)
-        contract = signed_contract(session, client_id)
-        if contract is None or not contract.certificate_key:
-            raise NotFound("certificate_not_found", "Договор ещё не подписан")
-        return get_storage().download_url(
-            contract.certificate_key, filename=f"{contract.number}-подписание.pdf"
-        )
-
-
 # ---- Generation ---------------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class _Reserved:
+    """What the first step of a generation decided, for the steps after it."""
+
+    number: str
+    key: str
+    snapshot: dict[str, Any]
+    client_id: int
+    client_version: int
+    client_tariff_id: int
+    surcharge: Any
+
+
 def generate_contract(actor: Actor, client_id: int, version: int | None = None) -> ContractView:
-    """Number, snapshot, PDF in storage, the signing code in the client's chat."""
+    """Number, snapshot, PDF in storage, the signing code in the client's chat.
+
+    Three steps, so that no transaction and no lock is held while the PDF is rendered and
+    stored (a hung S3 once held the number counter and a pooled connection for minutes):
+    1. reserve — one short transaction: the checks, then the number; the counter's row lock
+       lasts until this commit, milliseconds;
+    2. render and store the PDF — no transaction;
+    3. issue — one short transaction: the contract, the code in the chat, the client's status.
+    A failure after step 1 leaves the number `void` with its reason and removes what was
+    stored; a crash leaves it `reserved` until it is settled as interrupted (the next
+    generation for the client, or `sweep-storage`).
+    """
+    reserved = _reserve(actor, client_id, version)
+    try:
+        document = pdf.render(contract_document(reserved.snapshot))
+        get_storage().put(reserved.key, document, PDF_CONTENT_TYPE)
+        return _issue(actor, reserved, document)
+    except BaseException as error:
+        void_number(actor, reserved.number, failure_reason(error))
+        # A timed-out write may still have landed; an issue that failed left it unreferenced.
+        # With the storage down, a delete would only wait out the timeouts once more: the void
+        # number names the key, and `sweep-storage` removes the object once it is reachable.
+        if not _storage_down(error):
+            remove_objects([reserved.key])
+        raise
+
+
+def _storage_down(error: BaseException) -> bool:
+    return isinstance(error, ServiceUnavailable) and error.code == "storage_unavailable"
+
+
+def _reserve(actor: Actor, client_id: int, version: int | None) -> _Reserved:
+    settings = get_settings()
     with transaction() as session:
         client = client_for_change(session, actor, client_id, version)
         data = contract_data(session, client)
@@ -383,7 +438,94 @@ def generate_contract(actor: Actor, client_id: int, version: int | None = None) 
                 "Не хватает: " + "; ".join(missing),
                 extra={"missing": missing},
             )
-        applied = data.applied
+        now = utcnow()
+        lock = otp_budget.client_lock(session, client.id, now)
+        if lock.locked:
+            raise otp_budget.locked_error(lock, now)
+        _check_in_flight(session, actor, client.id, now)
+        # A new contract is a new code: throttled like a resend, or regenerating would hand
+        # out codes as fast as the button can be pressed.
+        _check_send_interval(session, client.id, now, settings)
+        number = next_number(session, CONTRACT_PREFIX, moscow_today(now).year)
+        key = new_key(f"contracts/{client.id}", ".pdf")
+        session.add(
+            ManagerNumberReservation(
+                number=number,
+                client_id=client.id,
+                object_key=key,
+                reserved_by=actor.id,
+                reserved_at=now,
+            )
+        )
+        return _Reserved(
+            number=number,
+            key=key,
+            snapshot=build_snapshot(data, actor, number, now),
+            client_id=client.id,
+            client_version=client.version,
+            client_tariff_id=data.applied.id,
+            surcharge=data.applied.surcharge,
+        )
+
+
+def _check_in_flight(session: Session, actor: Actor, client_id: int, now: dt.datetime) -> None:
+    """One generation at a time per client; one that is in flight too long had crashed."""
+    stale_before = now - dt.timedelta(seconds=get_settings().CONTRACT_GENERATION_STALE_SECONDS)
+    for reservation in session.exec(
+        select(ManagerNumberReservation).where(
+            ManagerNumberReservation.client_id == client_id,
+            ManagerNumberReservation.status == NumberStatus.RESERVED,
+        )
+    ).all():
+        if reservation.reserved_at > stale_before:
+            raise Conflict(
+                "contract_generation_in_progress",
+                f"Договор {reservation.number} уже формируется — подождите несколько секунд",
+            )
+        _void_in(session, actor, reservation, INTERRUPTED, now)
+
+
+def _check_send_interval(
+    session: Session, client_id: int, now: dt.datetime, settings: Settings
+) -> None:
+    last_sent = session.exec(
+        select(sa.func.max(ManagerContract.otp_sent_at)).where(
+            ManagerContract.client_id == client_id
+        )
+    ).one()
+    if last_sent is None:
+        return
+    available_at = last_sent + dt.timedelta(seconds=settings.OTP_RESEND_SECONDS)
+    if now < available_at:
+        raise _too_soon(available_at, now)
+
+
+def _too_soon(available_at: dt.datetime, now: dt.datetime) -> TooManyAttempts:
+    wait = int((available_at - now).total_seconds()) + 1
+    return TooManyAttempts(
+        "otp_resend_too_soon",
+        f"Новый код можно отправить через {wait} с",
+        extra={"retry_after_seconds": wait},
+    )
+
+
+def _issue(actor: Actor, reserved: _Reserved, document: bytes) -> ContractView:
+    with transaction() as session:
+        client = lock_client(session, reserved.client_id)
+        check_assignee(session, actor, client)
+        reservation = session.get(ManagerNumberReservation, reserved.number)
+        if reservation is None or reservation.status != NumberStatus.RESERVED:
+            raise Conflict(
+                "contract_generation_interrupted",
+                "Формирование договора было прервано — сформируйте договор ещё раз",
+            )
+        if client.version != reserved.client_version or is_frozen(client):
+            raise Conflict(
+                "stale_version",
+                "Пока договор формировался, данные клиента изменились — сформируйте договор "
+                "ещё раз",
+                extra={"current_version": client.version},
+            )
         now = utcnow()
         # An unsigned contract exists only in «contract_sent» (any edit supersedes it).
         replaced = (
@@ -391,19 +533,14 @@ def generate_contract(actor: Actor, client_id: int, version: int | None = None) 
             if client.status == ClientStatus.CONTRACT_SENT
             else []
         )
-        number = next_number(session, CONTRACT_PREFIX, moscow_today(now).year)
-        snapshot = build_snapshot(data, actor, number, now)
-        document = pdf.render(contract_document(snapshot))
-        key = new_key(f"contracts/{client.id}", ".pdf")
-        get_storage().put(key, document, PDF_CONTENT_TYPE)
         contract = ManagerContract(
             client_id=client.id,
-            client_tariff_id=applied.id,
-            number=number,
+            client_tariff_id=reserved.client_tariff_id,
+            number=reserved.number,
             status=ContractStatus.OTP_SENT,
-            data_snapshot=snapshot,
-            surcharge=applied.surcharge,
-            pdf_key=key,
+            data_snapshot=reserved.snapshot,
+            surcharge=reserved.surcharge,
+            pdf_key=reserved.key,
             pdf_sha256=hashlib.sha256(document).hexdigest(),
             created_by=actor.id,
             created_at=now,
@@ -412,6 +549,9 @@ def generate_contract(actor: Actor, client_id: int, version: int | None = None) 
         session.add(contract)
         session.flush()
         otp.send_code(session, contract, client.user_id, now)
+        reservation.status = NumberStatus.USED
+        reservation.settled_at = now
+        session.add(reservation)
         client.status = ClientStatus.CONTRACT_SENT
         mark_changed(session, client, supersede_contract=False)
         audit.record(
@@ -422,7 +562,7 @@ def generate_contract(actor: Actor, client_id: int, version: int | None = None) 
             contract.id,
             client_id=client.id,
             changes={
-                "number": {"before": replaced[-1] if replaced else None, "after": number},
+                "number": {"before": replaced[-1] if replaced else None, "after": contract.number},
                 "surcharge": {"before": None, "after": str(contract.surcharge)},
                 "pdf_sha256": {"before": None, "after": contract.pdf_sha256},
             },
@@ -438,9 +578,87 @@ def generate_contract(actor: Actor, client_id: int, version: int | None = None) 
             session,
             client.id,
             actor,
-            f"Договор {number} сформирован, код подписания отправлен в чат клиента",
+            f"Договор {contract.number} сформирован, код подписания отправлен в чат клиента",
         )
-        return contract_view(contract, client, actor)
+        return contract_view(contract, client, actor, otp_budget.client_lock(session, client.id))
+
+
+# ---- Void numbers -------------------------------------------------------------------------------
+
+INTERRUPTED = "формирование прервано (сбой или перезапуск сервера)"
+
+
+def failure_reason(error: BaseException) -> str:
+    """Why a generation failed, in words for the number's record."""
+    if isinstance(error, DomainError):
+        return f"{error.message} ({error.code})"[:500]
+    if isinstance(error, Exception):
+        return f"ошибка сервера ({type(error).__name__})"
+    return INTERRUPTED
+
+
+def void_number(actor: Actor | None, number: str, reason: str) -> None:
+    """A number whose contract was never issued: recorded as void with the reason (audited).
+    Best effort — with the database down the number stays reserved and is settled later."""
+    try:
+        with transaction() as session:
+            reservation = session.get(ManagerNumberReservation, number, with_for_update=True)
+            if reservation is not None and reservation.status == NumberStatus.RESERVED:
+                _void_in(session, actor, reservation, reason, utcnow())
+    except Exception:
+        logger.warning("could not record contract number %s as void", number, exc_info=True)
+
+
+def _void_in(
+    session: Session,
+    actor: Actor | None,
+    reservation: ManagerNumberReservation,
+    reason: str,
+    now: dt.datetime,
+) -> None:
+    reservation.status = NumberStatus.VOID
+    reservation.void_reason = reason[:500]
+    reservation.settled_at = now
+    session.add(reservation)
+    audit.record(
+        session,
+        actor,
+        "contract_number_voided",
+        "contract_number",
+        reservation.number,
+        client_id=reservation.client_id,
+        changes={
+            "number": {"before": reservation.number, "after": None},
+            "reason": {"before": None, "after": reservation.void_reason},
+        },
+    )
+    log_event(
+        session,
+        reservation.client_id,
+        actor,
+        f"Номер {reservation.number} аннулирован, договор не сформирован: "
+        f"{reservation.void_reason}",
+    )
+
+
+def settle_interrupted(older_than: dt.timedelta, *, apply: bool) -> list[str]:
+    """Numbers left `reserved` by generations that died mid-way (a crash, a kill), older than
+    `older_than` → void as interrupted (only with `apply`). → those numbers."""
+    cutoff = utcnow() - older_than
+    with transaction() as session:
+        stuck = session.exec(
+            select(ManagerNumberReservation)
+            .where(
+                ManagerNumberReservation.status == NumberStatus.RESERVED,
+                ManagerNumberReservation.reserved_at <= cutoff,
+            )
+            .with_for_update()
+        ).all()
+        if apply:
+            now = utcnow()
+            for reservation in stuck:
+                _void_in(session, None, reservation, INTERRUPTED, now)
+        return [reservation.number for reservation in stuck]
 
 
 def resend_otp(actor: Actor, client_id: int) -> ContractView:
@@ -454,21 +672,19 @@ def resend_otp(actor: Actor, client_id: int) -> ContractView:
             raise Conflict(
                 "no_contract_to_sign", "Нет договора, ожидающего подписи: сформируйте договор"
             )
+        now = utcnow()
+        lock = otp_budget.client_lock(session, client.id, now)
+        if lock.locked:
+            raise otp_budget.locked_error(lock, now)
         if contract.otp_send_count >= settings.OTP_MAX_SENDS:
             raise TooManyAttempts(
                 "otp_send_limit",
                 f"Код по этому договору отправлялся {contract.otp_send_count} раз — больше "
                 "нельзя. Сформируйте договор заново",
             )
-        now = utcnow()
         available_at = contract.otp_sent_at + dt.timedelta(seconds=settings.OTP_RESEND_SECONDS)
         if now < available_at:
-            wait = int((available_at - now).total_seconds()) + 1
-            raise TooManyAttempts(
-                "otp_resend_too_soon",
-                f"Новый код можно отправить через {wait} с",
-                extra={"retry_after_seconds": wait},
-            )
+            raise _too_soon(available_at, now)
         otp.send_code(session, contract, client.user_id, now)
         audit.record(
             session,
@@ -491,4 +707,4 @@ def resend_otp(actor: Actor, client_id: int) -> ContractView:
             f"Новый код подписания договора {contract.number} отправлен в чат клиента "
             f"({contract.otp_send_count} из {settings.OTP_MAX_SENDS})",
         )
-        return contract_view(contract, client, actor)
+        return contract_view(contract, client, actor, lock)

@@ -1,82 +1,59 @@
-"""Confirming the signature: the code the client reads out, and the ПЭП trace kept as evidence.
+"""Signing by the code the client reads out (ПЭП): the client's consent, the code, the trace.
 
-signature_hmac = HMAC-SHA256(CONTRACT_SIGNATURE_SECRET, canonical JSON of {contract_number,
-user_id, pdf_sha256, otp_message_id, signed_at, ip, user_agent}); canonical = keys sorted, no
-spaces, UTF-8 without escaping, signed_at as ISO 8601 UTC with microseconds. Anyone holding the
-key can recompute it from the stored row; the certificate PDF prints the exact string.
+Two acts, recorded one after the other: the manager ticks that the client agrees to sign by
+ПЭП (`record_consent` — `pep_agreed_at`, its own request), then types the code the client reads
+out (`confirm_signature` — `signed_at`). A REST confirm that arrives with `pep_agreed: true` and
+no consent recorded before records the consent at its receipt, before the code is compared.
+
+Every compared code goes to the guess ledger (otp_budget.py): the client's wrong-code budget and
+the per-IP throttle are checked before the comparison, in the same transaction that counts it.
+The certificate is made after the signing commits (certificate.py), never inside it.
+
+The trace itself (canonical JSON, HMAC) is `signature.py`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 import re
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from privet_manager_app.domain.clients.access import check_assignee, lock_client, mark_changed
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.domain.common.clock import moscow_text, utcnow
 from privet_manager_app.domain.common.errors import Conflict, DomainError, ValidationFailed
 from privet_manager_app.domain.common.money import format_rub, plural
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
-from privet_manager_app.domain.views import SignatureResult
-from privet_manager_app.domain.wizard import otp
+from privet_manager_app.domain.views import ConsentView, SignatureResult
+from privet_manager_app.domain.wizard import certificate, otp, otp_budget
 from privet_manager_app.domain.wizard.contract import (
-    PDF_CONTENT_TYPE,
     contract_view,
     pending_contract,
     signed_contract,
 )
-from privet_manager_app.domain.wizard.contract_text import (
-    SIGNING_CHANNEL,
-    certificate_document,
-    moscow_time,
-    signer_identity,
+from privet_manager_app.domain.wizard.contract_text import SIGNING_CHANNEL, moscow_time
+from privet_manager_app.domain.wizard.signature import (  # noqa: F401 - the trace's API, here too
+    canonical_json,
+    iso_utc,
+    signature_hmac,
+    signature_payload,
 )
 from privet_manager_app.domain.wizard.support_chat import MessageType, post_to_client
-from privet_manager_app.infra import pdf
 from privet_manager_app.infra.db import transaction
-from privet_manager_app.infra.storage import get_storage, new_key
+from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.enums import ClientStatus, ContractStatus
 from privet_manager_app.schema.tables import ManagerClient, ManagerContract
 from privet_manager_app.settings import get_settings
 
 _CODE_INPUT = re.compile(r"^\d{6}$")
+CONSENT_REQUIRED = "Отметьте, что клиент согласен подписать договор простой электронной подписью"
 
 
 def _attempts(count: int) -> str:
     return f"{count} {plural(count, 'неверной попытки', 'неверных попыток', 'неверных попыток')}"
-
-
-def canonical_json(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def iso_utc(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def signature_payload(contract: ManagerContract, user_id: int) -> dict[str, Any]:
-    return {
-        "contract_number": contract.number,
-        "user_id": user_id,
-        "pdf_sha256": contract.pdf_sha256,
-        "otp_message_id": contract.otp_support_message_id,
-        "signed_at": iso_utc(contract.signed_at),
-        "ip": contract.signer_ip,
-        "user_agent": contract.signer_user_agent,
-    }
-
-
-def signature_hmac(payload: dict[str, Any]) -> str:
-    key = get_settings().CONTRACT_SIGNATURE_SECRET.encode()
-    return hmac.new(key, canonical_json(payload).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _clean_code(code: str | None) -> str:
@@ -87,6 +64,88 @@ def _clean_code(code: str | None) -> str:
     return cleaned
 
 
+def _contract_to_sign(session: Session, actor: Actor, client_id: int, *, guess: bool = False):
+    """The client (row locked, the actor may act) and its contract waiting for the code. For a
+    guess, the client's guess ledger is locked before the contract is read: what the checks
+    see is what the count will see."""
+    client = lock_client(session, client_id)
+    check_assignee(session, actor, client)
+    if guess:
+        otp_budget.lock_guesses(session, client.id)
+    contract = pending_contract(session, client.id)
+    if contract is None:
+        if signed_contract(session, client.id) is not None:
+            raise Conflict("already_signed", "Договор уже подписан: код повторно не принимается")
+        raise Conflict(
+            "no_contract_to_sign", "Нет договора, ожидающего подписи: сформируйте договор"
+        )
+    return client, contract
+
+
+# ---- Consent --------------------------------------------------------------------------------
+
+
+def record_consent(actor: Actor, client_id: int, agreed: bool) -> ConsentView:
+    """The manager ticks (or unticks) «Клиент согласен подписать договор ПЭП»: the moment is
+    the consent's, recorded now — before any code is checked (audited)."""
+    with transaction() as session:
+        client, contract = _contract_to_sign(session, actor, client_id)
+        now = utcnow()
+        if agreed and contract.pep_agreed_at is None:
+            _consent(session, actor, client, contract, now, "pep_consent_given")
+        elif not agreed and contract.pep_agreed_at is not None:
+            before = contract.pep_agreed_at
+            contract.pep_agreed_at = None
+            contract.updated_at = now
+            session.add(contract)
+            audit.record(
+                session,
+                actor,
+                "pep_consent_withdrawn",
+                "contract",
+                contract.id,
+                client_id=client.id,
+                changes={"pep_agreed_at": {"before": iso_utc(before), "after": None}},
+            )
+        return ConsentView(
+            contract_number=contract.number,
+            pep_agreed=contract.pep_agreed_at is not None,
+            pep_agreed_at=contract.pep_agreed_at,
+        )
+
+
+def _consent(
+    session: Session,
+    actor: Actor,
+    client: ManagerClient,
+    contract: ManagerContract,
+    now: dt.datetime,
+    action: str,
+) -> None:
+    contract.pep_agreed_at = now
+    contract.updated_at = now
+    session.add(contract)
+    audit.record(
+        session,
+        actor,
+        action,
+        "contract",
+        contract.id,
+        client_id=client.id,
+        changes={"pep_agreed_at": {"before": None, "after": iso_utc(now)}},
+    )
+    log_event(
+        session,
+        client.id,
+        actor,
+        f"Клиент согласился подписать договор {contract.number} простой электронной подписью "
+        f"({moscow_text(now)} МСК)",
+    )
+
+
+# ---- The code -------------------------------------------------------------------------------
+
+
 def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool) -> SignatureResult:
     """The manager types the code the client reads out; the right code signs the contract.
 
@@ -94,24 +153,16 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
     the attempt back, or guessing would be free.
     """
     if pep_agreed is not True:
-        message = "Отметьте, что клиент согласен подписать договор простой электронной подписью"
-        raise ValidationFailed("pep_consent_required", message, fields={"pep_agreed": message})
+        raise ValidationFailed(
+            "pep_consent_required", CONSENT_REQUIRED, fields={"pep_agreed": CONSENT_REQUIRED}
+        )
     code = _clean_code(code)
     settings = get_settings()
     refusal: DomainError | None = None
     with transaction() as session:
-        client = lock_client(session, client_id)
-        check_assignee(session, actor, client)
-        contract = pending_contract(session, client.id)
-        if contract is None:
-            if signed_contract(session, client.id) is not None:
-                raise Conflict(
-                    "already_signed", "Договор уже подписан: код повторно не принимается"
-                )
-            raise Conflict(
-                "no_contract_to_sign", "Нет договора, ожидающего подписи: сформируйте договор"
-            )
+        client, contract = _contract_to_sign(session, actor, client_id, guess=True)
         now = utcnow()
+        otp_budget.check_client(session, client.id, now)
         if contract.otp_hash is None or contract.otp_attempts >= settings.OTP_MAX_ATTEMPTS:
             raise _exhausted()
         if contract.otp_expires_at is None or contract.otp_expires_at <= now:
@@ -120,10 +171,29 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
                 "Срок действия кода истёк. Отправьте клиенту новый код",
                 extra={"attempts_left": 0},
             )
+        otp_budget.check_ip(session, actor.ip, now)
+        if contract.pep_agreed_at is None:  # consent arrives with the code: recorded first
+            _consent(session, actor, client, contract, now, "pep_consent_given")
         if otp.code_matches(code, contract.id, contract.otp_hash):
-            return _sign(session, actor, client, contract, now)
-        refusal = _count_wrong_attempt(session, actor, client, contract)
-    raise refusal
+            otp_budget.count_guess(session, actor, client.id, contract.id, wrong=False, now=now)
+            result = _sign(session, actor, client, contract, now)
+        else:
+            refusal = _count_wrong_attempt(session, actor, client, contract, now)
+    if refusal is not None:
+        raise refusal
+    return _after_signing(contract, result)
+
+
+def _after_signing(contract: ManagerContract, result: SignatureResult) -> SignatureResult:
+    """After the signing commit, outside any transaction: the documents made from the signed
+    row. The signature stands whatever happens here; each document is best effort now and is
+    made again on its first request (a document made after the commit hooks in here)."""
+    key = certificate.issue_after_signing(contract.id)
+    if key:
+        result.certificate_url = get_storage().download_url(
+            key, filename=certificate.certificate_filename(contract)
+        )
+    return result
 
 
 def _exhausted() -> ValidationFailed:
@@ -136,7 +206,11 @@ def _exhausted() -> ValidationFailed:
 
 
 def _count_wrong_attempt(
-    session: Session, actor: Actor, client: ManagerClient, contract: ManagerContract
+    session: Session,
+    actor: Actor,
+    client: ManagerClient,
+    contract: ManagerContract,
+    now: dt.datetime,
 ) -> ValidationFailed:
     settings = get_settings()
     # Counted by the database, and only while attempts are left: parallel wrong codes can
@@ -155,10 +229,11 @@ def _count_wrong_attempt(
     if counted is None:  # a parallel request spent the last attempt
         return _exhausted()
     contract.otp_attempts = counted  # the row is ours until commit: this is its value
-    attempts_left = max(0, settings.OTP_MAX_ATTEMPTS - contract.otp_attempts)
-    if attempts_left == 0:
+    lock = otp_budget.count_guess(session, actor, client.id, contract.id, wrong=True, now=now)
+    code_left = max(0, settings.OTP_MAX_ATTEMPTS - contract.otp_attempts)
+    if code_left == 0:
         contract.otp_hash = None  # dead: only a new code can sign now
-    contract.updated_at = utcnow()
+    contract.updated_at = now
     session.add(contract)
     audit.record(
         session,
@@ -171,7 +246,12 @@ def _count_wrong_attempt(
             "otp_attempts": {"before": contract.otp_attempts - 1, "after": contract.otp_attempts}
         },
     )
-    if attempts_left:
+    attempts_left = min(code_left, lock.attempts_left)
+    extra: dict = {"attempts_left": attempts_left}
+    if lock.locked:
+        message = "Неверный код. " + otp_budget.locked_message(lock)
+        extra["unlocks_at"] = lock.unlocks_at.isoformat()
+    elif attempts_left:
         message = f"Неверный код. Осталось попыток: {attempts_left}"
     else:
         message = "Неверный код. Попытки исчерпаны — отправьте клиенту новый код"
@@ -182,9 +262,7 @@ def _count_wrong_attempt(
             f"Код подписания договора {contract.number} заблокирован после "
             f"{_attempts(settings.OTP_MAX_ATTEMPTS)}",
         )
-    return ValidationFailed(
-        "otp_invalid", message, fields={"code": message}, extra={"attempts_left": attempts_left}
-    )
+    return ValidationFailed("otp_invalid", message, fields={"code": message}, extra=extra)
 
 
 def _sign(
@@ -194,7 +272,6 @@ def _sign(
     contract: ManagerContract,
     now: dt.datetime,
 ) -> SignatureResult:
-    failed_attempts = contract.otp_attempts
     # «Waiting for this code» → «signed» in one conditional statement: of requests that got
     # past the checks at once (were the client's row lock ever missing), exactly one signs.
     claimed = session.execute(
@@ -211,37 +288,15 @@ def _sign(
         raise Conflict("already_signed", "Договор уже подписан: код повторно не принимается")
     contract.status = ContractStatus.SIGNED
     contract.signed_at = now
-    contract.pep_agreed_at = now  # the consent box is checked in this very request
+    contract.signed_by = actor.id
     contract.signer_ip = actor.ip
     contract.signer_user_agent = actor.user_agent
     contract.otp_hash = None  # single use
-    payload = signature_payload(contract, client.user_id)
-    contract.signature_hmac = signature_hmac(payload)
-
-    snapshot = contract.data_snapshot
-    evidence = {
-        **payload,
-        **signer_identity(snapshot),
-        "signature_hmac": contract.signature_hmac,
-        "canonical_json": canonical_json(payload),
-        "contract_date": snapshot["contract_date"],
-        "city": snapshot["city"],
-        "company_name": snapshot["company"]["name"],
-        "amount": str(contract.surcharge),
-        "otp_sent_at": iso_utc(contract.otp_sent_at),
-        "pep_agreed_at": iso_utc(contract.pep_agreed_at),
-        "otp_send_count": contract.otp_send_count,
-        "otp_failed_attempts": failed_attempts,
-        "manager_name": actor.name,
-        "manager_email": actor.email,
-        "verify_url": snapshot["verify_url"],
-    }
-    certificate = pdf.render(certificate_document(evidence))
-    contract.certificate_key = new_key(f"contracts/{client.id}", ".pdf")
-    get_storage().put(contract.certificate_key, certificate, PDF_CONTENT_TYPE)
+    contract.signature_hmac = signature_hmac(signature_payload(contract, client.user_id))
     contract.updated_at = now
     session.add(contract)
 
+    snapshot = contract.data_snapshot
     nothing_to_pay = contract.surcharge == 0
     amount_text = format_rub(contract.surcharge)
     tail = (
@@ -295,7 +350,8 @@ def _sign(
         signed_at=contract.signed_at,
         pdf_sha256=contract.pdf_sha256,
         signature_hmac=contract.signature_hmac,
-        certificate_url=view.certificate_url,
+        certificate_url=None,  # made after this commit
         pdf_url=view.pdf_url,
         surcharge=contract.surcharge,
+        pep_agreed_at=contract.pep_agreed_at,
     )

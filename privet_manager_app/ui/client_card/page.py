@@ -155,6 +155,53 @@ def _reopen() -> rx.Component:
     )
 
 
+def _signing_lock() -> rx.Component:
+    """The client's signing is locked after too many wrong codes: shown to everyone; an admin
+    may unlock it, with a reason (audited)."""
+    state = ClientCardState
+    return rx.cond(
+        (state.signing_locked_until != "") | (state.unlock_message != ""),
+        _section(
+            "Подписание заблокировано",
+            "lock",
+            rx.cond(
+                state.signing_locked_until != "",
+                rx.text(
+                    "Исчерпан лимит неверных кодов клиента (" + state.signing_lock_text + "). "
+                    "Разблокируется " + state.signing_locked_until + " (МСК).",
+                    size="2",
+                    id="signing-lock-text",
+                ),
+            ),
+            rx.cond(
+                state.is_admin & (state.signing_locked_until != ""),
+                rx.vstack(
+                    rx.text_area(
+                        value=state.unlock_reason,
+                        on_change=state.set_unlock_reason,
+                        placeholder="Причина разблокировки (обязательно)",
+                        width="100%",
+                        id="unlock-reason",
+                    ),
+                    rx.button(
+                        "Разблокировать подписание",
+                        on_click=state.unlock_signing,
+                        loading=state.unlocking,
+                        color_scheme="amber",
+                        width="100%",
+                        id="unlock-submit",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+            ),
+            forms.note(state.unlock_message, "green", size="2", id="unlock-message"),
+            forms.note(state.unlock_error, "red", size="2"),
+            id="signing-lock-card",
+        ),
+    )
+
+
 def _contacts() -> rx.Component:
     state = ClientCardState
     return _section(
@@ -495,6 +542,7 @@ def page() -> rx.Component:
                     _title(),
                     _reassign(),
                     _reopen(),
+                    _signing_lock(),
                     _contacts(),
                     _passport(),
                     _devices(),

@@ -14,7 +14,7 @@ from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ClientDetail
-from privet_manager_app.domain.wizard import passport
+from privet_manager_app.domain.wizard import otp_budget, passport
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.format import moscow_datetime, passport_card, rubles
 from privet_manager_app.ui.state import SessionState, guard, run_domain
@@ -153,6 +153,13 @@ class ClientCardState(SessionState):
     reopen_error: str = ""
     reopen_message: str = ""
     reopening: bool = False
+    # The client's wrong-code budget spent: signing locked until then (Moscow time), or "".
+    signing_locked_until: str = ""
+    signing_lock_text: str = ""
+    unlock_reason: str = ""
+    unlock_error: str = ""
+    unlock_message: str = ""
+    unlocking: bool = False
     # What the domain decided for this viewer (see domain/clients/access.py).
     can_reveal: bool = False
     can_reassign: bool = False
@@ -191,6 +198,12 @@ class ClientCardState(SessionState):
         self.passport = passport_card(detail.passport) if detail.passport else {}
         self.devices = [_device_row(device) for device in detail.devices]
         self.deal = _deal(detail)
+        lock = detail.signing_lock
+        locked = lock is not None and lock.locked
+        self.signing_locked_until = moscow_datetime(lock.unlocks_at) if locked else ""
+        self.signing_lock_text = (
+            f"{lock.wrong_codes} неверных кодов за {lock.window_hours} ч" if locked else ""
+        )
         self.log = [_log_row(entry) for entry in page.log]
         self.chat = [_chat_row(message) for message in page.chat]
         self.trail = [_audit_row(entry) for entry in page.trail]
@@ -215,6 +228,8 @@ class ClientCardState(SessionState):
         self.note_error = ""
         self.reassign_message = ""
         self.reassign_error = ""
+        self.unlock_message = ""
+        self.unlock_error = ""
         self.loaded = False
         client_id = self._route_client_id()
         try:
@@ -292,6 +307,20 @@ class ClientCardState(SessionState):
         await self._reload(actor)
         self.reopen_reason = ""
         self.reopen_message = "Дело переоткрыто: можно править данные и сформировать новый договор"
+
+    @rx.event
+    def set_unlock_reason(self, value: str):
+        self.unlock_reason = value
+        self.unlock_error = ""
+
+    @rx.event
+    @guard(error="unlock_error", busy="unlocking")
+    async def unlock_signing(self, actor):
+        """Admin: the client's wrong codes are forgiven (audited with the reason)."""
+        await run_domain(otp_budget.unlock_signing, actor, self.cid, self.unlock_reason)
+        await self._reload(actor)
+        self.unlock_reason = ""
+        self.unlock_message = "Подписание разблокировано: можно отправить клиенту новый код"
 
     def _refuse(self, error, target: str) -> None:
         """An admin-only action refused: its message where the action is, and no list of

@@ -19,6 +19,13 @@ class FormMixin(rx.State, mixin=True):
     errors: dict[str, str] = {}
     form_error: str = ""
     stale: bool = False  # the card changed meanwhile: offer to reload, keep what was typed
+    # The client whose form holds typing not saved yet. A websocket reconnect re-runs the page's
+    # on_load: refilling the form from the database then would lose the typing (or save the old
+    # values over it), so on_load leaves such a form as it is.
+    typed_for: int = 0
+
+    def _keeps_typing(self, client_id: int | None) -> bool:
+        return client_id is not None and client_id == self.typed_for
 
     def _show_error(self, error: DomainError, target: str = "form_error") -> None:
         """The server's answer where the manager looks: under each field it names, and above the
@@ -36,6 +43,7 @@ class FormMixin(rx.State, mixin=True):
     def set_field(self, name: str, value: str):
         """Typing into a field clears that field's error (the others stay until a new save)."""
         self.form = {**self.form, name: value}
+        self.typed_for = getattr(self, "cid", 0)
         if name in self.errors:
             self.errors = {key: text for key, text in self.errors.items() if key != name}
 

@@ -100,12 +100,35 @@ def header(title: rx.Component | str | None = None, back_href: str | None = None
     )
 
 
-def tab_bar(active_tab: rx.Var[str]) -> rx.Component:
+def _tab_icon(icon: str, tab: str, counts: rx.Var[dict[str, int]] | None) -> rx.Component:
+    if counts is None:
+        return rx.icon(icon, size=22)
+    # How many clients the tab holds, over the corner of its icon (followed live by the list).
+    return rx.box(
+        rx.icon(icon, size=22),
+        rx.cond(
+            counts[tab],
+            rx.badge(
+                counts[tab].to_string(),
+                variant="solid",
+                radius="full",
+                size="1",
+                position="absolute",
+                top="-6px",
+                left="14px",
+                id=f"tab-count-{tab}",
+            ),
+        ),
+        position="relative",
+    )
+
+
+def tab_bar(active_tab: rx.Var[str], counts: rx.Var[dict[str, int]] | None = None) -> rx.Component:
     def item(tab: str, label: str, icon: str) -> rx.Component:
         color = rx.cond(active_tab == tab, rx.color("accent", 11), rx.color("gray", 10))
         return rx.link(
             rx.vstack(
-                rx.icon(icon, size=22),
+                _tab_icon(icon, tab, counts),
                 rx.text(label, size="1", weight="medium"),
                 align="center",
                 spacing="1",
@@ -137,7 +160,12 @@ def tab_bar(active_tab: rx.Var[str]) -> rx.Component:
     )
 
 
-def shell(*children: rx.Component, active_tab: rx.Var[str] | None = None, **header_props):
+def shell(
+    *children: rx.Component,
+    active_tab: rx.Var[str] | None = None,
+    tab_counts: rx.Var[dict[str, int]] | None = None,
+    **header_props,
+):
     """A page: header, a centred column of content, and (on list pages) the tab bar."""
     body = rx.box(
         *children,
@@ -149,7 +177,7 @@ def shell(*children: rx.Component, active_tab: rx.Var[str] | None = None, **head
     )
     parts = [header(**header_props), body]
     if active_tab is not None:
-        parts.append(tab_bar(active_tab))
+        parts.append(tab_bar(active_tab, tab_counts))
     return rx.box(*parts, min_height="100dvh", background=rx.color("gray", 2))
 
 

@@ -12,6 +12,7 @@ from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.format import moscow_datetime
+from privet_manager_app.ui.live_list import LiveListMixin
 from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 PAGE_SIZE = 20
@@ -28,6 +29,8 @@ class CardRow(TypedDict):
     address: str
     manager: str
     updated: str
+    version: int
+    highlight: str  # a CSS class while the row shows a change a colleague just made
 
 
 def _row(card: ClientCard) -> CardRow:
@@ -42,10 +45,12 @@ def _row(card: ClientCard) -> CardRow:
         address=card.registration_address or "Адрес не указан",
         manager=card.assigned_manager.name if card.assigned_manager else "",
         updated=moscow_datetime(card.updated_at),
+        version=card.version,
+        highlight="",
     )
 
 
-class ClientsState(SessionState):
+class ClientsState(LiveListMixin, SessionState):
     tab: str = "new"
     query: str = ""
     rows: list[CardRow] = []
@@ -67,12 +72,34 @@ class ClientsState(SessionState):
         self.rows = [*self.rows, *new_rows] if append else new_rows
         self.next_cursor = page.next_cursor or ""
 
+    async def _first_rows(self, actor, tab: str, query: str, count: int):
+        """The list's first `count` rows as they are now (for the live update: what is loaded
+        stays loaded, so the scroll position holds)."""
+        wanted = max(count, PAGE_SIZE)
+        rows: list[CardRow] = []
+        cursor = None
+        while True:
+            page = await run_domain(
+                clients.list_clients,
+                actor,
+                tab=tab,
+                query=query,
+                cursor=cursor,
+                limit=min(clients.MAX_PAGE, wanted - len(rows)),
+            )
+            rows += [_row(card) for card in page.items]
+            cursor = page.next_cursor
+            if not cursor or len(rows) >= wanted:
+                return rows, cursor or ""
+
     @rx.event
     @guard(error="error", busy="loading")
     async def open_page(self, actor):
         tab = self.router.url.query_parameters.get("tab", "new")
         self.tab = tab if tab in routes.TABS else "new"
         await self._load(actor, append=False)
+        await self._count_tabs(actor)
+        return ClientsState.watch
 
     @rx.event
     @guard(error="error", busy="loading")
@@ -139,12 +166,13 @@ def _card(row: CardRow) -> rx.Component:
                 width="100%",
             ),
             width="100%",
-            class_name="client-card",
+            class_name="client-card " + row["highlight"],
         ),
         href=row["href"],
         underline="none",
         color="inherit",
         width="100%",
+        key=row["id"],
     )
 
 
@@ -210,6 +238,8 @@ def page() -> rx.Component:
             ),
             spacing="3",
             width="100%",
+            on_unmount=ClientsState.stop_watching,
         ),
         active_tab=ClientsState.tab,
+        tab_counts=ClientsState.tab_counts,
     )

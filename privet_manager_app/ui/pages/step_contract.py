@@ -10,7 +10,7 @@ import reflex as rx
 
 from privet_manager_app.domain.clients.open_step import Step, StepView
 from privet_manager_app.domain.common.clock import utcnow
-from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.common.errors import DomainError, TooManyAttempts, ValidationFailed
 from privet_manager_app.domain.views import ContractView
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing, tariff_apply
@@ -71,6 +71,8 @@ class ContractState(WizardState):
     resend_in: int = 0
     sign_error: str = ""
     busy: str = ""
+    # The client's wrong-code budget is spent: when signing unlocks (Moscow time), or "".
+    signing_locked_until: str = ""
 
     def _show_contract(self, contract: ContractView | None) -> None:
         if contract is None:
@@ -86,6 +88,9 @@ class ContractState(WizardState):
         self.attempts_left = contract.otp_attempts_left
         self.sends_left = contract.otp_sends_left
         self.code_expires = moscow_datetime(contract.otp_expires_at)
+        self.signing_locked_until = moscow_datetime(contract.signing_locked_until)
+        # The consent is the server's record (ticked in its own request), not the page's guess.
+        self.pep_agreed = contract.pep_agreed_at is not None
         resend_at = contract.otp_resend_available_at
         self.resend_in = max(0, int((resend_at - utcnow()).total_seconds())) if resend_at else 0
 
@@ -125,7 +130,6 @@ class ContractState(WizardState):
         self.tariff_error = ""
         self.sign_error = ""
         self.code = ""
-        self.pep_agreed = False
         self.preview_lines = []
         self.preview_total = ""
         view = await self._open_step(actor)
@@ -224,8 +228,12 @@ class ContractState(WizardState):
         self.code = "".join(ch for ch in value if ch.isdigit())[:6]
 
     @rx.event
-    def set_pep_agreed(self, value: bool):
-        self.pep_agreed = value
+    @guard(error="sign_error")
+    async def set_pep_agreed(self, actor, value: bool):
+        """The tick is the client's consent, recorded with its own time now — before any code
+        is typed (the certificate shows both moments)."""
+        consent = await run_domain(signing.record_consent, actor, self.cid, bool(value))
+        self.pep_agreed = consent.pep_agreed
 
     @rx.event
     @guard(error="sign_error", busy="busy", busy_as="sign")
@@ -236,8 +244,14 @@ class ContractState(WizardState):
         except ValidationFailed as error:
             if "attempts_left" in error.extra:
                 self.attempts_left = int(error.extra["attempts_left"])
+            if error.extra.get("unlocks_at"):
+                self._show_contract(await run_domain(contracts.current_contract, actor, self.cid))
             if error.code != "pep_consent_required":
                 self.code = ""
+            raise
+        except TooManyAttempts as error:
+            if error.code == "otp_locked":
+                self._show_contract(await run_domain(contracts.current_contract, actor, self.cid))
             raise
         yield rx.redirect(routes.client_step(self.cid, "success"))
 
@@ -476,6 +490,18 @@ def _signing_card() -> rx.Component:
                 size="2",
                 color=rx.color("gray", 11),
             ),
+            rx.cond(
+                state.signing_locked_until != "",
+                rx.callout(
+                    "Подписание заблокировано: исчерпан лимит неверных кодов клиента. "
+                    "Разблокируется " + state.signing_locked_until + " (МСК) или раньше — "
+                    "администратором в карточке клиента",
+                    icon="lock",
+                    color_scheme="red",
+                    width="100%",
+                    id="signing-locked",
+                ),
+            ),
             rx.checkbox(
                 PEP_CONSENT,
                 checked=state.pep_agreed,
@@ -508,7 +534,9 @@ def _signing_card() -> rx.Component:
                 "Подписать договор",
                 on_click=state.sign,
                 loading=state.busy == "sign",
-                disabled=(state.code.length() != 6) | ~state.can_edit,
+                disabled=(state.code.length() != 6)
+                | ~state.can_edit
+                | (state.signing_locked_until != ""),
                 width="100%",
                 size="3",
                 id="sign-contract",

@@ -109,6 +109,12 @@ class DevicesState(forms.FormMixin, WizardState):
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
+        if self.dialog_open and self._route_client_id() == self.cid:
+            # A reconnect re-runs on_load: the open dialog stays open with what is typed in it.
+            typed_against = self.version
+            if await self._reload(actor) is not None:
+                self.version = typed_against
+            return
         self.dialog_open = False
         self.next_error = ""
         await self._reload(actor)

@@ -1,4 +1,9 @@
-"""Step 2 «Паспорт»: a card of the saved passport, and the form to enter or correct it."""
+"""Step 2 «Паспорт»: a card of the saved passport, and the form to enter or correct it.
+
+«Сканировать паспорт» reads the machine-readable zone of a photo (camera or file) and shows
+what was read — uncertain fields marked — before anything changes: the form is filled only
+when the manager accepts the preview, and saved only by «Сохранить паспорт» as before. The
+photo stays in this handler's memory (domain/wizard/passport_scan.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +12,12 @@ from typing import ClassVar
 import reflex as rx
 
 from privet_manager_app.domain.clients.open_step import Step
+from privet_manager_app.domain.common.errors import DomainError
 from privet_manager_app.domain.inputs import PassportInput
 from privet_manager_app.domain.wizard import passport as passports
+from privet_manager_app.domain.wizard import passport_scan
+from privet_manager_app.edge.uploads import upload_rule
+from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import passport_card
@@ -16,6 +25,29 @@ from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
 
 FORM_FIELDS = PassportInput.fields()
+SCAN_UPLOAD_ID = "passport-scan"
+SCAN_ACCEPT = {"image/jpeg": [".jpg", ".jpeg"], "image/png": [".png"], "image/webp": [".webp"]}
+# What the zone holds, in the preview's order (sex is read too, but the form has no field).
+SCANNED_FIELDS = (
+    "last_name",
+    "first_name",
+    "middle_name",
+    "birth_date",
+    "series",
+    "number",
+    "issue_date",
+    "division_code",
+)
+CHECK_IT = "Проверьте: по фото прочитано неуверенно"
+
+
+def _shown_value(name: str, value: str | None) -> str:
+    if not value:
+        return "—"
+    if name.endswith("_date"):  # ГГГГ-ММ-ДД → ДД.ММ.ГГГГ, as the manager reads dates
+        year, month, day = value.split("-")
+        return f"{day}.{month}.{year}"
+    return value
 
 
 class PassportState(forms.FormMixin, WizardState):
@@ -25,6 +57,19 @@ class PassportState(forms.FormMixin, WizardState):
     has_passport: bool = False
     editing: bool = False
     card: dict[str, str] = {}
+    # The scan: upload progress (%), «reading» while the OCR runs, what was read (not yet in
+    # the form), what went wrong.
+    scan_progress: int = 0
+    scan_reading: bool = False
+    scan_error: str = ""
+    scan_rows: list[dict[str, str]] = []  # {name, label, value, uncertain: "1" or ""}
+    scan_filled: bool = False
+    _scan_values: dict[str, str] = {}
+    _scan_unchecked: list[str] = []
+
+    def _forget_scan(self) -> None:
+        self.scan_rows, self._scan_values, self._scan_unchecked = [], {}, []
+        self.scan_progress, self.scan_reading = 0, False
 
     def _show(self, passport) -> None:
         self.has_passport = True
@@ -33,15 +78,21 @@ class PassportState(forms.FormMixin, WizardState):
 
     def _fill_form(self, passport) -> None:
         self.form = {name: _text(getattr(passport, name)) for name in FORM_FIELDS}
+        self.typed_for = 0
 
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
+        if self._keeps_typing(self._route_client_id()):
+            await self._reopen_keeping_form(actor)
+            return
         self.form_error = ""
         self.stale = False
         self.errors = {}
         self.has_passport = False
         self.warnings = []
+        self._forget_scan()
+        self.scan_error, self.scan_filled = "", False
         view = await self._open_step(actor)
         if view is None:
             return
@@ -52,11 +103,65 @@ class PassportState(forms.FormMixin, WizardState):
             self._show(view.passport_masked)
         else:
             self.form = dict.fromkeys(FORM_FIELDS, "")
+            self.typed_for = 0
         self.editing = not self.has_passport and self.can_edit
 
     @rx.event
     def start_editing(self):
         self.editing = True
+
+    @rx.event
+    def scan_progressed(self, progress: dict):
+        # Progress comes over the socket, the handler's answer in the upload's response: the
+        # last "100 %" may arrive after the answer, so a finished upload shows no bar (the
+        # handler's own «распознаём» takes over) and nothing here touches the answer.
+        percent = round(float(progress.get("progress", 0)) * 100)
+        self.scan_progress = max(1, percent) if percent < 100 else 0
+
+    @rx.event
+    @upload_rule(max_files=1)  # one photo ≤ MAX_PHOTO_BYTES
+    @guard(error="scan_error", busy="scan_reading")
+    async def scan_photo(self, actor, files: list[rx.UploadFile]):
+        self._forget_scan()
+        self.scan_filled = False
+        if not files:
+            self.scan_error = "Выберите фото разворота паспорта"
+            return
+        # One byte past the limit is enough for the domain to refuse the photo as too large.
+        data = await files[0].read(get_settings().MAX_PHOTO_BYTES + 1)
+        try:
+            result = await run_domain(passport_scan.scan_passport, actor, self.cid, data)
+        except DomainError as error:  # not the form's errors: the form is untouched
+            self.scan_error = error.message
+            return
+        read = result.fields.model_dump()
+        self._scan_values = {name: read[name] or "" for name in SCANNED_FIELDS}
+        self._scan_unchecked = [name for name in result.unchecked if name in SCANNED_FIELDS]
+        self.scan_rows = [
+            {
+                "name": name,
+                "label": PassportInput.label(name),
+                "value": _shown_value(name, read[name]),
+                "uncertain": "1" if name in self._scan_unchecked else "",
+            }
+            for name in SCANNED_FIELDS
+        ]
+
+    @rx.event
+    def accept_scan(self):
+        """The manager has looked at the preview: into the form it goes (not saved yet)."""
+        if not self._scan_values:
+            return
+        self.form = {**self.form, **self._scan_values}
+        self.errors = dict.fromkeys(self._scan_unchecked, CHECK_IT)
+        self.form_error = ""
+        self.editing = True
+        self.scan_filled = True
+        self._forget_scan()
+
+    @rx.event
+    def discard_scan(self):
+        self._forget_scan()
 
     @rx.event
     def cancel_editing(self):
@@ -139,6 +244,126 @@ def _card() -> rx.Component:
     )
 
 
+def _scan_row(row: dict) -> rx.Component:
+    uncertain = row["uncertain"] != ""
+    return rx.hstack(
+        rx.text(row["label"], size="2", color=rx.color("gray", 10), min_width="130px"),
+        rx.vstack(
+            rx.text(row["value"], size="2", weight="medium"),
+            rx.cond(
+                uncertain,
+                rx.text("проверьте", size="1", weight="bold", color=rx.color("amber", 11)),
+            ),
+            spacing="0",
+        ),
+        align="start",
+        width="100%",
+        padding="4px 8px",
+        border_radius="6px",
+        background=rx.cond(uncertain, rx.color("amber", 3), "transparent"),
+        class_name=rx.cond(uncertain, "scan-row scan-uncertain", "scan-row"),
+        id="scan-row-" + row["name"],
+    )
+
+
+def _scanner() -> rx.Component:
+    """The scan button, its progress, and the preview to accept or drop."""
+    state = PassportState
+    busy = state.scan_reading | (state.scan_progress > 0)
+    return rx.vstack(
+        rx.upload.root(
+            rx.button(
+                rx.cond(busy, rx.spinner(size="2"), rx.icon("scan_line", size=18)),
+                rx.cond(state.scan_reading, "Читаем паспорт…", "Сканировать паспорт"),
+                variant="soft",
+                size="3",
+                width="100%",
+                disabled=busy,
+                type="button",
+            ),
+            id=SCAN_UPLOAD_ID,
+            accept=SCAN_ACCEPT,
+            multiple=False,
+            max_files=1,
+            max_size=get_settings().MAX_PHOTO_BYTES,
+            no_drag=True,
+            on_drop=state.scan_photo(
+                rx.upload_files(upload_id=SCAN_UPLOAD_ID, on_upload_progress=state.scan_progressed)
+            ),
+            width="100%",
+        ),
+        rx.cond(
+            ~busy & (state.scan_rows.length() == 0) & ~state.scan_filled,
+            rx.text(
+                "Сфотографируйте разворот с фото целиком, вместе с двумя нижними строками "
+                "«PNRUS…»: поля заполнятся после вашей проверки",
+                size="1",
+                color=rx.color("gray", 10),
+            ),
+        ),
+        rx.cond(
+            (state.scan_progress > 0) & ~state.scan_reading,
+            rx.progress(value=state.scan_progress, width="100%", id="scan-progress"),
+        ),
+        rx.cond(
+            state.scan_reading,
+            rx.text("Фото загружено, распознаём…", size="2", id="scan-reading"),
+        ),
+        rx.cond(
+            state.scan_error,
+            rx.callout(
+                state.scan_error,
+                icon="triangle_alert",
+                color_scheme="red",
+                width="100%",
+                id="scan-error",
+            ),
+        ),
+        rx.cond(
+            state.scan_rows.length() > 0,
+            rx.card(
+                rx.vstack(
+                    rx.text("Прочитано с фото", weight="bold", size="3"),
+                    rx.foreach(state.scan_rows, _scan_row),
+                    rx.text(
+                        "Сверьте с паспортом. Место рождения и «кем выдан» в нижних строках "
+                        "нет — их впишите сами.",
+                        size="1",
+                        color=rx.color("gray", 10),
+                    ),
+                    rx.hstack(
+                        rx.button("Заново", variant="ghost", size="3", on_click=state.discard_scan),
+                        rx.button(
+                            "Заполнить форму",
+                            size="3",
+                            on_click=state.accept_scan,
+                            id="scan-accept",
+                        ),
+                        justify="end",
+                        width="100%",
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                width="100%",
+                id="scan-preview",
+            ),
+        ),
+        rx.cond(
+            state.scan_filled,
+            rx.callout(
+                "Поля заполнены по фото. Проверьте выделенные, впишите место рождения и «кем "
+                "выдан» и сохраните.",
+                icon="info",
+                width="100%",
+                id="scan-filled",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 def _form() -> rx.Component:
     state = PassportState
     return layout.section(
@@ -187,7 +412,11 @@ def page() -> rx.Component:
     state = PassportState
     return wizard_page(
         "2",
-        rx.cond(state.editing, _form(), rx.cond(state.has_passport, _card())),
+        rx.cond(
+            state.editing,
+            rx.fragment(_scanner(), _form()),
+            rx.cond(state.has_passport, _card()),
+        ),
         rx.cond(
             ~state.has_passport & ~state.editing,
             rx.callout("Паспорт ещё не внесён", icon="info", width="100%"),

@@ -33,10 +33,14 @@ class ProfileState(forms.FormMixin, WizardState):
             **{name: getattr(address, name) or "" for name in ADDRESS_FIELDS},
         }
         self.errors = {}
+        self.typed_for = 0
 
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
+        if self._keeps_typing(self._route_client_id()):
+            await self._reopen_keeping_form(actor)
+            return
         self.form_error = ""
         self.stale = False
         self.warnings = []
