@@ -77,6 +77,7 @@ def run(args: argparse.Namespace, port: int) -> int:
     from privet_manager_app.domain.wizard import contract as contracts
     from privet_manager_app.domain.wizard import tariff_apply
     from privet_manager_app.domain.wizard.contract_text import contract_document
+    from privet_manager_app.domain.wizard.passport_vault import open_snapshot
     from privet_manager_app.infra import pdf
     from privet_manager_app.infra.db import get_engine
     from tests.support.factories import contract_row, make_tariff, ready_client
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace, port: int) -> int:
     first_call = time.perf_counter() - started  # includes parsing the fonts once
     for client in clients[1:warmup]:
         contracts.generate_contract(manager, client.id)
-    snapshot = contract_row(first.contract_id).data_snapshot
+    snapshot = open_snapshot(contract_row(first.contract_id).data_snapshot)
     pdf.render_parsing_fonts(contract_document(snapshot))
 
     # Side by side, in rounds: a block of generations, then the same contracts rendered with
@@ -123,7 +124,9 @@ def run(args: argparse.Namespace, port: int) -> int:
         for client in batch:
             view, elapsed = timed(contracts.generate_contract, manager, client.id, collect=True)
             generation.append(elapsed)
-            documents.append(contract_document(contract_row(view.contract_id).data_snapshot))
+            documents.append(
+                contract_document(open_snapshot(contract_row(view.contract_id).data_snapshot))
+            )
         for document in documents:
             data, elapsed = timed(pdf.render, document, collect=True)
             cached.append(elapsed)

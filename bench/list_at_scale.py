@@ -76,7 +76,7 @@ class App(AppSchema):
             exports,
             profile,
         )
-        self.cards = card
+        self._card = card
         self.Actor = Actor
         self.create_api = create_api
         self.transaction = transaction
@@ -89,16 +89,25 @@ class App(AppSchema):
         return [card.id for card in page.items], page.next_cursor
 
     def card(self, actor, client_id: int):
-        return self.cards.get_client(actor, client_id)
+        return self._card.get_client(actor, client_id)
 
     def get_dashboard(self, admin):
         return self.dashboard.get_dashboard(admin)
 
-    def export(self, actor, tab: str, query: str = "") -> bytes:
-        return self.exports.export_clients_csv(actor, tab, query)
+    def export(self, actor, tab: str, query: str = "") -> int:
+        """Lines of the file, counted piece by piece as it streams (never held whole)."""
+        lines = 0
+        for piece in self.exports.export_clients_csv(actor, tab, query):
+            lines += piece.count(b"\r\n")
+        return lines
 
     def backfill(self) -> int:
-        return self.clients.backfill_all()
+        """What picks up new users now (the background job, every few seconds; no longer on
+        the read path): nothing to insert at rest."""
+        from privet_manager_app.domain.clients import sync
+
+        with self.transaction() as session:
+            return sync.pick_up_new_users(session)
 
     def phone_in_use(self, user_id: int, phone: str) -> int:
         with self.transaction() as session:
@@ -322,8 +331,9 @@ REF_CARD_SQL = (
     "LEFT JOIN manager_users m ON m.id = s.assigned_manager_id WHERE s.client_id = %(id)s",
     "SELECT postcode, region, city, street, house, building, apartment FROM manager_clients "
     "WHERE id = %(id)s",
-    "SELECT last_name, first_name, middle_name, birth_date, series, number, issue_date, "
-    "division_code FROM users_passports WHERE user_id = %(user_id)s",
+    "SELECT last_name, first_name, middle_name, birth_date, series_enc, number_enc, "
+    "issue_date_enc, division_code_enc, number_masked FROM users_passports "
+    "WHERE user_id = %(user_id)s",
     "SELECT d.id, d.category, d.brand, d.model, d.serial_number, p.id, p.file_key, p.thumb_key, "
     "p.width, p.height FROM manager_devices d LEFT JOIN manager_device_photos p "
     "ON p.device_id = d.id WHERE d.client_id = %(id)s ORDER BY d.id, p.id",
@@ -381,8 +391,7 @@ def ref_dashboard(connection) -> dict[str, float]:
 
 REF_EXPORT_SQL = """
 SELECT s.client_id, s.name, s.phone, s.email, s.status, s.registration_address,
-       CASE WHEN p.series IS NOT NULL THEN left(p.series, 2) || '** ****' || right(p.number, 2)
-       END, m.name, s.created_at, s.updated_at
+       p.number_masked, m.name, s.created_at, s.updated_at
 FROM ref.client_search s
 LEFT JOIN manager_users m ON m.id = s.assigned_manager_id
 LEFT JOIN users_passports p ON p.user_id = s.user_id
@@ -532,9 +541,9 @@ def run_domain(app: App, target: Target, case: Case, round_no: int) -> tuple[flo
         rows = 1
     else:
         with PeakMemory() as memory:
-            data, seconds = timed(app.export, target.me, case.tab, case.query)
+            lines, seconds = timed(app.export, target.me, case.tab, case.query)
         peak = memory.peak_mb
-        rows = data.count(b"\r\n") - 1
+        rows = lines - 1
     return seconds, rows, peak
 
 
@@ -965,7 +974,8 @@ def diagnostics(app: App, target: Target, out: list[str]) -> dict:
     samples = [timed(app.backfill)[1] for _ in range(3)]
     found["backfill_nothing_to_insert_ms"] = round(statistics.median(samples) * 1000, 1)
     print(
-        f"- backfill with nothing to insert (today: on every «Новые» request): "
+        f"- new-user pick-up with nothing to insert (background job; was the read path's "
+        f"backfill on every «Новые» request): "
         f"{fmt_ms(found['backfill_nothing_to_insert_ms'])}"
     )
     with psycopg.connect(target.dsn, autocommit=True, prepare_threshold=None) as connection:

@@ -67,12 +67,12 @@ class App(AppSchema):
         super().__init__()
         from privet_manager_app.cli import FRONTEND_DIR, build_frontend
         from privet_manager_app.domain.admin import auth
-        from privet_manager_app.domain.clients.listing import backfill_all
+        from privet_manager_app.domain.clients.sync import reconcile_all
 
         self._frontend_index = FRONTEND_DIR / "index.html"
         self._build_frontend = build_frontend
         self._auth = auth
-        self.backfill = backfill_all
+        self.backfill = reconcile_all  # cards and search rows for users inserted in SQL
 
     def create_manager(self, email: str, name: str, password: str) -> None:
         self._auth.create_manager(email, name, password, "manager")

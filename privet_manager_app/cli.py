@@ -6,6 +6,7 @@ import argparse
 import getpass
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -31,15 +32,26 @@ def prepare_database(*, seed_demo: bool) -> None:
     """Dev/test: stand-in client-app tables, then our migrations, then demo data once.
 
     Production: migrations only — the client app's tables already exist and are not ours.
+
+    Under a PostgreSQL advisory lock: replicas starting together on a fresh database take turns
+    (without it two of them both insert the first alembic_version row and one crashes with a
+    UniqueViolation); the later ones find everything done and go on.
     """
-    from privet_manager_app.dev import demo
-    from privet_manager_app.infra.db import get_engine
+    from privet_manager_app.infra.db import advisory_lock
 
     settings = get_settings()
     if settings.is_sqlite:
         Path(settings.DATABASE_URL.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
+    with advisory_lock("prepare-database"):
+        _prepare_database(settings, seed_demo=seed_demo)
+
+
+def _prepare_database(settings, *, seed_demo: bool) -> None:
+    from privet_manager_app.dev import demo
+    from privet_manager_app.infra.db import get_engine
+
     if not settings.is_production or settings.CREATE_CLIENT_APP_TABLES:
         from privet_manager_app.dev.client_app_fixture import create_client_app_tables
 
@@ -53,6 +65,36 @@ def prepare_database(*, seed_demo: bool) -> None:
     if seed_demo and not demo.has_managers():
         result = demo.seed_demo(settings.DEMO_CLIENTS, seed=2026)
         print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_work']} уже в работе")
+
+
+# The list's substring-search indexes (migration 0006 creates them where pg_trgm is allowed).
+SEARCH_TRIGRAM_INDEXES = {
+    "ix_manager_client_search_text_trgm": "search_text",
+    "ix_manager_client_search_phone_trgm": "phone_digits",
+}
+
+
+def create_search_indexes() -> list[str]:
+    """The trigram indexes, once pg_trgm may be installed (a database that refused it during
+    the migration): built CONCURRENTLY, the list keeps working meanwhile. Returns their
+    names."""
+    import sqlalchemy as sa
+
+    from privet_manager_app.infra.db import get_engine
+
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        raise SystemExit("Индексы поиска pg_trgm нужны только на PostgreSQL")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        for name, column in SEARCH_TRIGRAM_INDEXES.items():
+            connection.execute(
+                sa.text(
+                    f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON manager_client_search "
+                    f"USING gin ({column} gin_trgm_ops)"
+                )
+            )
+    return list(SEARCH_TRIGRAM_INDEXES)
 
 
 def _frontend_fingerprint(port: int) -> str:
@@ -99,8 +141,22 @@ def print_demo_logins() -> None:
 def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: int = 1) -> None:
     """Migrate, build the frontend if it changed, then serve UI + REST + /docs on one port."""
     settings = get_settings()
+    has_redis = bool(os.environ.get("REDIS_URL"))
+    if workers > 1 and not has_redis:
+        raise SystemExit(
+            f"WEB_CONCURRENCY={workers} без REDIS_URL: состояние интерфейса живёт в памяти "
+            "процесса, и запросы, попавшие в другой воркер, его теряют. Задайте REDIS_URL."
+        )
     seed_demo = seed_demo or settings.SEED_DEMO_DATA
     prepare_database(seed_demo=seed_demo)
+    from privet_manager_app.infra import replicas
+
+    instance = f"{socket.gethostname()}:{port}"
+    try:
+        replicas.announce(instance, has_redis=has_redis)
+    except replicas.ReplicaRefused as refused:
+        raise SystemExit(str(refused)) from None
+    os.environ[replicas.INSTANCE_ENV] = instance  # the workers' heartbeat names this row
     if build:
         build_frontend(port)
     if not (FRONTEND_DIR / "index.html").exists():
@@ -130,15 +186,18 @@ def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: in
     from granian.constants import Interfaces
     from granian.server import Server
 
-    Server(
-        target="privet_manager_app.privet_manager_app:app",
-        factory=True,
-        address="0.0.0.0",  # noqa: S104 - a container serves on all interfaces
-        port=port,
-        interface=Interfaces.ASGI,
-        workers=workers,
-        log_access=False,
-    ).serve()
+    try:
+        Server(
+            target="privet_manager_app.privet_manager_app:app",
+            factory=True,
+            address="0.0.0.0",  # noqa: S104 - a container serves on all interfaces
+            port=port,
+            interface=Interfaces.ASGI,
+            workers=workers,
+            log_access=False,
+        ).serve()
+    finally:
+        replicas.leave(instance)
 
 
 def create_manager_command(args: argparse.Namespace) -> None:
@@ -152,6 +211,42 @@ def create_manager_command(args: argparse.Namespace) -> None:
             raise SystemExit("Пароли не совпадают")
     manager = auth.create_manager(args.email, args.name, password, args.role)
     print(f"Создан {manager.role} {manager.email} (id {manager.id})")
+
+
+def verify_audit_command() -> int:
+    """Recompute the whole audit chain; exit 1 naming the first broken link."""
+    from privet_manager_app.domain.history import chain
+
+    report = chain.verify_stored()
+    print(report.describe())
+    return 0 if report.intact else 1
+
+
+def rotate_passport_key_command(batch: int) -> None:
+    """Re-encrypt passports and contract snapshots to the current key, batch by batch: each
+    batch is its own transaction, so an interrupted run keeps what it did and a rerun goes on."""
+    from privet_manager_app.domain.wizard import passport_vault
+    from privet_manager_app.infra.db import transaction
+
+    done = passport_vault.RotationCount()
+    while True:
+        with transaction() as session:
+            count = passport_vault.rotate_batch(session, batch)
+        done.passports += count.passports
+        done.contracts += count.contracts
+        if count.total:
+            print(f"  перешифровано: паспортов {done.passports}, договоров {done.contracts}")
+            sys.stdout.flush()
+        if count.total < batch:
+            break
+    with transaction() as session:
+        left = passport_vault.still_under_old_keys(session)
+    print(
+        f"Готово: паспортов {done.passports}, договоров {done.contracts}; "
+        f"осталось под старыми ключами: {left.total}"
+    )
+    if left.total:  # rows another runner holds locked right now: run again
+        raise SystemExit(1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -177,9 +272,15 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--password-stdin", action="store_true", help="прочитать пароль из stdin")
 
     commands.add_parser("backfill-clients", help="manager_clients для всех users (идемпотентно)")
+    commands.add_parser("search-indexes", help="индексы pg_trgm для поиска")
     seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
     seed.add_argument("count", type=int, nargs="?", default=None)
 
+    commands.add_parser("verify-audit", help="пересчитать цепочку хешей журнала аудита")
+    rotate = commands.add_parser(
+        "rotate-passport-key", help="перешифровать паспорта текущим ключом (можно продолжить)"
+    )
+    rotate.add_argument("--batch", type=int, default=500)
     sweep = commands.add_parser(
         "sweep-storage",
         help="объекты хранилища без записи в базе (и записи без объекта); --apply — удалить",
@@ -207,9 +308,13 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "create-manager":
         create_manager_command(args)
     elif args.command == "backfill-clients":
-        from privet_manager_app.domain.clients.listing import backfill_all
+        from privet_manager_app.domain.clients.sync import reconcile_all
 
-        print(f"Добавлено записей manager_clients: {backfill_all()}")
+        result = reconcile_all()
+        print(f"Добавлено записей manager_clients: {result.clients_added}")
+        print(f"Обновлено строк поиска: {result.rows_fixed}")
+    elif args.command == "search-indexes":
+        print("Индексы поиска: " + ", ".join(create_search_indexes()))
     elif args.command == "sweep-storage":
         import datetime as dt
 
@@ -224,3 +329,7 @@ def main(argv: list[str] | None = None) -> None:
 
         result = demo.seed_demo(args.count or settings.DEMO_CLIENTS)
         print(f"Добавлено клиентов: {result['clients']}")
+    elif args.command == "verify-audit":
+        raise SystemExit(verify_audit_command())
+    elif args.command == "rotate-passport-key":
+        rotate_passport_key_command(max(1, args.batch))

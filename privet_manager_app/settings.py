@@ -64,8 +64,21 @@ class Settings(BaseSettings):
     MANAGER_JWT_SECRET: str = DEV_JWT_SECRET
     MANAGER_ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=120, ge=1, le=24 * 60)
     BCRYPT_ROUNDS: int = Field(default=12, ge=4, le=16)
-    LOGIN_MAX_FAILURES: int = 5
-    LOGIN_LOCK_MINUTES: int = 15
+    # Login throttling (README «Вход: защита от подбора»). Per account and client IP: free
+    # failures, then each next attempt waits, the wait doubling up to the maximum.
+    LOGIN_FREE_ATTEMPTS: int = Field(default=5, ge=1, le=100)
+    LOGIN_FIRST_DELAY_SECONDS: int = Field(default=60, ge=1, le=3600)
+    LOGIN_MAX_DELAY_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
+    LOGIN_WINDOW_HOURS: int = Field(default=24, ge=1, le=24 * 30)  # counts forgotten after it
+    # Per client IP over all accounts (an office behind one NAT shares it): free failures per
+    # hour, then the same growing delays.
+    LOGIN_IP_FREE_ATTEMPTS: int = Field(default=30, ge=1, le=10_000)
+    # The account itself locks (until an admin unlocks it) only after this many failures from
+    # anywhere within LOGIN_WINDOW_HOURS: a guesser behind many addresses, not a typo.
+    LOGIN_ACCOUNT_LOCK_FAILURES: int = Field(default=100, ge=10, le=100_000)
+    # Worker processes for bcrypt, photos and PDFs (infra/cpu_pool.py); 0: in the request's
+    # own thread.
+    CPU_POOL_WORKERS: int = Field(default=2, ge=0, le=16)
 
     STORAGE_BACKEND: Literal["local", "s3"] = "local"
     STORAGE_DIR: Path = PROJECT_DIR / "data" / "storage"
@@ -81,6 +94,9 @@ class Settings(BaseSettings):
     S3_READ_TIMEOUT: float = Field(default=5.0, gt=0, le=60)
     S3_MAX_ATTEMPTS: int = Field(default=2, ge=1, le=5)  # the first try included
     STORAGE_IO_TIMEOUT: float = Field(default=5.0, gt=0, le=60)  # local directory
+    # Server-side encryption asked of S3 for every object we write (and every presigned PUT):
+    # "AES256" (SSE-S3). Off by default: MinIO without a KMS refuses such requests.
+    S3_SSE: Literal["", "AES256"] = ""
 
     CONTRACT_SIGNATURE_SECRET: str = DEV_SIGNATURE_SECRET
     OTP_HMAC_SECRET: str = DEV_OTP_SECRET

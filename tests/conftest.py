@@ -19,6 +19,9 @@ os.environ.update(
         "APP_ENV": "test",
         "BCRYPT_ROUNDS": "4",  # cost 12 is asserted in test_auth; 4 keeps the suite fast
         "SEED_DEMO_DATA": "false",
+        # Inline, so monkeypatched settings and functions apply; the pool's own tests and the
+        # browser tests' server run it (tests/infra/test_cpu_pool.py, live_server).
+        "CPU_POOL_WORKERS": "0",
     }
 )
 
@@ -139,7 +142,7 @@ def login_headers(api):
 def add_users(db):
     """add_users(n) → client-app users (and their manager_clients rows)."""
     from privet_manager_app.dev.client_app_fixture import add_client_app_users
-    from privet_manager_app.domain.clients.listing import backfill_manager_clients
+    from privet_manager_app.domain.clients.sync import backfill_manager_clients
     from privet_manager_app.infra.db import transaction
 
     def factory(count: int, seed: int = 1):
@@ -191,6 +194,7 @@ def live_server(postgres, template_db, tmp_path_factory):
         "PUBLIC_BASE_URL": f"http://localhost:{UI_PORT}",
         # As behind one reverse proxy: a request without X-Forwarded-For is the peer's own.
         "TRUSTED_PROXY_HOPS": "1",
+        "CPU_POOL_WORKERS": "2",  # bcrypt, photos and PDFs in worker processes, as deployed
     }
     server = LiveServer(UI_PORT, env, ARTIFACTS / "server.log").start()
     yield server

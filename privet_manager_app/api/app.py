@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Request
 
 from privet_manager_app.api.errors import error_response, install_error_handlers
+from privet_manager_app.api.openapi import allowed_methods, install_openapi
 from privet_manager_app.api.routers import admin as admin_routes
 from privet_manager_app.api.routers import (
     auth,
@@ -13,6 +14,7 @@ from privet_manager_app.api.routers import (
     contracts,
     passport_scan,
     payments,
+    signed_copy,
     storage,
     tariffs,
     verify,
@@ -50,14 +52,24 @@ def create_api() -> FastAPI:
     api.include_router(manager)
     api.include_router(storage.router)
     api.include_router(verify.router)
+    api.include_router(signed_copy.router)
 
-    # Anything else under /api is a JSON 404, not the UI's HTML page.
+    # Anything else under /api is JSON, not the UI's HTML page: 405 with Allow when the path
+    # exists under other methods (this catch-all would otherwise hide Starlette's own 405),
+    # 404 when it does not.
     @api.api_route(
         "/api/{path:path}",
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         include_in_schema=False,
     )
     async def _unknown_api(path: str, request: Request):
+        allowed = allowed_methods(api.openapi(), request.url.path)
+        if allowed:
+            response = error_response(405, "method_not_allowed", "Метод не поддерживается")
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+            return response
         return error_response(404, "not_found", "Нет такого метода API")
+
+    install_openapi(api)
 
     return api

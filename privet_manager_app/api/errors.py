@@ -11,7 +11,11 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from privet_manager_app.domain.common.errors import DomainError, ServiceUnavailable
+from privet_manager_app.domain.common.errors import (
+    DomainError,
+    ServiceUnavailable,
+    TooManyAttempts,
+)
 from privet_manager_app.domain.inputs import FIELDS_MESSAGE, type_errors
 from privet_manager_app.infra.db import is_database_outage
 
@@ -38,6 +42,8 @@ def install_error_handlers(api: FastAPI) -> None:
         headers = None
         if isinstance(error, ServiceUnavailable):
             headers = {"Retry-After": str(error.retry_after)}
+        elif isinstance(error, TooManyAttempts) and "retry_after_seconds" in error.extra:
+            headers = {"Retry-After": str(error.extra["retry_after_seconds"])}
         return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
 
     @api.exception_handler(sa.exc.SQLAlchemyError)

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_BIGINT = 2**63 - 1
-MAX_INT = 2**31 - 1
+from privet_manager_app.domain.inputs import MAX_BIGINT, MAX_INT
 
 ClientId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id клиента (manager_clients)")]
 DeviceId = Annotated[int, Path(ge=1, le=MAX_BIGINT, description="id устройства")]

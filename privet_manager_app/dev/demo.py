@@ -18,8 +18,7 @@ from privet_manager_app.dev.client_app_fixture import (
 )
 from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
 from privet_manager_app.domain.admin import auth, tariffs
-from privet_manager_app.domain.clients import claims
-from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.clients import claims, sync
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.inputs import DeviceInput, PassportInput, ProfileInput
 from privet_manager_app.domain.wizard import contract as contracts
@@ -161,7 +160,7 @@ def seed_demo(client_count: int, *, seed: int | None = None) -> dict[str, int]:
     rng = random.Random(seed)
     with transaction() as session:
         users = add_client_app_users(session, client_count, seed=rng.randint(0, 10**6))
-        clients.backfill_manager_clients(session)
+        sync.backfill_manager_clients(session)
         managers = session.exec(
             select(ManagerUser).where(ManagerUser.role == ManagerRole.MANAGER)
         ).all()

@@ -9,32 +9,47 @@ are checked by the use case, which reports every field at once in Russian.
 A value that does not even have the right type is refused with a Russian message per field:
 built in Python (a page, a test) an input raises `ValidationFailed` (code `validation_error`);
 in a REST body FastAPI reports the same messages through api/errors.py.
+
+Hostile input stops here, before any use case or the database sees it (issue 9): every string
+is a `Line` (no control characters at all — a NUL is what PostgreSQL refuses with a 500), a
+`Text` (line breaks and tabs allowed) or a `SearchText` (control characters dropped: a search
+is not stored); amounts are `Amount` (0…10 000 000.00, kopecks) and percents `Percent`
+(0…100) — bounded before any Decimal arithmetic can overflow; ids are `BigId`/`IntId`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 import types
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Annotated, Any, Self, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
+    TypeAdapter,
     ValidationError,
     create_model,
     model_validator,
 )
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.common.money import MAX_AMOUNT, NBSP
+from privet_manager_app.domain.common.text import has_control_chars, strip_control_chars
 
 # pydantic's error type → what a manager reads under the field
 TYPE_MESSAGES = {
     "missing": "Обязательное поле",
-    "string_too_long": "Слишком длинное значение",
+    "string_too_long": "Не длиннее {max_length} символов",
     "string_too_short": "Слишком короткое значение",
     "int_parsing": "Нужно целое число",
     "int_type": "Нужно целое число",
@@ -53,9 +68,22 @@ TYPE_MESSAGES = {
     "dict_type": "Нужен JSON-объект",
     "literal_error": "Недопустимое значение",
     "enum": "Недопустимое значение",
-    "greater_than_equal": "Слишком маленькое значение",
-    "less_than_equal": "Слишком большое значение",
+    "greater_than_equal": "Не меньше {ge}",
+    "greater_than": "Больше {gt}",
+    "less_than_equal": "Не больше {le}",
+    "less_than": "Меньше {lt}",
     "extra_forbidden": "Неизвестное поле",
+    "control_characters": "Недопустимые невидимые символы",
+    "finite_number": "Нужно число",
+    "decimal_max_digits": "Слишком большое число",
+    "decimal_whole_digits": "Слишком большое число",
+    "decimal_max_places": "Не больше {decimal_places} знаков после запятой",
+    "too_long": "Слишком много элементов",
+    "float_parsing": "Нужно число",
+    "float_type": "Нужно число",
+    "list_type": "Нужен список",
+    "string_unicode": "Недопустимые символы",
+    "value_error": "Некорректное значение",
 }
 FIELDS_MESSAGE = "Проверьте поля запроса"
 
@@ -76,11 +104,116 @@ def type_errors(errors: list[dict[str, Any]]) -> dict[str, str]:
             if not (isinstance(part, str) and part.split("[")[0] in _UNION_MEMBERS)
         )
         message = TYPE_MESSAGES.get(item.get("type", ""), "Некорректное значение")
-        fields.setdefault(field_name(location), message)
+        fields.setdefault(field_name(location), _with_bounds(message, item.get("ctx") or {}))
     return fields
 
 
-_UNION_MEMBERS = {"str", "int", "date", "float", "bool", "none", "constrained-str"}
+_DECIMAL_REPR = re.compile(r"^Decimal\('([-+0-9.Ee]+)'\)$")
+
+
+def _bound(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, str):  # pydantic hands Decimal bounds over as their repr
+        match = _DECIMAL_REPR.match(value)
+        return match[1] if match else None
+    return None
+
+
+def _with_bounds(message: str, context: Mapping[str, Any]) -> str:
+    """«Не больше {le}» → «Не больше 10000000.00»; never the text of an exception."""
+    values = {key: _bound(value) for key, value in context.items()}
+    values = {key: value for key, value in values.items() if value is not None}
+    try:
+        return message.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return message.split("{")[0].strip() or "Некорректное значение"
+
+
+_UNION_MEMBERS = {
+    "str",
+    "int",
+    "date",
+    "float",
+    "bool",
+    "none",
+    "constrained-str",
+    "decimal",
+    "function-after",
+    "function-before",
+}
+
+
+# ---- Field types every input uses ---------------------------------------------------------------
+
+
+def _refuse_control_chars(value: str | None, *, newlines: bool) -> str | None:
+    # None reaches here in a partial update: the validator travels with the field's metadata
+    # when `_every_field_optional` widens the type to `… | None`.
+    if value is not None and has_control_chars(value, allow_newlines=newlines):
+        raise PydanticCustomError("control_characters", "control characters")
+    return value
+
+
+# One line typed by a person (or a key, a code): NUL, escapes, RTL overrides… are refused.
+Line = Annotated[str, AfterValidator(functools.partial(_refuse_control_chars, newlines=False))]
+# Free text: line breaks and tabs are fine, other control characters are not.
+Text = Annotated[str, AfterValidator(functools.partial(_refuse_control_chars, newlines=True))]
+# A search box: nothing is stored, so invisible characters are dropped rather than refused.
+SearchText = Annotated[str, AfterValidator(strip_control_chars)]
+
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
+# Row ids: within the column's type, so a huge number is a 422 and never reaches the database.
+BigId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
+IntId = Annotated[int, Field(ge=1, le=MAX_INT)]
+
+
+def _decimal_text(value: Any) -> Any:
+    """What people type: «1 500,50» is 1500.50. Other values go to pydantic as they are."""
+    if isinstance(value, str):
+        return value.strip().replace(NBSP, "").replace(" ", "").replace(",", ".")
+    if isinstance(value, float):
+        return repr(value)  # 0.1 stays 0.1, not 0.1000000000000000055511151231257827
+    return value
+
+
+# Rubles: at most 10 000 000.00 and two decimals, checked on the digits before any arithmetic
+# (`1e30` or `1E+999999` used to overflow Decimal's context inside a use case).
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_text),
+    Field(
+        ge=0,
+        le=MAX_AMOUNT,
+        max_digits=12,
+        decimal_places=2,
+        allow_inf_nan=False,
+        description='рубли строкой с копейками: "1500.00" (0 … 10000000.00)',
+    ),
+]
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_text),
+    Field(
+        ge=0,
+        le=100,
+        max_digits=5,
+        decimal_places=2,
+        allow_inf_nan=False,
+        description="проценты, 0 … 100, до сотых",
+    ),
+]
+
+
+def search_text(value: str | None) -> str:
+    """A search box's text as every surface passes it to a use case (see `SearchText`)."""
+    return _SEARCH.validate_python(value or "").strip()
+
+
+_SEARCH = TypeAdapter(SearchText)
 
 
 class Input(BaseModel):
@@ -129,22 +262,29 @@ def _optional(annotation: Any) -> bool:
 
 
 # A calendar date: a date object, or text «ГГГГ-ММ-ДД» / «ДД.ММ.ГГГГ» the use case parses.
-DateText = Annotated[dt.date, Strict()] | Annotated[str, Field(max_length=30)]
+DateText = Annotated[dt.date, Strict()] | Annotated[Line, Field(max_length=30)]
 
 
 class PassportInput(Input):
     """Step 2: the Russian internal passport."""
 
-    last_name: str = Field(max_length=300, title="Фамилия")
-    first_name: str = Field(max_length=300, title="Имя")
-    middle_name: str | None = Field(None, max_length=300, title="Отчество")
+    last_name: Line = Field(max_length=300, title="Фамилия")
+    first_name: Line = Field(max_length=300, title="Имя")
+    middle_name: Line | None = Field(None, max_length=300, title="Отчество")
     birth_date: DateText = Field(title="Дата рождения", description="ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
-    birth_place: str = Field(max_length=1000, title="Место рождения")
-    series: str = Field(max_length=30, title="Серия")
-    number: str = Field(max_length=30, title="Номер")
+    birth_place: Line = Field(max_length=1000, title="Место рождения")
+    series: Line = Field(max_length=30, title="Серия")
+    number: Line = Field(max_length=30, title="Номер")
     issue_date: DateText = Field(title="Дата выдачи", description="ГГГГ-ММ-ДД или ДД.ММ.ГГГГ")
-    issued_by: str = Field(max_length=2000, title="Кем выдан")
-    division_code: str = Field(max_length=30, title="Код подразделения")
+    issued_by: Line = Field(max_length=2000, title="Кем выдан")
+    division_code: Line = Field(max_length=30, title="Код подразделения")
+
+
+class LoginInput(Input):
+    """The login form."""
+
+    email: Line = Field(max_length=255, title="Email")
+    password: Line = Field(max_length=1000, title="Пароль")
 
 
 class AddressFields(BaseModel):
@@ -153,13 +293,13 @@ class AddressFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    postcode: str | None = Field(None, max_length=50, title="Индекс")
-    region: str | None = Field(None, max_length=300, title="Регион")
-    city: str | None = Field(None, max_length=300, title="Населённый пункт")
-    street: str | None = Field(None, max_length=300, title="Улица")
-    house: str | None = Field(None, max_length=50, title="Дом")
-    building: str | None = Field(None, max_length=50, title="Корпус/строение")
-    apartment: str | None = Field(None, max_length=50, title="Квартира")
+    postcode: Line | None = Field(None, max_length=50, title="Индекс")
+    region: Line | None = Field(None, max_length=300, title="Регион")
+    city: Line | None = Field(None, max_length=300, title="Населённый пункт")
+    street: Line | None = Field(None, max_length=300, title="Улица")
+    house: Line | None = Field(None, max_length=50, title="Дом")
+    building: Line | None = Field(None, max_length=50, title="Корпус/строение")
+    apartment: Line | None = Field(None, max_length=50, title="Квартира")
 
 
 class AddressInput(Input, AddressFields):
@@ -171,23 +311,24 @@ class ProfileInput(Input):
     """Step 1: contacts (written to the client app's `users` row) and the address. A field left
     out (None) stays as it is; an empty e-mail clears it."""
 
+    # The name's own rule (person_name_error) refuses control characters as `invalid_name`.
     name: str | None = Field(None, max_length=1000, title="Имя")
-    phone: str | None = Field(None, max_length=100, title="Телефон")
-    email: str | None = Field(None, max_length=500, title="Email")
-    registration_address: str | None = Field(None, max_length=2000, title="Адрес")
+    phone: Line | None = Field(None, max_length=100, title="Телефон")
+    email: Line | None = Field(None, max_length=500, title="Email")
+    registration_address: Line | None = Field(None, max_length=2000, title="Адрес")
     address: AddressFields | None = None
 
 
 class DeviceInput(Input):
     """Step 3: one device of the client."""
 
-    category: str = Field(max_length=50, title="Категория")
-    brand: str = Field(max_length=300, title="Бренд")
-    model: str = Field(max_length=300, title="Модель")
-    serial_number: str | None = Field(None, max_length=300, title="Серийный номер")
+    category: Line = Field(max_length=50, title="Категория")
+    brand: Line = Field(max_length=300, title="Бренд")
+    model: Line = Field(max_length=300, title="Модель")
+    serial_number: Line | None = Field(None, max_length=300, title="Серийный номер")
     purchase_year: int | None = Field(None, ge=0, le=9999, title="Год покупки")
-    condition: str | None = Field(None, max_length=50, title="Состояние")
-    notes: str | None = Field(None, max_length=5000, title="Заметки")
+    condition: Line | None = Field(None, max_length=50, title="Состояние")
+    notes: Text | None = Field(None, max_length=5000, title="Заметки")
 
 
 def _every_field_optional(model: type[Input], name: str, doc: str) -> type[Input]:

@@ -233,8 +233,14 @@ class PaymentResult(View):
 
 
 class VerificationResult(View):
-    """All an anonymous visitor learns: whether it is a signed original, its number and date."""
+    """All an anonymous visitor learns: whether it is a signed original or a sealed copy of
+    one, its number and dates, and — for a refused copy — why."""
 
     valid: bool
     number: str | None
     signed_at: dt.datetime | None
+    document: str | None = None  # original | sealed_copy
+    message: str = ""  # the answer in Russian, as the page shows it
+    problem: str | None = None  # a refused copy: modified | not_our_seal | … (infra/seal.py)
+    sealed_at: dt.datetime | None = None  # a copy: when the organisation sealed it
+    timestamp_at: dt.datetime | None = None  # …as confirmed by the timestamp authority (B-T)

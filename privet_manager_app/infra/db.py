@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -91,6 +92,25 @@ def _digits_only_sqlite(element, compiler, **kw):
     return f"digits_only({compiler.process(element.clauses, **kw)})"
 
 
+class last_ten_digits(GenericFunction):  # noqa: N801 - SQL function naming
+    """The last 10 digits of a phone however it was typed ('8 (916) 123-45-67' → '9161234567'):
+    a Russian number without its 7/8 prefix; '' when there are no digits."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(last_ten_digits, "postgresql")
+def _last_ten_digits_pg(element, compiler, **kw):
+    value = compiler.process(element.clauses, **kw)
+    return f"right(regexp_replace(coalesce({value}, ''), '[^0-9]', '', 'g'), 10)"
+
+
+@compiles(last_ten_digits, "sqlite")
+def _last_ten_digits_sqlite(element, compiler, **kw):
+    return f"coalesce(substr(digits_only({compiler.process(element.clauses, **kw)}), -10), '')"
+
+
 _NON_DIGITS = re.compile(r"\D")
 
 
@@ -150,7 +170,14 @@ def _create_engine(url: str, pool_size: int) -> sa.Engine:
         # A database that is down or a pool that ran dry answers 503 in seconds instead of
         # holding the request (SQLAlchemy waits 30 s for a pooled connection, libpq for the OS).
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
-        connect_args={"connect_timeout": settings.DATABASE_CONNECT_TIMEOUT},
+        connect_args={
+            "connect_timeout": settings.DATABASE_CONNECT_TIMEOUT,
+            # psycopg prepares a statement after 5 executions, and PostgreSQL may then settle on
+            # a generic plan that cannot see the search pattern: the same search goes from
+            # milliseconds to seconds on the same connection (bench/README.md). Unnamed
+            # statements are planned with their values every time, for a fraction of a ms.
+            "prepare_threshold": None,
+        },
     )
 
 
@@ -199,3 +226,44 @@ def is_postgres(session: Session) -> bool:
 def upsert(session: Session, model):
     """INSERT … ON CONFLICT for the current dialect (both dialects spell it the same way)."""
     return (postgresql.insert if is_postgres(session) else sqlite.insert)(model)
+
+
+def _lock_key(name: str) -> int:
+    """A stable 64-bit advisory lock key for a name (the same in every replica)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def try_advisory_xact_lock(session: Session, name: str) -> bool:
+    """Take the named lock until this transaction ends, or say at once that another replica
+    holds it. SQLite (one process, transactions one at a time) always has it."""
+    if not is_postgres(session):
+        return True
+    return bool(
+        session.execute(sa.select(sa.func.pg_try_advisory_xact_lock(_lock_key(name)))).scalar()
+    )
+
+
+def advisory_xact_lock(session: Session, name: str) -> None:
+    """Wait for the named lock and hold it until this transaction ends (SQLite: transactions
+    already take turns)."""
+    if is_postgres(session):
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(_lock_key(name))))
+
+
+@contextlib.contextmanager
+def advisory_lock(name: str) -> Iterator[None]:
+    """Hold the named lock for the block, waiting for another replica to let it go: on its own
+    connection, so the block may open (and commit) transactions of its own."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = _lock_key(name)
+    with engine.connect() as connection:
+        connection.execute(sa.select(sa.func.pg_advisory_lock(key)))
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+            connection.commit()

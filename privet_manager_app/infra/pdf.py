@@ -38,6 +38,7 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import SubsetMap, TTFFont
 from fpdf.line_break import TextLine
 
+from privet_manager_app.infra import cpu_pool
 from privet_manager_app.settings import PROJECT_DIR
 
 FONT_DIR = PROJECT_DIR / "assets" / "fonts"
@@ -662,7 +663,13 @@ class _Pdf(FPDF):
 
 
 def render(document: Document) -> bytes:
-    """The document as PDF bytes; fonts come from the per-process cache."""
+    """The document as PDF bytes, built in the CPU pool (infra/cpu_pool.py): layout holds the
+    GIL for most of its time, and in a worker process it stops the replica's other requests."""
+    return cpu_pool.run(render_here, document)
+
+
+def render_here(document: Document) -> bytes:
+    """The same, in this process; fonts come from the per-process cache."""
     pdf = _Pdf(document)
     _install_cached_fonts(pdf, document)
     return pdf.render()

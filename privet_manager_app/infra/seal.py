@@ -346,25 +346,39 @@ def configuration_problems(settings: Settings) -> list[str]:
 
 def assemble_copy(
     original_pdf: bytes,
-    certificate_pdf: bytes,
-    *,
+    *appendices: bytes,
     title: str | None = None,
     original_filename: str = "original.pdf",
 ) -> bytes:
-    """One unsigned PDF: the original's pages unchanged, then the certificate page(s).
+    """One unsigned PDF: the original's pages unchanged, then each appendix's pages (the
+    signature certificate, the evidence page).
 
     The original file itself rides along as an attachment, so the copy carries the very bytes
     whose SHA-256 the certificate page and the client's chat name.
     """
     writer = PdfWriter()
     writer.append(PdfReader(BytesIO(original_pdf)))
-    writer.append(PdfReader(BytesIO(certificate_pdf)))
+    for appendix in appendices:
+        writer.append(PdfReader(BytesIO(appendix)))
     writer.add_attachment(original_filename, original_pdf)
     if title:
         writer.add_metadata({"/Title": title})
     output = BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def attached_original(pdf_bytes: bytes) -> bytes | None:
+    """The original carried inside a sealed copy (the first attached file), or None."""
+    try:
+        attachments = PdfReader(BytesIO(pdf_bytes)).attachments
+    except Exception:  # an uploaded file: unreadable means "none"
+        log.info("sealed copy: attachments unreadable", exc_info=True)
+        return None
+    for contents in attachments.values():
+        if contents:
+            return contents[0]
+    return None
 
 
 def seal_pdf(

@@ -254,6 +254,8 @@ class S3Storage:
             "config": config,
         }
         self.bucket = settings.S3_BUCKET
+        # {"ServerSideEncryption": "AES256"} for put_object and presigned PUTs, or nothing.
+        self.encryption = {"ServerSideEncryption": settings.S3_SSE} if settings.S3_SSE else {}
         self.client = boto3.client("s3", endpoint_url=settings.S3_ENDPOINT or None, **common)
         # Browsers may reach MinIO by another name than the app does (compose: minio:9000 vs
         # localhost:9000): URLs for browsers are signed for the public endpoint.
@@ -289,7 +291,11 @@ class S3Storage:
             self.ensure_bucket()
         with _s3_outage_as_unavailable():
             self.client.put_object(
-                Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type
+                Bucket=self.bucket,
+                Key=check_key(key),
+                Body=data,
+                ContentType=content_type,
+                **self.encryption,
             )
 
     def get(self, key: str) -> bytes:
@@ -327,13 +333,20 @@ class S3Storage:
                 "Key": check_key(key),
                 "ContentType": content_type,
                 "IfNoneMatch": SINGLE_USE["If-None-Match"],
+                **self.encryption,
             },
             ExpiresIn=UPLOAD_TTL_SECONDS,
+        )
+        # The encryption header is signed into the URL: the browser must send it as well.
+        sse = (
+            {"x-amz-server-side-encryption": self.encryption["ServerSideEncryption"]}
+            if self.encryption
+            else {}
         )
         return UploadTicket(
             upload_url=url,
             method="PUT",
-            headers={"Content-Type": content_type, **SINGLE_USE},
+            headers={"Content-Type": content_type, **SINGLE_USE, **sse},
             file_key=key,
             expires_at=utcnow() + dt.timedelta(seconds=UPLOAD_TTL_SECONDS),
         )
@@ -358,6 +371,7 @@ def get_storage() -> Storage:
         str(settings.STORAGE_DIR),
         settings.S3_ENDPOINT,
         settings.S3_BUCKET,
+        settings.S3_SSE,
     )
     if marker not in _STORAGES:
         if settings.STORAGE_BACKEND == "s3":

@@ -53,8 +53,6 @@ class ManagerUser(SQLModel, table=True):
     name: str = Field(max_length=255)
     role: str = Field(default=ManagerRole.MANAGER, max_length=20)
     is_active: bool = Field(default=True)
-    failed_login_count: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = _created()
     updated_at: dt.datetime = _created()
@@ -74,21 +72,44 @@ class ManagerSession(SQLModel, table=True):
     user_agent: str | None = Field(default=None, max_length=500)
 
 
-class ManagerLoginThrottle(SQLModel, table=True):
-    """Failed logins for e-mails that have no account: they lock the same way as real ones,
-    so the answer never tells whether an e-mail exists."""
+class ManagerAttemptCounter(SQLModel, table=True):
+    """Attempts counted by `domain/common/throttle.py` — logins per account and IP, per IP, per
+    account; signing codes per IP — one row per rule (`scope`) and subject (a digest, never the
+    typed e-mail or address). In the database, so every replica counts the same attempts."""
 
-    __tablename__ = "manager_login_throttle"
+    __tablename__ = "manager_attempt_counters"
 
-    email_key: str = Field(primary_key=True, max_length=64)
-    failed_count: int = Field(default=0)
-    locked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
-    updated_at: dt.datetime = _created()
+    scope: str = Field(primary_key=True, max_length=40)
+    subject: str = Field(primary_key=True, max_length=64)
+    attempts: int = Field(default=0)
+    window_started_at: dt.datetime = Field(sa_type=UTCDateTime)
+    last_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    blocked_until: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    locked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ManagerClient(SQLModel, table=True):
     __tablename__ = "manager_clients"
-    __table_args__ = (sa.Index("ix_manager_clients_updated_at_id", "updated_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_manager_clients_updated_at_id", "updated_at", "id"),
+        # The dashboard, one pass per figure (migration 0006): the funnel, the totals and every
+        # manager's load from one index-only GROUP BY; the days and the median from their own
+        # partial indexes.
+        sa.Index("ix_manager_clients_status_manager", "status", "assigned_manager_id"),
+        sa.Index(
+            "ix_manager_clients_processed_at",
+            "processed_at",
+            postgresql_where=sa.text("status = 'processed'"),
+            sqlite_where=sa.text("status = 'processed'"),
+        ),
+        sa.Index(
+            "ix_manager_clients_first_signed_at",
+            "first_signed_at",
+            postgresql_include=["claimed_at"],
+            postgresql_where=sa.text("first_signed_at IS NOT NULL"),
+            sqlite_where=sa.text("first_signed_at IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     user_id: int = Field(sa_type=sa.BigInteger, foreign_key=f"{USERS_TABLE}.id", unique=True)
@@ -98,6 +119,9 @@ class ManagerClient(SQLModel, table=True):
     )
     claimed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     processed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The first signature ever: set once by signing, kept through a reopen (the dashboard's
+    # «claim → signed» median reads it instead of aggregating contracts).
+    first_signed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     registration_address: str | None = Field(default=None, max_length=500)
     postcode: str | None = Field(default=None, max_length=6)
     region: str | None = Field(default=None, max_length=150)
@@ -111,9 +135,90 @@ class ManagerClient(SQLModel, table=True):
     updated_at: dt.datetime = _created()
 
 
+class ManagerClientSearch(SQLModel, table=True):
+    """The list's search projection: one narrow row per client with what a list row shows and
+    what a search matches, so every tab, search, count and export reads this table alone —
+    never a scan of `users` (the client app's table, where we may add no index).
+
+    Written in one place (`domain/clients/projection.py`): inside our own write transactions,
+    and by the background sync for `users` rows the client app inserted or changed. The
+    trigram (pg_trgm) GIN indexes on `search_text` and `phone_digits` are created by migration
+    0004 where the extension is allowed, outside this model (`*_trgm`, see alembic/env.py).
+    """
+
+    __tablename__ = "manager_client_search"
+    __table_args__ = (
+        # Keyset order of each tab: one range of the index per page (read backwards).
+        sa.Index("ix_manager_client_search_tab_order", "tab", "updated_at", "client_id"),
+        # «Мои»: the manager's clients not yet processed.
+        sa.Index(
+            "ix_manager_client_search_mine_order",
+            "assigned_manager_id",
+            "updated_at",
+            "client_id",
+            postgresql_where=sa.text("tab <> 'processed'"),
+            sqlite_where=sa.text("tab <> 'processed'"),
+        ),
+        sa.Index("ix_manager_client_search_phone_digits", "phone_digits"),  # duplicate phone
+        sa.Index("ix_manager_client_search_source_updated_at", "source_updated_at"),  # sync
+    )
+
+    client_id: int = Field(
+        sa_type=sa.BigInteger,
+        foreign_key="manager_clients.id",
+        primary_key=True,
+        ondelete="CASCADE",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    user_id: int = Field(sa_type=sa.BigInteger, unique=True)
+    tab: str = Field(max_length=10)  # new | in_work | processed — from the status
+    status: str = Field(max_length=20)
+    assigned_manager_id: int | None = None
+    name: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=255)
+    registration_address: str | None = Field(default=None, max_length=500)
+    # lower(name ⏎ e-mail ⏎ address): a search term has no line break, so a match never spans
+    # two fields.
+    search_text: str = Field(sa_type=sa.Text)
+    phone_digits: str | None = Field(default=None, max_length=20)  # the last 10 digits
+    created_at: dt.datetime = Field(sa_type=UTCDateTime)
+    updated_at: dt.datetime = Field(sa_type=UTCDateTime)
+    version: int
+    source_updated_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ManagerRuntime(SQLModel, table=True):
+    """What the replicas share besides the business tables: short-lived cached figures (the
+    dashboard, the tab counts) and the positions of background jobs."""
+
+    __tablename__ = "manager_runtime"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    updated_at: dt.datetime = _created()
+
+
+class ManagerReplica(SQLModel, table=True):
+    """Running app instances (a heartbeat every few seconds): a replica that starts next to
+    another one without Redis is refused — Reflex would keep each browser's state in one
+    process's memory."""
+
+    __tablename__ = "manager_replicas"
+
+    instance: str = Field(primary_key=True, max_length=200)  # host:port
+    pid: int
+    has_redis: bool
+    started_at: dt.datetime = _created()
+    seen_at: dt.datetime = _created()
+
+
 class UserPassport(SQLModel, table=True):
+    """The passport. Series, number, issue date, issuer and division code are stored only
+    encrypted (`*_enc`, AES-256-GCM tokens, domain/wizard/passport_vault.py); duplicates are
+    found by the keyed blind index; the mask the card and the list show is kept as is."""
+
     __tablename__ = "users_passports"
-    __table_args__ = (sa.Index("ix_users_passports_series_number", "series", "number"),)
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     user_id: int = Field(sa_type=sa.BigInteger, foreign_key=f"{USERS_TABLE}.id", unique=True)
@@ -122,11 +227,14 @@ class UserPassport(SQLModel, table=True):
     middle_name: str | None = Field(default=None, max_length=100)
     birth_date: dt.date
     birth_place: str = Field(max_length=255)
-    series: str = Field(max_length=4)
-    number: str = Field(max_length=6)
-    issue_date: dt.date
-    issued_by: str = Field(max_length=500)
-    division_code: str = Field(max_length=7)
+    series_enc: str = Field(sa_type=sa.Text)
+    number_enc: str = Field(sa_type=sa.Text)
+    issue_date_enc: str = Field(sa_type=sa.Text)
+    issued_by_enc: str = Field(sa_type=sa.Text)
+    division_code_enc: str = Field(sa_type=sa.Text)
+    # HMAC of series + number under the index key, «<kid>:<hex>»: equal passports, equal index.
+    passport_index: str = Field(max_length=90, index=True)
+    number_masked: str = Field(max_length=20)  # «45** ****56», what everyone but the form sees
     updated_by: int | None = _manager_fk()
     created_at: dt.datetime = _created()
     updated_at: dt.datetime = _created()
@@ -370,10 +478,20 @@ class ManagerSupportMessage(SQLModel, table=True):
 
 
 class ManagerAuditLog(SQLModel, table=True):
+    """One audit entry, a link of the hash chain (domain/history/audit_chain.py): `seq` 1, 2,
+    3 … in commit order, `prev_hash` the previous entry's `row_hash`."""
+
     __tablename__ = "manager_audit_log"
-    __table_args__ = (sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_manager_audit_log_client_created", "client_id", "created_at"),
+        # Who read how many passports lately (dashboard, card): a range scan of one action.
+        sa.Index("ix_manager_audit_log_action_created", "action", "created_at", "manager_id"),
+    )
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    seq: int = Field(sa_type=sa.BigInteger, unique=True)
+    prev_hash: str = Field(max_length=64)
+    row_hash: str = Field(max_length=64)
     manager_id: int | None = _manager_fk()
     action: str = Field(max_length=50)
     entity_type: str = Field(max_length=50)
@@ -383,6 +501,64 @@ class ManagerAuditLog(SQLModel, table=True):
     changes: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     ip: str | None = Field(default=None, max_length=45)
     user_agent: str | None = Field(default=None, max_length=500)
+    created_at: dt.datetime = _created()
+
+
+class ManagerAuditChainHead(SQLModel, table=True):
+    """The chain's last link (one row, id 1). Every transaction that writes audit entries
+    updates it first: its row lock is what keeps the chain one line under concurrency."""
+
+    __tablename__ = "manager_audit_chain_head"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(default=0, sa_type=sa.BigInteger)
+    row_hash: str = Field(max_length=64)
+
+
+class ManagerAuditChainCheck(SQLModel, table=True):
+    """How far the chain has been verified (one row, id 1): `verify-audit` checks it all, the
+    dashboard continues from here — a separate row, so checking never waits on audit writers."""
+
+    __tablename__ = "manager_audit_chain_check"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    verified_seq: int = Field(default=0, sa_type=sa.BigInteger)
+    verified_hash: str = Field(max_length=64)
+    verified_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    full_check_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    broken_seq: int | None = Field(default=None, sa_type=sa.BigInteger)
+    broken_reason: str | None = Field(default=None, max_length=300)
+    broken_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ManagerSealedCopy(SQLModel, table=True):
+    """A sealed signed copy of a contract (domain/wizard/sealed_copy.py): the original's pages,
+    the signature certificate, the evidence page, sealed by the organisation. A new edition is
+    issued when more messages about the contract went to the client's chat; every edition stays
+    valid. A row in `building` holds the lease of the one process making that edition."""
+
+    __tablename__ = "manager_sealed_copies"
+    __table_args__ = (sa.UniqueConstraint("contract_id", "edition"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    contract_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="manager_contracts.id", ondelete="CASCADE"
+    )
+    edition: int
+    status: str = Field(default="building", max_length=20)  # building | ready
+    # Declared for sweep-storage: a copy's object is live for as long as its row exists.
+    storage_key: str = storage_key()
+    lease_token: str | None = Field(default=None, max_length=36)
+    lease_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sha256: str | None = Field(default=None, max_length=64, index=True)
+    size_bytes: int | None = None
+    sealed_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    seal_certificate_sha256: str | None = Field(default=None, max_length=64)
+    timestamp_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The audit chain's head printed on the evidence page: an anchor for verify-audit.
+    audit_head_seq: int = Field(sa_type=sa.BigInteger)
+    audit_head_hash: str = Field(max_length=64)
+    messages_through: int | None = Field(default=None, sa_type=sa.BigInteger)
     created_at: dt.datetime = _created()
 
 

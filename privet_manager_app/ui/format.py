@@ -33,3 +33,9 @@ def passport_card(passport) -> dict[str, str]:
         "issued": f"{passport.issue_date:%d.%m.%Y}, {passport.issued_by}",
         "division_code": passport.division_code,
     }
+
+
+def passport_views_line(row) -> str:
+    """One manager's full passport reads (domain/history/passport_reads.PassportViews)."""
+    clients = f" · клиентов: {row.clients}" if row.clients > 1 else ""
+    return f"{row.manager_name}: {row.views} просм.{clients}"

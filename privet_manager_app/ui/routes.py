@@ -20,6 +20,12 @@ def clients(tab: str = "new") -> str:
     return f"{CLIENTS}?{urlencode({'tab': tab})}"
 
 
+def export_csv(tab: str, query: str = "") -> str:
+    """The CSV of a list view, downloaded by the browser itself as it streams (REST, with the
+    session cookie)."""
+    return f"/api/manager/clients/export.csv?{urlencode({'tab': tab, 'q': query})}"
+
+
 def login(next_path: str | None = None) -> str:
     if next_path and next_path.startswith("/") and not next_path.startswith("//"):
         return f"{LOGIN}?next={quote(next_path, safe='')}"

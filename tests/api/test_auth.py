@@ -30,16 +30,6 @@ def test_неверный_пароль_401_с_кодом(api, manager):
     assert response.json() == {"detail": "Неверный email или пароль", "code": "invalid_credentials"}
 
 
-def test_блокировка_429(api, manager):
-    for _ in range(5):
-        api.post("/api/manager/auth/login", json={"email": manager.email, "password": "bad"})
-    response = api.post(
-        "/api/manager/auth/login", json={"email": manager.email, "password": DEFAULT_PASSWORD}
-    )
-    assert response.status_code == 429
-    assert response.json()["code"] == "account_locked"
-
-
 def test_мусор_в_теле_входа_422_а_не_500(api):
     for body in [
         None,

@@ -29,3 +29,23 @@ def test_rest_экспорт_отдаёт_файл_любому_менеджер
     bad = api.get(EXPORT_URL, params={"tab": "x"}, headers=login_headers(manager))
     assert bad.status_code == 422
     assert bad.json()["code"] == "invalid_tab"
+
+
+def test_rest_экспорт_идёт_потоком_и_скачивается_по_cookie_сессии(
+    api, manager, login_headers, add_users
+):
+    add_users(30)
+    token = login_headers(manager)["Authorization"].removeprefix("Bearer ")
+    # What the list page's «Скачать» link does: the browser sends its session cookie.
+    api.cookies.set("pm_session", token)
+    with api.stream("GET", EXPORT_URL, params={"tab": "new"}) as response:
+        assert response.status_code == 200
+        assert "content-length" not in response.headers  # streamed, not built in memory
+        data = b"".join(response.iter_bytes())
+    api.cookies.clear()
+    assert len(_rows(data)) == 31
+    count = api.get(
+        "/api/manager/clients/export/count", params={"tab": "new"}, headers=login_headers(manager)
+    )
+    assert count.json() == {"rows": 30}
+    assert api.get("/api/manager/clients/export/count").status_code == 401

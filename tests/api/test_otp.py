@@ -84,6 +84,8 @@ def test_rest_подпись_пишет_след_пэп_который_пере�
     # «Договор подписан» in the client's chat.
     signed_card = chat_messages(client.user_id)[-1]
     assert signed_card.author_type == "system"
+    copy_url = signed_card.payload.pop("signed_copy_url")  # the sealed copy, for the client
+    assert copy_url.startswith(f"{get_settings().public_base_url}/api/signed-copy/")
     assert signed_card.payload == {
         "type": "contract_signed",
         "contract_number": stored.number,

@@ -37,17 +37,18 @@ def test_подписанный_договор_признаётся_подлин
     row, data = contract_file(manager, sign=True)
     response = upload(api, data)  # no login: the page is public
     assert response.status_code == 200, response.text
-    assert response.json() == {
-        "valid": True,
-        "number": row.number,
-        "signed_at": row.signed_at.isoformat().replace("+00:00", "Z"),
-    }
+    answer = response.json()
+    assert (answer["valid"], answer["number"], answer["document"]) == (True, row.number, "original")
+    assert answer["signed_at"] == row.signed_at.isoformat().replace("+00:00", "Z")
+    assert "подписанный оригинал" in answer["message"]
+    assert answer["sealed_at"] is answer["problem"] is None
 
 
 def test_изменённый_или_неподписанный_файл_не_подлинный(api, manager):
     _, signed = contract_file(manager, sign=True)
     tampered = signed.replace(b"/Producer", b"/Pr0ducer", 1)
-    assert upload(api, tampered).json() == {"valid": False, "number": None, "signed_at": None}
+    refused = upload(api, tampered).json()
+    assert (refused["valid"], refused["number"], refused["signed_at"]) == (False, None, None)
     _, unsigned = contract_file(manager, sign=False)
     assert upload(api, unsigned).json()["valid"] is False
 
@@ -58,10 +59,10 @@ def test_проверка_по_номеру_и_хешу(api, manager):
     ok = api.post(URL, json={"number": row.number, "sha256": digest.upper()})
     assert ok.status_code == 200
     assert ok.json()["valid"] is True
-    assert set(ok.json()) == {"valid", "number", "signed_at"}
+    assert ok.json()["document"] == "original"
     wrong = api.post(URL, json={"number": row.number, "sha256": "0" * 64})
     # a wrong hash does not even confirm that the number exists or when it was signed
-    assert wrong.json() == {"valid": False, "number": None, "signed_at": None}
+    assert wrong.json() == verification.NOT_FOUND.model_dump(mode="json")
     latin = verification.verify_number(row.number.replace("ПМ", "PM"), digest)
     assert latin.valid is True
 

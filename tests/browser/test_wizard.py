@@ -38,7 +38,7 @@ def _demo_manager() -> Actor:
 
 
 def _new_client(name: str, phone: str) -> int:
-    from privet_manager_app.domain.clients.listing import backfill_manager_clients
+    from privet_manager_app.domain.clients.sync import backfill_manager_clients
 
     with transaction() as session:
         user = ClientUser(name=name, phone=phone)

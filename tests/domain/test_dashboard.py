@@ -7,13 +7,16 @@ import itertools
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from privet_manager_app.domain.admin import dashboard, managers
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Forbidden
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.tables import ManagerClient, ManagerContract
+from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerRuntime
+from tests.support.statements import captured_sql
 
 UTC = dt.UTC
 # 27.11.2026 12:00 in Moscow.
@@ -54,8 +57,18 @@ def _contract(client_id: int, status: str, signed_at=None) -> None:
 
 def _signed(manager, claimed_at, hours: float, status="processed") -> int:
     client_id = _client(status, manager, claimed_at=claimed_at, processed_at=NOW)
-    _contract(client_id, "signed", claimed_at + dt.timedelta(hours=hours))
+    signed_at = claimed_at + dt.timedelta(hours=hours)
+    _contract(client_id, "signed", signed_at)
+    with transaction() as session:  # as signing stores it
+        session.get(ManagerClient, client_id).first_signed_at = signed_at
     return client_id
+
+
+@pytest.fixture(autouse=True)
+def _fresh_figures(monkeypatch):
+    """These tests check the figures, each right after changing the rows: no cache (its own
+    tests are below)."""
+    monkeypatch.setattr(dashboard, "CACHE_MAX_AGE", dt.timedelta(0))
 
 
 def test_воронка_считает_клиентов_по_статусам_в_порядке_процесса(admin, manager):
@@ -199,3 +212,51 @@ def test_медиана_и_дни_на_sqlite_считаются_так_же(tmp
         assert result.funnel[-1].count == 6
     finally:
         dispose_engines()
+
+
+def test_дашборд_кэшируется_на_минуту_для_всех_реплик(admin, manager, monkeypatch):
+    monkeypatch.setattr(dashboard, "CACHE_MAX_AGE", dt.timedelta(seconds=60))
+    _client("new")
+    first = dashboard.get_dashboard(admin)
+    _client("new")
+    # Another request (any replica: the value lives in the database) within the minute.
+    again = dashboard.get_dashboard(admin)
+    assert (again.total_clients, again.generated_at) == (1, first.generated_at)
+    with transaction() as session:
+        session.execute(
+            sa.update(ManagerRuntime)
+            .where(ManagerRuntime.key.like("dashboard:%"))
+            .values(updated_at=utcnow() - dt.timedelta(seconds=61))
+        )
+    assert dashboard.get_dashboard(admin).total_clients == 2
+
+
+def test_дашборд_считает_каждый_показатель_одним_проходом(admin, manager):
+    _signed(manager, dt.datetime(2026, 11, 20, 9, 0, tzinfo=UTC), 5)
+    _client("in_progress", manager)
+    with captured_sql() as statements:
+        dashboard.get_dashboard(admin, now=NOW)
+    reads = [s.sql for s in statements if s.sql.lstrip().upper().startswith("SELECT")]
+    over_clients = [sql for sql in reads if "manager_clients" in sql]
+    # Funnel + totals + managers' load; days; median — three reads of the clients, none of
+    # the contracts.
+    assert len(over_clients) == 3
+    assert not any("manager_contracts" in sql for sql in reads)
+
+
+def test_первая_подпись_сохраняется_и_переживает_переоткрытие(manager, admin):
+    from privet_manager_app.domain.clients import reopen
+    from tests.support.factories import (
+        client_row,
+        invoiced_client,
+        resend_interval_passed,
+        sign_with_tariff,
+    )
+
+    client, contract, tariff_id = invoiced_client(manager)
+    first = client_row(client.id).first_signed_at
+    assert first == contract.signed_at
+    reopen.reopen_client(admin, client.id, "Клиент принёс ещё один ноутбук")
+    resend_interval_passed(client.id)  # a new contract is throttled like a resend
+    sign_with_tariff(manager, client, tariff_id)
+    assert client_row(client.id).first_signed_at == first

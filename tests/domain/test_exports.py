@@ -9,15 +9,19 @@ import pytest
 import sqlalchemy as sa
 
 from privet_manager_app.domain.clients import export as exports
+from privet_manager_app.domain.clients import projection
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.infra.db import transaction
+from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.tables import ManagerClient
 from tests.support.factories import add_passport, claimed_client, new_client
+from tests.support.statements import captured_sql
 
 EXPORT_URL = "/api/manager/clients/export.csv"
 
 
-def _rows(data: bytes) -> list[list[str]]:
+def _rows(pieces) -> list[list[str]]:
+    data = pieces if isinstance(pieces, bytes) else b"".join(pieces)
     assert data.startswith(b"\xef\xbb\xbf")
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
@@ -25,7 +29,7 @@ def _rows(data: bytes) -> list[list[str]]:
 def test_экспорт_в_excel_bom_точка_с_запятой_русские_заголовки_паспорт_скрыт(manager):
     client = claimed_client(manager, name="Иван Петров", phone="8 916 123-45-67")
     add_passport(client)
-    data = exports.export_clients_csv(manager, "in_work", "")
+    data = b"".join(exports.export_clients_csv(manager, "in_work", ""))
     assert b"123456" not in data
     assert b"4512" not in data
     header, row = _rows(data)
@@ -58,15 +62,44 @@ def test_экспорт_учитывает_поиск_и_вкладку(manager)
         exports.export_clients_csv(manager, "everything", "")
 
 
-def test_экспорт_ограничен_и_сообщает_об_этом(manager, add_users, monkeypatch):
-    add_users(7)
-    monkeypatch.setattr(exports, "MAX_EXPORT_ROWS", 5)
-    _, *rows = _rows(exports.export_clients_csv(manager, "new", ""))
-    assert len(rows) == 6
-    assert "первые 5 строк" in rows[-1][0]
-    monkeypatch.setattr(exports, "MAX_EXPORT_ROWS", 7)
-    _, *rows = _rows(exports.export_clients_csv(manager, "new", ""))
-    assert len(rows) == 7
+def test_экспорт_одним_запросом_через_серверный_курсор_кусками_и_без_предела(
+    manager, add_users, monkeypatch
+):
+    add_users(230)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 50)
+    with captured_sql() as statements:
+        pieces = list(exports.export_clients_csv(manager, "new", ""))
+    reads = [s for s in statements if s.sql.lstrip().upper().startswith("SELECT")]
+    rows = [s for s in reads if "manager_client_search" in s.sql and "users_passports" in s.sql]
+    # One query for the whole file, read by a named (server-side) cursor: the rows arrive in
+    # pieces instead of all at once, so memory does not grow with the tab.
+    assert len(rows) == 1
+    assert rows[0].server_side
+    assert not any(" users " in f" {s.sql} " or "FROM users" in s.sql for s in rows)
+    assert len(pieces) == 5  # 230 rows in pieces of 50
+    _, *lines = _rows(pieces)
+    assert len(lines) == 230  # no cut-off: the whole tab
+
+
+def test_экспорт_подбирает_новых_пользователей_один_раз(manager, add_users):
+    add_users(230)
+    with transaction() as session:
+        session.add(ClientUser(name="Зарегистрировался Только Что"))
+    with captured_sql() as statements:
+        _, *lines = _rows(exports.export_clients_csv(manager, "new", ""))
+    pick_ups = [s for s in statements if "INSERT INTO manager_clients" in s.sql]
+    assert len(pick_ups) == 1
+    assert "Зарегистрировался Только Что" in {line[1] for line in lines}
+    assert len(lines) == 231
+
+
+def test_число_строк_выгрузки_совпадает_с_файлом(manager, add_users):
+    add_users(12)
+    new_client(name="Зинаида Поиск", phone="+79031112233")
+    assert exports.export_row_count(manager, "new", "") == 13
+    assert exports.export_row_count(manager, "new", "зинаида") == 1
+    _, *lines = _rows(exports.export_clients_csv(manager, "new", "зинаида"))
+    assert len(lines) == 1
 
 
 def test_формулы_в_данных_не_исполняются_в_excel(manager):
@@ -77,6 +110,7 @@ def test_формулы_в_данных_не_исполняются_в_excel(man
             .where(ManagerClient.id == client.id)
             .values(registration_address="@SUM(1+1)")
         )
+        projection.refresh(session, [client.id])
     _, row = _rows(exports.export_clients_csv(manager, "new", ""))
     assert row[1].startswith("'=")
     assert row[5] == "'@SUM(1+1)"

@@ -97,7 +97,12 @@ def test_backfill_clients_идемпотентен(db, add_users, capsys):
     cli.main(["backfill-clients"])
     cli.main(["backfill-clients"])
     out = capsys.readouterr().out.splitlines()
-    assert out == ["Добавлено записей manager_clients: 1", "Добавлено записей manager_clients: 0"]
+    assert out == [
+        "Добавлено записей manager_clients: 1",
+        "Обновлено строк поиска: 1",
+        "Добавлено записей manager_clients: 0",
+        "Обновлено строк поиска: 0",
+    ]
 
 
 def test_seed_demo_создаёт_клиентов_и_демо_входы(db):

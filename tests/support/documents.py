@@ -25,8 +25,8 @@ from privet_manager_app.schema.tables import (
     ManagerClient,
     ManagerClientTariff,
     ManagerDevice,
-    UserPassport,
 )
+from tests.support.factories import passport_model
 
 PEOPLE = (
     ("Смирнова", "Анна", "Сергеевна"),
@@ -99,18 +99,14 @@ def contract_snapshot(index: int) -> dict:
             phone=f"+7916{index:07d}",
             email=f"client{index}@example.ru",
         ),
-        passport=UserPassport(
-            user_id=1000 + index,
+        passport=passport_model(
+            1000 + index,
             last_name=last,
             first_name=first,
             middle_name=middle,
             birth_date=dt.date(1980 + index % 20, 3, 12),
-            birth_place="г. Москва",
             series=f"{4500 + index % 99:04d}",
             number=f"{123456 + index:06d}",
-            issue_date=dt.date(2010, 2, 1),
-            issued_by="Отделением УФМС России по г. Москве по району Хамовники",
-            division_code="770-001",
         ),
         devices=devices,
         photo_counts={device.id: 1 for device in devices},

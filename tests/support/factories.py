@@ -22,12 +22,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import select
 
-from privet_manager_app.domain.clients import claims
-from privet_manager_app.domain.clients.listing import backfill_manager_clients
+from privet_manager_app.domain.clients import claims, projection
+from privet_manager_app.domain.clients.sync import backfill_manager_clients
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import passport_vault, signing, tariff_apply
 from privet_manager_app.domain.wizard import payment as payments
-from privet_manager_app.domain.wizard import signing, tariff_apply
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import (
     ClientDevice,
@@ -151,7 +151,27 @@ def client_in_work(
         )
         session.add(client)
         session.flush()
+        projection.refresh(session, [client.id])  # in the list, as our use cases leave it
         return ClientRef(id=client.id, user_id=user.id, full_name=name)
+
+
+def passport_model(user_id: int, **fields) -> UserPassport:
+    """An unsaved passport row as the app stores it: the secret fields encrypted."""
+    values = {
+        "last_name": "Смирнова",
+        "first_name": "Анна",
+        "middle_name": "Сергеевна",
+        "birth_date": dt.date(1985, 3, 12),
+        "birth_place": "г. Москва",
+        "series": "4512",
+        "number": "123456",
+        "issue_date": dt.date(2010, 2, 1),
+        "issued_by": "Отделением УФМС России по г. Москве по району Хамовники",
+        "division_code": "770-001",
+        **fields,
+    }
+    secret = {field: values.pop(field) for field in passport_vault.SECRET_FIELDS}
+    return UserPassport(user_id=user_id, **values, **passport_vault.sealed_columns(user_id, secret))
 
 
 def add_passport(
@@ -165,18 +185,13 @@ def add_passport(
 ) -> None:
     with transaction() as session:
         session.add(
-            UserPassport(
-                user_id=client.user_id,
+            passport_model(
+                client.user_id,
                 last_name=last_name,
                 first_name=first_name,
                 middle_name=middle_name,
-                birth_date=dt.date(1985, 3, 12),
-                birth_place="г. Москва",
                 series=series,
                 number=number,
-                issue_date=dt.date(2010, 2, 1),
-                issued_by="Отделением УФМС России по г. Москве по району Хамовники",
-                division_code="770-001",
             )
         )
 

@@ -398,6 +398,9 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
     step("manager_clients", _CLIENTS_SQL)
     if full:
         step("users_passports", _PASSPORTS_SQL)
+        started = time.perf_counter()
+        _encrypt_passports(connection)
+        timings["users_passports"] += time.perf_counter() - started
         step(
             "manager_devices",
             _DEVICES_SQL.format(
@@ -413,7 +416,9 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
             _TARIFFS_SQL.format(surcharges=_sql_array(SURCHARGES), n=len(SURCHARGES)),
         )
         step("manager_contracts", _CONTRACTS_SQL)
+        step("first_signed_at", _FIRST_SIGNED_SQL)
         step("manager_invoices", _INVOICES_SQL)
+    step("manager_client_search", _projection_sql())
     step("sequences", _SEQUENCES_SQL)
     execute("DROP TABLE bench_draw")
     execute("RESET session_replication_role")
@@ -426,6 +431,42 @@ def build(connection, users: int, *, full: bool = True, seed: float = 0.42) -> S
     )
 
 
+def _projection_sql() -> str:
+    """The app's own statement that fills the list's search projection, as literal SQL."""
+    from sqlalchemy.dialects import postgresql
+
+    from privet_manager_app.domain.clients import projection
+
+    compiled = projection.fill_statement().compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled).replace("%", "%%")
+
+
+_PASSPORT_COLUMNS = (
+    "user_id, last_name, first_name, middle_name, birth_date, birth_place, updated_by, "
+    "created_at, updated_at, series_enc, number_enc, issue_date_enc, issued_by_enc, "
+    "division_code_enc, passport_index, number_masked"
+)
+
+
+def _encrypt_passports(connection, batch: int = 5000) -> None:
+    from privet_manager_app.domain.wizard import passport_vault
+
+    rows = connection.execute(
+        "SELECT user_id, last_name, first_name, middle_name, birth_date, birth_place, updated_by,"
+        " created_at, updated_at, series, number, issue_date, issued_by, division_code"
+        " FROM bench_passports ORDER BY user_id"
+    ).fetchall()
+    columns = [name.strip() for name in _PASSPORT_COLUMNS.split(",")]
+    with connection.cursor().copy(f"COPY users_passports ({_PASSPORT_COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            secret = dict(zip(passport_vault.SECRET_FIELDS, row[9:], strict=True))
+            sealed = passport_vault.sealed_columns(row[0], secret)
+            copy.write_row((*row[:9], *(sealed[name] for name in columns[9:])))
+    connection.execute("DROP TABLE bench_passports")
+
+
 def _password_hash() -> str:
     # Cost 4: the list benchmark logs in once per database; what it measures is not bcrypt.
     return bcrypt.hashpw(MANAGER_PASSWORD.encode(), bcrypt.gensalt(4)).decode()
@@ -436,16 +477,14 @@ def manager_email(index: int) -> str:
 
 
 _MANAGERS_SQL = f"""
-INSERT INTO manager_users (email, password_hash, name, role, is_active, failed_login_count,
-                           created_at, updated_at)
+INSERT INTO manager_users (email, password_hash, name, role, is_active, created_at, updated_at)
 SELECT 'master' || g || '@bench.example', %(hash)s,
        {_pick(_sql_array(MALE_NAMES), len(MALE_NAMES))} || ' ' ||
        {_pick(_sql_array(SURNAMES), len(SURNAMES))},
-       'manager', true, 0, now() - interval '3 years', now() - interval '3 years'
+       'manager', true, now() - interval '3 years', now() - interval '3 years'
 FROM generate_series(1, {MANAGERS}) g;
-INSERT INTO manager_users (email, password_hash, name, role, is_active, failed_login_count,
-                           created_at, updated_at)
-VALUES (%(admin)s, %(hash)s, 'Админ Бенч', 'admin', true, 0, now(), now());
+INSERT INTO manager_users (email, password_hash, name, role, is_active, created_at, updated_at)
+VALUES (%(admin)s, %(hash)s, 'Админ Бенч', 'admin', true, now(), now());
 """
 
 # One row per client with every random draw, so users and manager_clients agree. Nested
@@ -562,22 +601,24 @@ SELECT id, id, status, manager, claimed_at, processed_at,
 FROM bench_draw ORDER BY id;
 """
 
+# Drawn in SQL into a scratch table; encrypted in Python (_encrypt_passports) the way the app
+# stores them — a key ring and AES-GCM are not something to redo in SQL.
 _PASSPORTS_SQL = """
-INSERT INTO users_passports (user_id, last_name, first_name, middle_name, birth_date, birth_place,
-    series, number, issue_date, issued_by, division_code, updated_by, created_at, updated_at)
-SELECT d.id, d.surname, d.first_name, d.patronymic_g, birth, 'гор. ' || d.city,
-       lpad(floor(random() * 1e4)::int::text, 4, '0'),
-       lpad(floor(random() * 1e6)::int::text, 6, '0'),
-       least(birth + interval '20 years' + random() * interval '20 years', now())::date,
-       'ГУ МВД России по г. ' || d.city,
+CREATE UNLOGGED TABLE bench_passports AS
+SELECT d.id AS user_id, d.surname AS last_name, d.first_name, d.patronymic_g AS middle_name,
+       birth AS birth_date, 'гор. ' || d.city AS birth_place,
+       lpad(floor(random() * 1e4)::int::text, 4, '0') AS series,
+       lpad(floor(random() * 1e6)::int::text, 6, '0') AS number,
+       least(birth + interval '20 years' + random() * interval '20 years', now())::date
+           AS issue_date,
+       'ГУ МВД России по г. ' || d.city AS issued_by,
        lpad(floor(random() * 1000)::int::text, 3, '0') || '-' ||
-       lpad(floor(random() * 1000)::int::text, 3, '0'),
-       d.manager, d.claimed_at, d.claimed_at
+       lpad(floor(random() * 1000)::int::text, 3, '0') AS division_code,
+       d.manager AS updated_by, d.claimed_at AS created_at, d.claimed_at AS updated_at
 FROM (SELECT *, (date '1950-01-01' + floor(random() * 19000)::int) AS birth
       FROM bench_draw WHERE status NOT IN ('new', 'in_progress')) d
 ORDER BY d.id;
 """
-
 _DEVICES_SQL = """
 INSERT INTO manager_devices (client_id, category, brand, model, serial_number, purchase_year,
     condition, created_by, created_at, updated_at)
@@ -627,6 +668,14 @@ FROM (SELECT *, CASE WHEN status = 'awaiting_payment' THEN '500.00'
 JOIN (SELECT *, row_number() OVER (ORDER BY id) AS rank FROM manager_tariffs) t
   ON t.rank = d.tariff_rank
 ORDER BY d.id;
+"""
+
+# What signing stores on the client at the first signature (the dashboard's median reads it).
+_FIRST_SIGNED_SQL = """
+UPDATE manager_clients c SET first_signed_at = k.first
+FROM (SELECT client_id, min(signed_at) AS first FROM manager_contracts
+      WHERE status = 'signed' AND signed_at IS NOT NULL GROUP BY client_id) k
+WHERE k.client_id = c.id
 """
 
 # A signed contract for every signed/awaiting/processed client, an OTP-sent one for

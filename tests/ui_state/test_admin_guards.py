@@ -3,14 +3,15 @@ manager's session changes nothing and loads no admin data; no session leads to t
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+from urllib.parse import parse_qs, urlsplit
 
 import bcrypt
 import pytest
 import sqlalchemy as sa
 
 from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.clients.claims import REASSIGN_ADMIN_ONLY
 from privet_manager_app.domain.clients.reopen import REOPEN_ADMIN_ONLY
 from privet_manager_app.domain.common.actors import ADMIN_ONLY
@@ -19,14 +20,13 @@ from privet_manager_app.schema.tables import (
     ManagerAuditLog,
     ManagerClient,
     ManagerUser,
-    UserPassport,
 )
 from privet_manager_app.ui.client_card.state import ClientCardState
 from privet_manager_app.ui.pages.admin_dashboard import DashboardState
 from privet_manager_app.ui.pages.admin_managers import ManagersState
 from privet_manager_app.ui.pages.clients import ClientsState
 from tests.conftest import DEFAULT_PASSWORD
-from tests.support.factories import claimed_client
+from tests.support.factories import claimed_client, passport_model
 from tests.support.reflex_state import make_state, redirect_path
 from tests.support.reflex_state import run_sync as _run
 
@@ -62,7 +62,7 @@ def test_без_сессии_админские_страницы_ведут_на
         (ManagersState, ManagersState.create),
         (DashboardState, DashboardState.open_page),
         (ClientCardState, ClientCardState.open_page),
-        (ClientsState, ClientsState.export_csv),
+        (ClientsState, ClientsState.prepare_export),
     ):
         state = make_state(state_class)
         assert redirect_path(_run(state, handler)) == "/login", handler
@@ -174,20 +174,18 @@ def test_администратор_видит_дашборд(db, admin, add_use
     assert state.funnel[0]["count"] == 4
 
 
-def test_экспорт_из_списка_скачивает_файл(db, manager, add_users):
+def test_экспорт_из_списка_называет_число_строк_и_даёт_ссылку_на_поток(db, manager, add_users):
     add_users(3)
     state = make_state(ClientsState, token=_token(manager))
     state.tab = "new"
-    events = _run(state, ClientsState.export_csv)
-    [download] = [spec for spec in events if spec is not None]
-    assert download.handler.fn.__qualname__ == "_download"
-    args = {str(name._js_expr): value._var_value for name, value in download.args}
-    assert args["filename"].startswith("clients-novye-")
-    prefix = "data:text/csv;base64,"
-    assert args["url"].startswith(prefix)
-    data = base64.b64decode(args["url"][len(prefix) :])
-    assert data.startswith(b"\xef\xbb\xbf")
-    assert len(data.decode("utf-8-sig").splitlines()) == 4
+    state.query = "Иван"
+    _run(state, ClientsState.prepare_export)
+    assert state.export_open
+    assert state.export_rows == exports.export_row_count(manager, "new", "Иван")
+    # The file is not carried by the state: the browser follows the link and saves the stream.
+    assert state.export_href.startswith("/api/manager/clients/export.csv?")
+    assert parse_qs(urlsplit(state.export_href).query) == {"tab": ["new"], "q": ["Иван"]}
+    assert "вкладка «Новые»" in state.export_summary
     assert not state.exporting
 
 
@@ -197,17 +195,15 @@ def test_карточка_показывает_паспорт_замаскиро
     client = claimed_client(manager)
     with transaction() as session:
         session.add(
-            UserPassport(
-                user_id=client.user_id,
+            passport_model(
+                client.user_id,
                 last_name="Петров",
                 first_name="Иван",
+                middle_name=None,
                 birth_date=dt.date(1990, 1, 1),
-                birth_place="г. Москва",
-                series="4512",
                 number="987654",
                 issue_date=dt.date(2015, 1, 1),
                 issued_by="ОВД",
-                division_code="770-001",
             )
         )
     state = card_params(make_state(ClientCardState, token=_token(manager)), client.id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from privet_manager_app.domain.admin import auth
+from privet_manager_app.domain.wizard import passport_vault
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.tables import UserPassport
@@ -80,7 +81,7 @@ def test_шаг_2_после_переподключения_поля_не_сти
         stored = session.exec(
             select(UserPassport).where(UserPassport.user_id == client.user_id)
         ).one()
-    assert stored.number == "654321"
+    assert passport_vault.open_row(stored).number == "654321"  # stored encrypted
 
 
 def test_шаг_3_диалог_устройства_остаётся_открытым_с_набранным(db, manager, monkeypatch):

@@ -15,6 +15,7 @@ from privet_manager_app.api.params import MAX_INT, ClientId, ManagerId, Strict
 from privet_manager_app.domain.admin import dashboard, managers
 from privet_manager_app.domain.clients import reopen
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import Line, Text
 from privet_manager_app.domain.views import ClientCard, SigningLockView, View
 from privet_manager_app.domain.wizard import otp_budget
 
@@ -22,29 +23,29 @@ router = APIRouter(prefix="/admin", tags=["Администрирование"])
 
 
 class NewManagerRequest(Strict):
-    email: str = Field(max_length=255)
-    name: str = Field(max_length=1000)
-    password: str = Field(max_length=1000)
+    email: Line = Field(max_length=255)
+    name: Line = Field(max_length=1000)
+    password: Line = Field(max_length=1000)
     role: Literal["manager", "admin"] = "manager"
 
 
 class ManagerPatch(Strict):
     role: Literal["manager", "admin"] | None = None
     is_active: bool | None = None
-    name: str | None = Field(None, max_length=1000)
+    name: Line | None = Field(None, max_length=1000)
 
 
 class PasswordReset(Strict):
-    password: str = Field(max_length=1000)
+    password: Line = Field(max_length=1000)
 
 
 class ReopenRequest(Strict):
-    reason: str = Field(max_length=1000)
+    reason: Text = Field(max_length=1000)
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 
 @router.post(
-    "/clients/{client_id}/reopen",
+    "/clients/{client_id:int}/reopen",
     response_model=ClientCard,
     summary="Переоткрыть подписанное дело (причина обязательна); дальше — новая версия договора",
 )
@@ -66,7 +67,7 @@ class _Error(View):
 
 
 @router.post(
-    "/clients/{client_id}/signing-unlock",
+    "/clients/{client_id:int}/signing-unlock",
     response_model=SigningLockView,
     summary="Разблокировать подписание клиента после исчерпания лимита неверных кодов "
     "(причина обязательна, пишется в аудит)",
@@ -109,7 +110,7 @@ def create_manager(
 
 
 @router.patch(
-    "/managers/{manager_id}",
+    "/managers/{manager_id:int}",
     response_model=managers.ManagerAccount,
     summary="Роль, имя, отключение/включение (409 last_admin, cannot_deactivate_self)",
 )
@@ -122,7 +123,7 @@ def update_manager(
 
 
 @router.post(
-    "/managers/{manager_id}/reset-password",
+    "/managers/{manager_id:int}/reset-password",
     response_model=managers.ManagerAccount,
     summary="Задать новый пароль; сессии менеджера завершаются",
 )
@@ -130,6 +131,17 @@ def reset_password(
     manager_id: ManagerId, body: PasswordReset, actor: Actor = Depends(current_admin)
 ) -> managers.ManagerAccount:
     return managers.reset_password(actor, manager_id, body.password)
+
+
+@router.post(
+    "/managers/{manager_id:int}/unlock",
+    response_model=managers.ManagerAccount,
+    summary="Снять блокировку входа после многих неудачных попыток (пишется в аудит)",
+)
+def unlock_login(
+    manager_id: ManagerId, actor: Actor = Depends(current_admin)
+) -> managers.ManagerAccount:
+    return managers.unlock_login(actor, manager_id)
 
 
 @router.get(

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from privet_manager_app.api.deps import client_ip, current_actor, user_agent
 from privet_manager_app.domain.admin import auth
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import LoginInput
 from privet_manager_app.domain.views import ManagerView
 
 router = APIRouter(prefix="/auth", tags=["Вход"])
 
 
-class LoginRequest(BaseModel):
-    email: str = Field(max_length=255)
-    password: str = Field(max_length=1000)
+class LoginRequest(LoginInput):
+    pass
 
 
 class TokenResponse(BaseModel):
@@ -35,7 +35,15 @@ def _token_response(issued: auth.IssuedToken) -> TokenResponse:
     )
 
 
-@router.post("/login", response_model=TokenResponse, summary="Вход менеджера, выдаёт JWT")
+@router.post(
+    "/login",
+    response_model=TokenResponse,
+    summary="Вход менеджера, выдаёт JWT",
+    responses={
+        401: {"description": "invalid_credentials: неверный email или пароль"},
+        403: {"description": "account_disabled, account_locked"},
+    },
+)
 def login(body: LoginRequest, request: Request) -> TokenResponse:
     issued = auth.login(body.email, body.password, client_ip(request), user_agent(request))
     return _token_response(issued)

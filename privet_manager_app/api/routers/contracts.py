@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId, Strict
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import Line
 from privet_manager_app.domain.views import ConsentView, ContractView, SignatureResult, View
 from privet_manager_app.domain.wizard import certificate as certificates
 from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import signing
+from privet_manager_app.domain.wizard import sealed_copy, signing
 
-router = APIRouter(prefix="/clients/{client_id}/contract", tags=["Договор и подпись"])
+router = APIRouter(prefix="/clients/{client_id:int}/contract", tags=["Договор и подпись"])
 
 
 class GenerateRequest(Strict):
@@ -25,7 +26,7 @@ class GenerateRequest(Strict):
 
 
 class ConfirmRequest(Strict):
-    code: str = Field(max_length=20, description="6 цифр, которые клиент видит в чате")
+    code: Line = Field(max_length=20, description="6 цифр, которые клиент видит в чате")
     pep_agreed: bool = Field(description="клиент согласен подписать договор ПЭП")
 
 
@@ -156,6 +157,40 @@ def consent(
     client_id: ClientId, body: ConsentRequest, actor: Actor = Depends(current_actor)
 ) -> ConsentView:
     return signing.record_consent(actor, client_id, body.pep_agreed)
+
+
+class _Error(BaseModel):
+    detail: str
+    code: str
+
+
+_COPY_RESPONSES = {
+    307: {"description": "на подписанную короткоживущую ссылку"},
+    200: {"model": sealed_copy.SignedCopyView},
+    401: {"model": _Error, "description": "not_authenticated"},
+    403: {"model": _Error, "description": "documents_forbidden: клиента ведёт другой менеджер"},
+    404: {"model": _Error, "description": "client_not_found, signed_copy_not_found"},
+    409: {"model": _Error, "description": "original_mismatch: файл договора в хранилище изменён"},
+    503: {
+        "model": _Error,
+        "description": "signed_copy_pending (Retry-After), signed_copy_unavailable, "
+        "storage_unavailable",
+    },
+}
+
+
+@router.get(
+    "/signed-copy",
+    summary="Заверенная копия (договор + лист подписания + заверение, печать организации)",
+    responses=_COPY_RESPONSES,
+)
+def signed_copy(
+    client_id: ClientId,
+    redirect: bool = Query(True),
+    actor: Actor = Depends(current_actor),
+):
+    view = sealed_copy.signed_copy(actor, client_id)
+    return RedirectResponse(view.url, status_code=307) if redirect else view
 
 
 @router.post(

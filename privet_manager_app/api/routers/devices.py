@@ -24,7 +24,7 @@ from privet_manager_app.api.params import (
     Strict,
 )
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.inputs import DeviceInput, DevicePatch
+from privet_manager_app.domain.inputs import DeviceInput, DevicePatch, Line
 from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
 
@@ -46,8 +46,8 @@ class ImportRequest(Strict):
 
 
 class UploadUrlRequest(Strict):
-    filename: str = Field(max_length=255)
-    content_type: str = Field(max_length=100, description="image/jpeg, image/png, image/webp…")
+    filename: Line = Field(max_length=255)
+    content_type: Line = Field(max_length=100, description="image/jpeg, image/png, image/webp…")
 
 
 class UploadUrlResponse(BaseModel):
@@ -59,7 +59,7 @@ class UploadUrlResponse(BaseModel):
 
 
 class AttachRequest(Strict):
-    file_key: str = Field(max_length=300)
+    file_key: Line = Field(max_length=300)
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 
@@ -81,14 +81,16 @@ def device_options(actor: Actor = Depends(current_actor)) -> DeviceOptions:
 
 
 @router.get(
-    "/clients/{client_id}/devices", response_model=list[DeviceView], summary="Устройства клиента"
+    "/clients/{client_id:int}/devices",
+    response_model=list[DeviceView],
+    summary="Устройства клиента",
 )
 def list_devices(client_id: ClientId, actor: Actor = Depends(current_actor)) -> list[DeviceView]:
     return devices.list_devices(actor, client_id)
 
 
 @router.get(
-    "/clients/{client_id}/legacy-devices",
+    "/clients/{client_id:int}/legacy-devices",
     response_model=list[devices.LegacyDeviceView],
     summary="Устройства из приложения клиента, ещё не добавленные",
 )
@@ -99,7 +101,7 @@ def legacy_devices(
 
 
 @router.post(
-    "/clients/{client_id}/devices",
+    "/clients/{client_id:int}/devices",
     response_model=devices.DeviceSaved,
     status_code=201,
     summary="Добавить устройство",
@@ -113,7 +115,7 @@ def add_device(
 
 
 @router.post(
-    "/clients/{client_id}/devices/import",
+    "/clients/{client_id:int}/devices/import",
     response_model=devices.DeviceSaved,
     status_code=201,
     summary="Добавить устройство из приложения клиента",
@@ -127,7 +129,7 @@ def import_device(
 
 
 @router.patch(
-    "/clients/{client_id}/devices/{device_id}",
+    "/clients/{client_id:int}/devices/{device_id:int}",
     response_model=devices.DeviceSaved,
     summary="Изменить устройство (только переданные поля)",
 )
@@ -141,7 +143,7 @@ def update_device(
 
 
 @router.delete(
-    "/clients/{client_id}/devices/{device_id}",
+    "/clients/{client_id:int}/devices/{device_id:int}",
     response_model=Deleted,
     summary="Удалить устройство с фото (до подписания)",
 )
@@ -155,7 +157,7 @@ def delete_device(
 
 
 @router.post(
-    "/clients/{client_id}/devices/{device_id}/photos/upload-url",
+    "/clients/{client_id:int}/devices/{device_id:int}/photos/upload-url",
     response_model=UploadUrlResponse,
     summary="Ссылка для загрузки оригинала фото (PUT)",
 )
@@ -178,7 +180,7 @@ def photo_upload_url(
 
 
 @router.post(
-    "/clients/{client_id}/devices/{device_id}/photos",
+    "/clients/{client_id:int}/devices/{device_id:int}/photos",
     response_model=photos.PhotoSaved,
     status_code=201,
     summary="Принять загруженное фото: проверка, поворот, без метаданных, ≤ 1200 px",
@@ -193,7 +195,7 @@ def attach_photo(
 
 
 @router.delete(
-    "/clients/{client_id}/devices/{device_id}/photos/{photo_id}",
+    "/clients/{client_id:int}/devices/{device_id:int}/photos/{photo_id:int}",
     response_model=Deleted,
     summary="Удалить фото",
 )

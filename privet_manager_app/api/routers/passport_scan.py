@@ -94,7 +94,7 @@ async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[byt
 
 
 @router.post(
-    "/clients/{client_id}/passport/scan",
+    "/clients/{client_id:int}/passport/scan",
     response_model=passport_scan.PassportScanResult,
     summary="Шаг 2: распознать паспорт по фото нижних строк (ничего не сохраняется)",
     responses=_RESPONSES,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from fastapi import APIRouter, Depends
@@ -11,18 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import Amount, Line
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
 from privet_manager_app.domain.wizard import payment as payments
 
-router = APIRouter(prefix="/clients/{client_id}", tags=["Оплата"])
+router = APIRouter(prefix="/clients/{client_id:int}", tags=["Оплата"])
 
 
 class PaymentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: Decimal = Field(description='сумма доплаты: "1500.00"')
+    amount: Amount = Field(description='сумма доплаты: "1500.00"')
     method: Literal["cash", "card", "transfer"]
-    reference: str | None = Field(None, max_length=255, description="номер операции, чека")
+    reference: Line | None = Field(None, max_length=255, description="номер операции, чека")
 
 
 @router.post(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field
@@ -12,43 +11,42 @@ from privet_manager_app.api.deps import current_actor, current_admin
 from privet_manager_app.api.params import MAX_INT, ClientId, Strict, TariffId
 from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.inputs import Amount, Line, Percent, Text
 from privet_manager_app.domain.views import AppliedTariffView, SurchargeView, TariffView
 from privet_manager_app.domain.wizard import tariff_apply
 
 router = APIRouter(tags=["Тарифы"])
 
-Amount = Annotated[Decimal, Field(description='рубли, строкой с копейками: "1500.00"')]
-
 
 class TariffCreateRequest(Strict):
-    code: str = Field(max_length=100, description="латиница, цифры, - и _: basic, family")
-    name: str = Field(max_length=500)
-    description: str | None = Field(None, max_length=4000)
+    code: Line = Field(max_length=100, description="латиница, цифры, - и _: basic, family")
+    name: Line = Field(max_length=500)
+    description: Text | None = Field(None, max_length=4000)
     base_monthly_fee: Amount
     included_devices: int = Field(0, ge=0, le=MAX_INT)
     extra_device_fee: Amount
-    category_fees: dict[str, Amount] = Field(default_factory=dict, max_length=50)
-    max_discount_pct: Decimal = Decimal("0")
+    category_fees: dict[Line, Amount] = Field(default_factory=dict, max_length=50)
+    max_discount_pct: Percent = Decimal("0")
     is_active: bool = True
 
 
 class TariffPatchRequest(Strict):
     version: int | None = Field(None, ge=1, le=MAX_INT, description="редакция для блокировки")
-    code: str | None = Field(None, max_length=100)
-    name: str | None = Field(None, max_length=500)
-    description: str | None = Field(None, max_length=4000)
+    code: Line | None = Field(None, max_length=100)
+    name: Line | None = Field(None, max_length=500)
+    description: Text | None = Field(None, max_length=4000)
     base_monthly_fee: Amount | None = None
     included_devices: int | None = Field(None, ge=0, le=MAX_INT)
     extra_device_fee: Amount | None = None
-    category_fees: dict[str, Amount] | None = Field(None, max_length=50)
-    max_discount_pct: Decimal | None = None
+    category_fees: dict[Line, Amount] | None = Field(None, max_length=50)
+    max_discount_pct: Percent | None = None
     is_active: bool | None = None
 
 
 class SurchargeRequest(Strict):
     tariff_id: int = Field(ge=1, le=MAX_INT)
-    discount_pct: Decimal | None = Field(None, description="скидка, % (не больше максимума)")
-    discount_reason: str | None = Field(None, max_length=1000)
+    discount_pct: Percent | None = Field(None, description="скидка, % (не больше максимума)")
+    discount_reason: Line | None = Field(None, max_length=1000)
 
 
 class ApplyTariffRequest(SurchargeRequest):
@@ -69,7 +67,7 @@ def create_tariff(body: TariffCreateRequest, admin: Actor = Depends(current_admi
 
 
 @router.patch(
-    "/tariffs/{tariff_id}",
+    "/tariffs/{tariff_id:int}",
     response_model=TariffView,
     summary="Изменить тариф (админ): новая редакция, прежние расчёты и договоры не меняются",
 )
@@ -82,7 +80,7 @@ def update_tariff(
 
 
 @router.post(
-    "/clients/{client_id}/tariff/preview",
+    "/clients/{client_id:int}/tariff/preview",
     response_model=SurchargeView,
     summary="Доплата по тарифу для устройств клиента — без сохранения",
 )
@@ -95,7 +93,7 @@ def preview_tariff(
 
 
 @router.post(
-    "/clients/{client_id}/tariff/apply",
+    "/clients/{client_id:int}/tariff/apply",
     response_model=AppliedTariffView,
     summary="Применить тариф: расчёт доплаты сохраняется со снимком тарифа",
 )

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
+from privet_manager_app.domain.inputs import Line, type_errors
 from privet_manager_app.domain.views import VerificationResult
 from privet_manager_app.domain.wizard import verification
 from privet_manager_app.settings import get_settings
@@ -30,8 +31,8 @@ class UnsupportedMediaType(DomainError):
 class VerifyByNumber(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    number: str = Field(max_length=40, description="ПМ-2026-000001")
-    sha256: str = Field(max_length=100, description="SHA-256 файла договора, hex")
+    number: Line = Field(max_length=40, description="ПМ-2026-000001")
+    sha256: Line = Field(max_length=100, description="SHA-256 файла договора, hex")
 
 
 def _too_large() -> PayloadTooLarge:
@@ -88,10 +89,7 @@ async def verify(request: Request) -> VerificationResult:
         try:
             body = VerifyByNumber.model_validate_json(bytes(raw))
         except ValidationError as error:
-            fields = {
-                ".".join(str(part) for part in item["loc"]) or "body": "Некорректное значение"
-                for item in error.errors()
-            }
+            fields = type_errors(error.errors())
             raise ValidationFailed(
                 "validation_error", "Нужны номер договора и SHA-256 файла", fields=fields
             ) from None

@@ -35,7 +35,7 @@ class ReassignRequest(Strict):
 
 
 @router.post(
-    "/clients/{client_id}/claim",
+    "/clients/{client_id:int}/claim",
     response_model=ClientCard,
     summary="Взять клиента в работу (409 already_claimed, если уже взяли)",
 )
@@ -44,7 +44,7 @@ def claim(client_id: ClientId, actor: Actor = Depends(current_actor)) -> ClientC
 
 
 @router.patch(
-    "/clients/{client_id}/profile",
+    "/clients/{client_id:int}/profile",
     response_model=profile.ProfileView,
     summary="Шаг 1: имя, телефон, email, адрес регистрации",
 )
@@ -55,7 +55,7 @@ def update_profile(
 
 
 @router.get(
-    "/clients/{client_id}/passport",
+    "/clients/{client_id:int}/passport",
     response_model=passports.PassportResult,
     summary="Шаг 2: паспорт полностью (для формы; только ответственный или админ)",
 )
@@ -69,7 +69,7 @@ def get_passport(
 
 
 @router.put(
-    "/clients/{client_id}/passport",
+    "/clients/{client_id:int}/passport",
     response_model=passports.PassportResult,
     summary="Шаг 2: сохранить паспорт (warnings: passport_expired, passport_duplicate)",
 )
@@ -80,7 +80,7 @@ def save_passport(
 
 
 @router.post(
-    "/admin/clients/{client_id}/reassign",
+    "/admin/clients/{client_id:int}/reassign",
     response_model=ClientCard,
     summary="Админ: передать клиента другому менеджеру",
 )

@@ -1,11 +1,11 @@
-"""Manager accounts, passwords, login with lockout, sessions and access tokens (JWT HS256)."""
+"""Manager accounts, passwords, login with its throttle, sessions and access tokens (JWT HS256)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
+import math
 import uuid
 
 import bcrypt
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
+from privet_manager_app.domain.common import throttle
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import (
@@ -24,9 +25,11 @@ from privet_manager_app.domain.common.errors import (
     ValidationFailed,
 )
 from privet_manager_app.domain.history import audit
-from privet_manager_app.infra.db import transaction, upsert
+from privet_manager_app.domain.inputs import LoginInput
+from privet_manager_app.infra import cpu_pool
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.enums import ManagerRole
-from privet_manager_app.schema.tables import ManagerLoginThrottle, ManagerSession, ManagerUser
+from privet_manager_app.schema.tables import ManagerSession, ManagerUser
 from privet_manager_app.settings import get_settings
 
 JWT_ALGORITHM = "HS256"
@@ -82,32 +85,28 @@ def validate_new_password(password: str) -> bytes:
     return raw
 
 
+def _bcrypt_hash(raw: bytes, rounds: int) -> str:
+    return bcrypt.hashpw(raw, bcrypt.gensalt(rounds=rounds)).decode()
+
+
+def _bcrypt_check(raw: bytes, password_hash: bytes) -> bool:
+    return bcrypt.checkpw(raw, password_hash)
+
+
+# bcrypt runs in the CPU pool (infra/cpu_pool.py): a burst of logins takes the pool's workers,
+# not every request thread of the replica.
 def hash_password(password: str) -> str:
     raw = validate_new_password(password)
-    return bcrypt.hashpw(raw, bcrypt.gensalt(rounds=get_settings().BCRYPT_ROUNDS)).decode()
+    return cpu_pool.run(_bcrypt_hash, raw, get_settings().BCRYPT_ROUNDS)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    return bcrypt.checkpw(check_password_bytes(password), password_hash.encode())
+    return cpu_pool.run(_bcrypt_check, check_password_bytes(password), password_hash.encode())
 
 
 @functools.cache
 def _dummy_hash(rounds: int) -> str:
     return bcrypt.hashpw(b"no-such-account", bcrypt.gensalt(rounds=rounds)).decode()
-
-
-def _throttle_key(email: str) -> str:
-    # The throttle table never stores a typed e-mail in clear text.
-    return hashlib.sha256(email.encode()).hexdigest()
-
-
-def _locked_error(until: dt.datetime) -> TooManyAttempts:
-    minutes = max(1, int((until - utcnow()).total_seconds() // 60) + 1)
-    return TooManyAttempts(
-        "account_locked",
-        f"Слишком много неудачных попыток входа. Повторите через {minutes} мин.",
-        extra={"retry_after_seconds": int((until - utcnow()).total_seconds())},
-    )
 
 
 def create_manager(
@@ -151,74 +150,140 @@ def create_manager(
         return manager
 
 
-def login(email: str, password: str, ip: str | None, user_agent: str | None) -> IssuedToken:
-    """Five failures lock the e-mail for 15 minutes, whether or not an account has it."""
+# ---- Login and its throttle -----------------------------------------------------------------
+#
+# Three counters per attempt (domain/common/throttle.py), reserved together before bcrypt:
+# - the account from this client IP: a few free failures, then growing delays. Someone guessing
+#   from one address slows down only themselves — the owner elsewhere still logs in;
+# - the client IP over every account: a ceiling for one address spraying many e-mails;
+# - the account from anywhere: a hard lock (until an admin unlocks it) only at a much higher
+#   count — a guesser behind many addresses.
+# E-mails without an account are counted the same way: the answers never tell them apart.
+
+PAIR_SCOPE, IP_SCOPE, ACCOUNT_SCOPE = "login_account_ip", "login_ip", "login_account"
+
+
+def login_rules() -> tuple[throttle.Rule, throttle.Rule, throttle.Rule]:
     settings = get_settings()
-    key = normalize_email(email)
+    delays = {
+        "first_delay": dt.timedelta(seconds=settings.LOGIN_FIRST_DELAY_SECONDS),
+        "max_delay": dt.timedelta(minutes=settings.LOGIN_MAX_DELAY_MINUTES),
+    }
+    window = dt.timedelta(hours=settings.LOGIN_WINDOW_HOURS)
+    pair = throttle.Rule(
+        PAIR_SCOPE, settings.LOGIN_FREE_ATTEMPTS, window, **delays, clear_on_success=True
+    )
+    per_ip = throttle.Rule(
+        IP_SCOPE, settings.LOGIN_IP_FREE_ATTEMPTS, dt.timedelta(hours=1), **delays
+    )
+    lock_at = settings.LOGIN_ACCOUNT_LOCK_FAILURES
+    account = throttle.Rule(ACCOUNT_SCOPE, lock_at, window, lock_after=lock_at)
+    return pair, per_ip, account
+
+
+def account_subject(email: str) -> str:
+    return throttle.subject(normalize_email(email))
+
+
+def pair_subject_prefix(email: str) -> str:
+    """Every (account, IP) counter of one account starts with this (an admin unlock clears them)."""
+    return account_subject(email)[:32]
+
+
+def _login_attempts(email: str, ip: str | None) -> list[throttle.Attempt]:
+    pair, per_ip, account = login_rules()
+    return [
+        throttle.Attempt(pair, pair_subject_prefix(email) + throttle.subject(ip)[:32]),
+        throttle.Attempt(per_ip, throttle.subject(ip)),
+        throttle.Attempt(account, account_subject(email)),
+    ]
+
+
+def _refused(refusal: throttle.Refusal) -> TooManyAttempts:
+    if refusal.retry_after is None:
+        return TooManyAttempts(
+            "account_locked",
+            "Вход в эту учётную запись заблокирован после многих неудачных попыток. "
+            "Обратитесь к администратору",
+            # Not a promise: the lock stays until an admin lifts it; a hint when to look again.
+            extra={"retry_after_seconds": ACCOUNT_LOCKED_RETRY_SECONDS},
+        )
+    seconds = refusal.retry_after
+    wait = f"{seconds} с" if seconds < 60 else f"{math.ceil(seconds / 60)} мин"
+    return TooManyAttempts(
+        "login_throttled",
+        f"Слишком много неудачных попыток входа. Повторите через {wait}",
+        extra={"retry_after_seconds": seconds},
+    )
+
+
+ACCOUNT_LOCKED_RETRY_SECONDS = 3600
+
+
+def login(email: str, password: str, ip: str | None, user_agent: str | None) -> IssuedToken:
+    """Reserve the attempt (committed), check the password (slow, no transaction open), then
+    either open a session and take the attempt back, or leave it counted."""
+    typed = LoginInput.model_validate({"email": email, "password": password})
+    key = normalize_email(typed.email)
     check_password_bytes(password)
-    now = utcnow()
+    attempts = _login_attempts(key, ip)
     with transaction() as session:
         manager = session.exec(select(ManagerUser).where(ManagerUser.email == key)).first()
-        throttle = None if manager else session.get(ManagerLoginThrottle, _throttle_key(key))
-    locked_until = manager.locked_until if manager else (throttle and throttle.locked_until)
-    if locked_until and locked_until > now:
-        raise _locked_error(locked_until)
+        reservation = throttle.reserve(session, attempts)
+        if manager is not None and ACCOUNT_SCOPE in reservation.newly_locked:
+            audit.record(
+                session,
+                None,
+                "manager_login_locked",
+                "manager",
+                manager.id,
+                changes={
+                    "failed_logins": {"before": None, "after": reservation.counts[ACCOUNT_SCOPE]}
+                },
+            )
+    if reservation.refusal is not None:
+        raise _refused(reservation.refusal)
 
-    password_ok = verify_password(
-        password, manager.password_hash if manager else _dummy_hash(settings.BCRYPT_ROUNDS)
-    )
+    password_ok = check_credentials(password, manager.password_hash if manager else None)
     if not manager or not password_ok:
-        _record_failure(manager, key)
         raise NotAuthenticated("invalid_credentials", INVALID_CREDENTIALS)
     if not manager.is_active:
         raise Forbidden("account_disabled", "Учётная запись отключена. Обратитесь к администратору")
 
+    now = utcnow()
     expires_at = _session_expiry(now, logged_in_at=now)
     with transaction() as session:
+        throttle.settle(session, attempts)
         session.execute(
-            sa.update(ManagerUser)
-            .where(ManagerUser.id == manager.id)
-            .values(failed_login_count=0, locked_until=None, last_login_at=now)
+            sa.update(ManagerUser).where(ManagerUser.id == manager.id).values(last_login_at=now)
         )
         login_session = _open_session(session, manager.id, expires_at, ip, user_agent)
     actor = dataclasses.replace(_actor_from(manager, login_session.id), logged_in_at=now)
     return _issue(actor, login_session.id, now, expires_at)
 
 
-def _record_failure(manager: ManagerUser | None, key: str) -> None:
-    settings = get_settings()
-    lock_until = utcnow() + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
-    limit = settings.LOGIN_MAX_FAILURES
-    with transaction() as session:
-        if manager is not None:
-            # One atomic UPDATE: concurrent failures cannot both read the same count.
-            reached = ManagerUser.failed_login_count + 1 >= limit
-            session.execute(
-                sa.update(ManagerUser)
-                .where(ManagerUser.id == manager.id)
-                .values(
-                    failed_login_count=sa.case(
-                        (reached, 0), else_=ManagerUser.failed_login_count + 1
-                    ),
-                    locked_until=sa.case((reached, lock_until), else_=ManagerUser.locked_until),
-                )
-            )
-            return
-        table = ManagerLoginThrottle
-        reached = table.failed_count + 1 >= limit
-        statement = upsert(session, table).values(
-            email_key=_throttle_key(key), failed_count=1, updated_at=utcnow()
-        )
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.email_key],
-                set_={
-                    "failed_count": sa.case((reached, 0), else_=table.failed_count + 1),
-                    "locked_until": sa.case((reached, lock_until), else_=table.locked_until),
-                    "updated_at": utcnow(),
-                },
-            )
-        )
+def check_credentials(password: str, password_hash: str | None) -> bool:
+    """The slow part of a login, on its own (bcrypt; the same cost for an unknown e-mail)."""
+    stored = password_hash or _dummy_hash(get_settings().BCRYPT_ROUNDS)
+    return verify_password(password, stored) and password_hash is not None
+
+
+def unlock_login(session: Session, email: str) -> bool:
+    """Lift the hard lock of an account and forget its failures from every address (an admin's
+    action, in the caller's transaction) → whether it was locked."""
+    pair, _per_ip, account = login_rules()
+    subject = account_subject(email)
+    was_locked = bool(throttle.locked(session, account, [subject]))
+    throttle.clear(session, account, subject)
+    throttle.clear(session, pair, pair_subject_prefix(email), prefix=True)
+    return was_locked
+
+
+def login_locks(session: Session, emails: list[str]) -> dict[str, dt.datetime]:
+    """e-mail → when its account was hard-locked, for the locked ones among `emails`."""
+    _pair, _per_ip, account = login_rules()
+    subjects = {account_subject(email): email for email in emails}
+    return {subjects[s]: at for s, at in throttle.locked(session, account, list(subjects)).items()}
 
 
 def _open_session(

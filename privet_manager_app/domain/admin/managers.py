@@ -38,7 +38,8 @@ class ManagerAccount(View):
     role: str
     role_label: str
     is_active: bool
-    is_locked: bool
+    is_locked: bool  # login hard-locked after many failures (until an admin unlocks it)
+    locked_at: dt.datetime | None = None
     last_login_at: dt.datetime | None
     created_at: dt.datetime
     clients_in_work: int
@@ -74,7 +75,8 @@ def _accounts(session: Session, manager_id: int | None = None) -> list[ManagerAc
     )
     if manager_id is not None:
         statement = statement.where(ManagerUser.id == manager_id)
-    now = utcnow()
+    rows = session.execute(statement).all()
+    locks = auth.login_locks(session, [user.email for user, _, _ in rows])
     return [
         ManagerAccount(
             id=user.id,
@@ -83,13 +85,14 @@ def _accounts(session: Session, manager_id: int | None = None) -> list[ManagerAc
             role=user.role,
             role_label=ROLE_LABELS.get(user.role, user.role),
             is_active=user.is_active,
-            is_locked=bool(user.locked_until and user.locked_until > now),
+            is_locked=user.email in locks,
+            locked_at=locks.get(user.email),
             last_login_at=user.last_login_at,
             created_at=user.created_at,
             clients_in_work=int(in_work),
             clients_processed=int(processed),
         )
-        for user, in_work, processed in session.execute(statement).all()
+        for user, in_work, processed in rows
     ]
 
 
@@ -230,8 +233,7 @@ def update_manager(
         target.updated_at = utcnow()
         if "is_active" in changes and target.is_active:
             # A fresh start after re-activation: the old lockout is forgotten.
-            target.failed_login_count = 0
-            target.locked_until = None
+            auth.unlock_login(session, target.email)
         session.add(target)
         revoked = 0
         if "is_active" in changes and not target.is_active:
@@ -258,10 +260,9 @@ def reset_password(actor: Actor, manager_id: int, new_password: str) -> ManagerA
     with transaction() as session:
         target = _target_for_update(session, manager_id)
         target.password_hash = password_hash
-        target.failed_login_count = 0
-        target.locked_until = None
         target.updated_at = utcnow()
         session.add(target)
+        unlocked = auth.unlock_login(session, target.email)
         keep = actor.session_id if target.id == actor.id else None
         revoked = _revoke_sessions(session, target.id, keep=keep)
         audit.record(
@@ -274,7 +275,28 @@ def reset_password(actor: Actor, manager_id: int, new_password: str) -> ManagerA
             changes={
                 "password": {"before": "***", "after": "***"},
                 "sessions_revoked": {"before": None, "after": revoked},
+                **({"login_locked": {"before": True, "after": False}} if unlocked else {}),
             },
+        )
+        session.flush()
+        return _account(session, manager_id)
+
+
+def unlock_login(actor: Actor, manager_id: int) -> ManagerAccount:
+    """Lift the lock that many failed logins put on an account, and forget its failures from
+    every address; written to the audit log (also when there was nothing to lift: the admin
+    acted on a colleague's account)."""
+    actor.require_admin()
+    with transaction() as session:
+        target = _target_for_update(session, manager_id)
+        was_locked = auth.unlock_login(session, target.email)
+        audit.record(
+            session,
+            actor,
+            "manager_login_unlocked",
+            "manager",
+            target.id,
+            changes={"login_locked": {"before": was_locked, "after": False}},
         )
         session.flush()
         return _account(session, manager_id)

@@ -17,6 +17,7 @@ from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, ValidationFailed
 from privet_manager_app.domain.common.money import KOPECK, ZERO, parse_decimal, parse_money
+from privet_manager_app.domain.common.text import line_error, multiline_error
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.views import TariffView
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES, category_label
@@ -121,8 +122,10 @@ def clean_tariff_fields(values: Mapping[str, Any]) -> dict[str, Any]:
             cleaned[name] = convert(values[name])
         except ValidationFailed as error:
             errors[name] = next(iter(error.fields.values()), error.message)
-        except (ValueError, TypeError, ArithmeticError) as error:
+        except (ValueError, TypeError) as error:
             errors[name] = str(error) or "Некорректное значение"
+        except ArithmeticError:  # never the exception's own text («[<class 'decimal…'>]»)
+            errors[name] = "Некорректное число"
 
     def code(value: object) -> str:
         text = str(value or "").strip().lower()
@@ -131,15 +134,15 @@ def clean_tariff_fields(values: Mapping[str, Any]) -> dict[str, Any]:
         return text
 
     def name(value: object) -> str:
-        text = str(value or "").strip()
-        if not text or len(text) > 255:
-            raise ValueError("Укажите название (до 255 символов)")
+        text, error = line_error(str(value or ""), "Название", max_length=255)
+        if error:
+            raise ValueError(error)
         return text
 
     def description(value: object) -> str | None:
-        text = str(value or "").strip()
-        if len(text) > 2000:
-            raise ValueError("Описание — не длиннее 2000 символов")
+        text, error = multiline_error(str(value or ""), "Описание", max_length=2000)
+        if error:
+            raise ValueError(error)
         return text or None
 
     def money(field: str):

@@ -14,6 +14,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from privet_manager_app.domain.clients import projection
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import Conflict, Forbidden
@@ -147,7 +148,8 @@ def supersede_unsigned(session: Session, client_id: int, now: dt.datetime) -> li
 
 
 def mark_changed(session: Session, client: ManagerClient, *, supersede_contract: bool) -> None:
-    """Bump the version; an edit of steps 1–4 kills the unsigned contract and its code."""
+    """Bump the version; an edit of steps 1–4 kills the unsigned contract and its code. The
+    list's projection row is rewritten in the same transaction (call this after the change)."""
     now = utcnow()
     client.version += 1
     client.updated_at = now
@@ -155,3 +157,4 @@ def mark_changed(session: Session, client: ManagerClient, *, supersede_contract:
         client.status = ClientStatus.IN_PROGRESS
         supersede_unsigned(session, client.id, now)
     session.add(client)
+    projection.refresh(session, [client.id])

@@ -10,7 +10,7 @@ from privet_manager_app.domain.admin.managers import active_manager_refs
 from privet_manager_app.domain.clients.access import Permissions, permissions
 from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.history import audit, journal, passport_reads
 from privet_manager_app.domain.views import AddressView, ClientDetail, ManagerRef, View
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import devices, otp_budget, tariff_apply
@@ -27,6 +27,8 @@ class ClientCardPage(View):
     chat: list[journal.ChatMessage]
     trail: list[audit.AuditEntry]
     managers: list[ManagerRef]  # whom the client can be handed to (admins only)
+    # Who read this client's full passport in the last 24 h, and how often.
+    passport_views: list[passport_reads.PassportViews]
 
 
 def client_detail(session: Session, actor: Actor, client_id: int) -> ClientDetail:
@@ -63,4 +65,5 @@ def open_card(actor: Actor, client_id: int) -> ClientCardPage:
             chat=journal.chat_messages(session, client.user_id),
             trail=audit.trail(session, client_id),
             managers=active_manager_refs(session) if allowed.can_reassign else [],
+            passport_views=passport_reads.passport_views(session, client_id=client_id),
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from privet_manager_app.domain.clients import projection
 from privet_manager_app.domain.clients.access import check_version, lock_client, mark_changed
 from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
@@ -60,6 +61,7 @@ def claim_in(session: Session, actor: Actor, client_id: int) -> bool:
         if client.assigned_manager_id == actor.id:
             return False
         raise _holder_conflict(session, client)
+    projection.refresh(session, [client_id])
     audit.record(
         session,
         actor,

@@ -1,4 +1,10 @@
-"""The client list: tabs, search, keyset paging, and the backfill of `manager_clients` rows."""
+"""The client list: tabs, search and keyset paging over the search projection, the tab counts,
+and the card row of one client.
+
+Every list, search and count reads `manager_client_search` (projection.py) alone — never
+`users`, and nothing is written on the way: new `users` rows reach the projection through the
+background sync (sync.py), not through a read.
+"""
 
 from __future__ import annotations
 
@@ -6,73 +12,37 @@ import base64
 import binascii
 import datetime as dt
 import json
-import re
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from privet_manager_app.domain.clients import projection
+from privet_manager_app.domain.clients.projection import MAX_QUERY_LENGTH, STORED_TABS, Tab, tab_of
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.errors import NotFound, ValidationFailed
 from privet_manager_app.domain.common.rows import CLIENT_NOT_FOUND
-from privet_manager_app.domain.views import ClientCard, ClientPage, ManagerRef
+from privet_manager_app.domain.inputs import MAX_BIGINT, search_text
+from privet_manager_app.domain.views import ClientCard, ClientPage, ManagerRef, View
 from privet_manager_app.domain.wizard.phones import display_phone
-from privet_manager_app.infra.db import digits_only, transaction, upsert
+from privet_manager_app.infra import shared_cache
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus, Labelled
-from privet_manager_app.schema.tables import ManagerClient, ManagerUser
+from privet_manager_app.schema.enums import STATUS_LABELS, ClientStatus
+from privet_manager_app.schema.tables import ManagerClient, ManagerClientSearch, ManagerUser
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
-MAX_QUERY_LENGTH = 100
-
-
-class Tab(Labelled):
-    NEW = "new", "Новые"
-    IN_WORK = "in_work", "В работе"
-    MINE = "mine", "Мои"
-    PROCESSED = "processed", "Обработанные"
-
 
 TAB_LABELS = Tab.labels()
-
-IN_WORK_STATUSES = (
-    ClientStatus.IN_PROGRESS,
-    ClientStatus.CONTRACT_SENT,
-    ClientStatus.SIGNED,
-    ClientStatus.AWAITING_PAYMENT,
-)
+IN_WORK_STATUSES = tuple(status for status in ClientStatus if tab_of(status) is Tab.IN_WORK)
+# The counts of «Новые», «В работе», «Обработанные» are shared by every manager and replica
+# for this long (one index-only count per tab, ≈ 0.1 s at a million clients); «Мои» is
+# counted on every call from the manager's own partial index.
+TAB_COUNTS_MAX_AGE = dt.timedelta(seconds=10)
 
 _Assignee = aliased(ManagerUser)
-
-
-def backfill_manager_clients(session: Session) -> int:
-    """A `manager_clients` row for every `users` row that has none. Idempotent, race-safe."""
-    now = utcnow()
-    missing = (
-        select(
-            ClientUser.id,
-            sa.literal(ClientStatus.NEW.value),
-            sa.literal(1),
-            sa.literal(now, type_=ManagerClient.__table__.c.created_at.type),
-            sa.literal(now, type_=ManagerClient.__table__.c.updated_at.type),
-        )
-        .outerjoin(ManagerClient, ManagerClient.user_id == ClientUser.id)
-        .where(ManagerClient.id.is_(None))
-    )
-    statement = (
-        upsert(session, ManagerClient)
-        .from_select(["user_id", "status", "version", "created_at", "updated_at"], missing)
-        .on_conflict_do_nothing(index_elements=["user_id"])
-        .returning(ManagerClient.id)
-    )
-    return len(session.execute(statement).all())
-
-
-def backfill_all() -> int:
-    with transaction() as session:
-        return backfill_manager_clients(session)
+_Search = ManagerClientSearch
 
 
 def card_query():
@@ -102,6 +72,28 @@ def to_card(row) -> ClientCard:
     )
 
 
+def _row_card(row) -> ClientCard:
+    return ClientCard(
+        id=row.client_id,
+        user_id=row.user_id,
+        name=row.name,
+        phone=row.phone,
+        phone_display=display_phone(row.phone),
+        email=row.email,
+        status=row.status,
+        status_label=STATUS_LABELS.get(row.status, row.status),
+        registration_address=row.registration_address,
+        assigned_manager=(
+            ManagerRef(id=row.assigned_manager_id, name=row.manager_name)
+            if row.assigned_manager_id
+            else None
+        ),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
 def _encode_cursor(updated_at: dt.datetime, client_id: int) -> str:
     raw = json.dumps([updated_at.isoformat(), client_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -112,59 +104,17 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         stamp, client_id = json.loads(raw)
         updated_at = dt.datetime.fromisoformat(stamp)
-        if updated_at.tzinfo is None or not isinstance(client_id, int):
+        if (
+            updated_at.tzinfo is None
+            or type(client_id) is not int
+            or not 0 < client_id <= MAX_BIGINT
+        ):
             raise ValueError
         return updated_at, client_id
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
         raise ValidationFailed(
             "invalid_cursor", "Некорректный курсор страницы: обновите список"
         ) from None
-
-
-def _like_pattern(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped.lower()}%"
-
-
-def _phone_candidates(word: str) -> set[str]:
-    """Digits typed any way: '8 916 12', '+7916', '916-12' all find '+7916…' and '8(916)…'."""
-    digits = re.sub(r"\D", "", word)
-    if len(digits) < 3:
-        return set()
-    candidates = {digits}
-    if len(digits) >= 11 and digits[0] in "78":
-        candidates = {digits[-10:]}
-    elif digits[0] in "78" and len(digits) > 3:
-        candidates.add(digits[1:])
-    return candidates
-
-
-# A phone typed with spaces and dashes is one search term, not several words.
-_PHONE_RUN = re.compile(r"\+?\d[\d\s()\-]*\d")
-
-
-def _search_terms(query: str) -> list[str]:
-    phones = [run.strip() for run in _PHONE_RUN.findall(query)]
-    rest = _PHONE_RUN.sub(" ", query)
-    return phones + rest.split()
-
-
-def _search_condition(query: str):
-    """Every term must match a name, e-mail, address or phone (digits only, any format)."""
-    conditions = []
-    for word in _search_terms(query):
-        pattern = _like_pattern(word)
-        alternatives = [
-            sa.func.lower(ClientUser.name).like(pattern, escape="\\"),
-            sa.func.lower(ClientUser.email).like(pattern, escape="\\"),
-            sa.func.lower(ManagerClient.registration_address).like(pattern, escape="\\"),
-        ]
-        alternatives += [
-            digits_only(ClientUser.phone).contains(candidate)
-            for candidate in _phone_candidates(word)
-        ]
-        conditions.append(sa.or_(*alternatives))
-    return sa.and_(*conditions)
 
 
 def parse_tab(tab: str) -> Tab:
@@ -178,6 +128,57 @@ def parse_tab(tab: str) -> Tab:
         ) from None
 
 
+def parse_query(query: str | None) -> str:
+    query = search_text(query)
+    if len(query) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(
+            "query_too_long", f"Поисковый запрос длиннее {MAX_QUERY_LENGTH} символов"
+        )
+    return query
+
+
+def _tab_condition(actor: Actor, tab: Tab) -> sa.ColumnElement:
+    if tab is Tab.MINE:
+        # The partial index of «Мои» carries exactly this condition.
+        return sa.and_(_Search.assigned_manager_id == actor.id, _Search.tab != Tab.PROCESSED.value)
+    return _Search.tab == tab.value
+
+
+def view_condition(actor: Actor, tab: str, query: str) -> sa.ColumnElement:
+    """Which clients a tab + search shows (the list, its export and its count alike)."""
+    tab = parse_tab(tab)
+    query = parse_query(query)
+    condition = _tab_condition(actor, tab)
+    return sa.and_(condition, projection.search_condition(query)) if query else condition
+
+
+# Newest first; the projection's (tab, updated_at, client_id) index read backwards.
+VIEW_ORDER = (_Search.updated_at.desc(), _Search.client_id.desc())
+
+
+def view_rows(condition) -> sa.Select:
+    """A list row per client: the projection and the assignee's name, nothing from `users`."""
+    return (
+        sa.select(
+            _Search.client_id,
+            _Search.user_id,
+            _Search.name,
+            _Search.phone,
+            _Search.email,
+            _Search.status,
+            _Search.registration_address,
+            _Search.assigned_manager_id,
+            _Assignee.name.label("manager_name"),
+            _Search.created_at,
+            _Search.updated_at,
+            _Search.version,
+        )
+        .outerjoin(_Assignee, _Assignee.id == _Search.assigned_manager_id)
+        .where(condition)
+        .order_by(*VIEW_ORDER)
+    )
+
+
 def list_clients(
     actor: Actor,
     tab: str = Tab.NEW,
@@ -185,47 +186,73 @@ def list_clients(
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE,
 ) -> ClientPage:
-    tab = parse_tab(tab)
-    query = (query or "").strip()
-    if len(query) > MAX_QUERY_LENGTH:
-        raise ValidationFailed(
-            "query_too_long", f"Поисковый запрос длиннее {MAX_QUERY_LENGTH} символов"
-        )
+    condition = view_condition(actor, tab, query)
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed("invalid_limit", f"limit должен быть от 1 до {MAX_PAGE}")
-    after = _decode_cursor(cursor) if cursor else None
-
-    statement = card_query()
-    if tab is Tab.NEW:
-        statement = statement.where(ManagerClient.status == ClientStatus.NEW)
-    elif tab is Tab.IN_WORK:
-        statement = statement.where(ManagerClient.status.in_(IN_WORK_STATUSES))
-    elif tab is Tab.MINE:
-        statement = statement.where(
-            ManagerClient.assigned_manager_id == actor.id,
-            ManagerClient.status != ClientStatus.PROCESSED,
+    if cursor:
+        after = _decode_cursor(cursor)
+        condition = sa.and_(
+            condition, sa.tuple_(_Search.updated_at, _Search.client_id) < sa.tuple_(*after)
         )
-    else:
-        statement = statement.where(ManagerClient.status == ClientStatus.PROCESSED)
-    if query:
-        statement = statement.where(_search_condition(query))
-    if after:
-        statement = statement.where(
-            sa.tuple_(ManagerClient.updated_at, ManagerClient.id) < sa.tuple_(*after)
-        )
-    statement = statement.order_by(ManagerClient.updated_at.desc(), ManagerClient.id.desc())
-
     with transaction() as session:
-        if tab is Tab.NEW:
-            # Clients who registered since the last backfill appear without waiting for it.
-            backfill_manager_clients(session)
-        rows = session.execute(statement.limit(limit + 1)).all()
-    cards = [to_card(row) for row in rows[:limit]]
+        rows = session.execute(view_rows(condition).limit(limit + 1)).all()
+    cards = [_row_card(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
         last = cards[-1]
         next_cursor = _encode_cursor(last.updated_at, last.id)
     return ClientPage(items=cards, next_cursor=next_cursor)
+
+
+def count_view(actor: Actor, tab: str, query: str = "") -> int:
+    """How many clients the tab + search shows (what the export will write)."""
+    condition = view_condition(actor, tab, query)
+    with transaction() as session:
+        return session.execute(
+            sa.select(sa.func.count()).select_from(_Search).where(condition)
+        ).scalar_one()
+
+
+class TabCounts(View):
+    new: int
+    in_work: int
+    mine: int
+    processed: int
+    counted_at: dt.datetime  # when the shared tabs were counted (≤ TAB_COUNTS_MAX_AGE ago)
+
+
+def _count_stored_tabs(session: Session) -> dict[str, int]:
+    # One index-only count per tab (the keyset index starts with `tab`).
+    return {
+        tab.value: session.execute(
+            sa.select(sa.func.count()).select_from(_Search).where(_Search.tab == tab.value)
+        ).scalar_one()
+        for tab in STORED_TABS
+    }
+
+
+def tab_counts(actor: Actor) -> TabCounts:
+    """The number on each tab. Cost: a read of one cached row plus the actor's «Мои» count
+    (their open clients in the partial index: a few thousand entries at most); once per
+    TAB_COUNTS_MAX_AGE one replica recounts the shared tabs."""
+    with transaction() as session:
+        shared, counted_at = shared_cache.cached(
+            session,
+            "tab_counts",
+            TAB_COUNTS_MAX_AGE,
+            _count_stored_tabs,
+            accept=lambda value: all(tab.value in value for tab in STORED_TABS),
+        )
+        mine = session.execute(
+            sa.select(sa.func.count()).select_from(_Search).where(_tab_condition(actor, Tab.MINE))
+        ).scalar_one()
+    return TabCounts(
+        new=shared[Tab.NEW.value],
+        in_work=shared[Tab.IN_WORK.value],
+        mine=mine,
+        processed=shared[Tab.PROCESSED.value],
+        counted_at=counted_at,
+    )
 
 
 def load_card(session: Session, client_id: int) -> ClientCard:

@@ -22,6 +22,7 @@ from privet_manager_app.domain.clients.access import (
 from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.errors import Conflict
+from privet_manager_app.domain.history import passport_reads
 from privet_manager_app.domain.views import (
     AddressView,
     AppliedTariffView,
@@ -98,6 +99,10 @@ def _step_view(session: Session, actor: Actor, client: ManagerClient, step: Step
         # The full numbers are for the holder of a claimed client (as `full_passport` checks).
         may_see = is_holder(actor, client) and is_claimed(client)
         full = passports.form_view(session, client) if may_see else None
+        if full:
+            passport_reads.record_passport_read(
+                session, actor, client, passport_reads.VIEW_PASSPORT_FORM
+            )
         masked = None if full else passports.masked_view(session, client.user_id)
     allowed = permissions(actor, client, has_passport=bool(full or masked))
     view = StepView(

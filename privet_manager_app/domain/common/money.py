@@ -14,8 +14,12 @@ from privet_manager_app.domain.common.errors import ValidationFailed
 
 KOPECK = Decimal("0.01")
 ZERO = Decimal("0.00")
-# NUMERIC(12,2): ten digits of rubles.
-MAX_AMOUNT = Decimal("9999999999.99")
+# The largest sum a manager types (a fee, a payment): far above any real one, and far below
+# NUMERIC(12,2)'s ten digits of rubles even when a fee is multiplied by the devices.
+MAX_AMOUNT = Decimal("10000000.00")
+# Any number with more digits before the point is refused before it is rounded or compared:
+# quantize() of `1e30` to kopecks overflows Decimal's 28-digit context.
+_MAX_WHOLE_DIGITS = 15
 NBSP = "\u00a0"
 
 
@@ -36,6 +40,10 @@ def parse_decimal(value: object, field: str, label: str) -> Decimal:
         raise _invalid(field, f"{label}: нужно число, например 1500.00") from None
     if not number.is_finite():
         raise _invalid(field, f"{label}: нужно число, например 1500.00")
+    if number and number.adjusted() >= _MAX_WHOLE_DIGITS:
+        raise _invalid(field, f"{label}: слишком большое число")
+    if number.as_tuple().exponent < -_MAX_WHOLE_DIGITS:  # 1E-999999: no kopecks in it either
+        raise _invalid(field, f"{label}: слишком много знаков после запятой")
     return number
 
 
@@ -44,10 +52,10 @@ def parse_money(value: object, field: str = "amount", label: str = "Сумма")
     number = parse_decimal(value, field, label)
     if number < 0:
         raise _invalid(field, f"{label} не может быть отрицательной")
+    if number > MAX_AMOUNT:
+        raise _invalid(field, f"{label}: не больше {format_rub(MAX_AMOUNT)}")
     if number != number.quantize(KOPECK, rounding=ROUND_HALF_UP):
         raise _invalid(field, f"{label}: не больше двух знаков после запятой (копейки)")
-    if number > MAX_AMOUNT:
-        raise _invalid(field, f"{label} слишком велика")
     return number.quantize(KOPECK)
 
 

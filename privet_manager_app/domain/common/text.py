@@ -13,10 +13,20 @@ import unicodedata
 _NAME_SYMBOLS = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]*)*$")
 
 
+_INVISIBLE = ("Cc", "Cf", "Cs", "Co")
+
+
 def has_control_chars(value: str, *, allow_newlines: bool = False) -> bool:
     allowed = {"\t", "\n", "\r"} if allow_newlines else {"\t"}
-    return any(
-        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in allowed for ch in value
+    return any(unicodedata.category(ch) in _INVISIBLE and ch not in allowed for ch in value)
+
+
+def strip_control_chars(value: str) -> str:
+    """The same characters removed (tabs and line breaks become spaces)."""
+    return "".join(
+        " " if ch in "\t\n\r" else ch
+        for ch in value
+        if ch in "\t\n\r" or unicodedata.category(ch) not in _INVISIBLE
     )
 
 

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from privet_manager_app.domain.common.actors import Actor
+from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.common.masking import mask_value
 from privet_manager_app.domain.common.rows import find_client
+from privet_manager_app.domain.history import chain
 from privet_manager_app.domain.inputs import PassportInput, ProfileInput
 from privet_manager_app.domain.views import View
 from privet_manager_app.infra.db import transaction
@@ -64,8 +66,9 @@ def record(
         changes=changes or None,
         ip=actor.ip if actor else None,
         user_agent=actor.user_agent if actor else None,
+        created_at=utcnow(),
     )
-    session.add(entry)
+    chain.enqueue(session, entry)
     return entry
 
 
@@ -79,6 +82,8 @@ ACTION_LABELS = {
     "profile_updated": "Изменил контактные данные",
     "passport_saved": "Сохранил паспорт",
     "passport_revealed": "Посмотрел полный номер паспорта",
+    "view_passport_form": "Открыл форму паспорта",
+    "download_contract": "Получил ссылку на договор (с паспортом)",
     "passport_scanned": "Паспорт распознан по фото",
     "device_added": "Добавил устройство",
     "device_imported": "Добавил устройство из приложения клиента",
@@ -103,6 +108,7 @@ ACTION_LABELS = {
     "invoice_issued": "Выставил счёт",
     "invoice_reminded": "Напомнил о счёте",
     "client_processed": "Закрыл карточку",
+    "sealed_copy_issued": "Выдана заверенная копия договора",
 }
 FIELD_LABELS = {
     **{

@@ -62,6 +62,7 @@ CHAT_KIND_LABELS = {
     "payment_received": "Оплата получена",
     "invoice": "Счёт",
     "invoice_reminder": "Напоминание о счёте",
+    "contract_reopened": "Договор переоформляется",
 }
 # The code the client reads out is the signature's evidence: a manager who could read it in the
 # card could sign alone. Standalone six-digit runs are hidden (a contract number «ПМ-2026-000123»,
@@ -151,30 +152,46 @@ def _hide_code(message: SupportMessage, kind: str) -> str:
     return body
 
 
+def _chat_message(message: SupportMessage) -> ChatMessage:
+    kind = str((message.payload or {}).get("type") or "message")
+    return ChatMessage(
+        id=message.id,
+        kind=kind,
+        kind_label=CHAT_KIND_LABELS.get(kind, "Сообщение"),
+        body=_hide_code(message, kind),
+        is_read=message.is_read,
+        created_at=message.created_at,
+    )
+
+
+def _ours(user_id: int):
+    return (
+        select(SupportMessage)
+        .join(SupportTicket, SupportTicket.id == SupportMessage.ticket_id)
+        .where(SupportTicket.user_id == user_id, SupportMessage.author_type == "system")
+    )
+
+
 def chat_messages(session: Session, user_id: int, limit: int = CHAT_LIMIT) -> list[ChatMessage]:
     """What we (author `system`) wrote to the client's support chat, newest first. One-time
     codes are hidden: only the client may know them."""
     messages = session.exec(
-        select(SupportMessage)
-        .join(SupportTicket, SupportTicket.id == SupportMessage.ticket_id)
-        .where(SupportTicket.user_id == user_id, SupportMessage.author_type == "system")
+        _ours(user_id)
         .order_by(SupportMessage.created_at.desc(), SupportMessage.id.desc())
         .limit(limit)
     ).all()
-    result = []
-    for message in messages:
-        kind = str((message.payload or {}).get("type") or "message")
-        result.append(
-            ChatMessage(
-                id=message.id,
-                kind=kind,
-                kind_label=CHAT_KIND_LABELS.get(kind, "Сообщение"),
-                body=_hide_code(message, kind),
-                is_read=message.is_read,
-                created_at=message.created_at,
-            )
-        )
-    return result
+    return [_chat_message(message) for message in messages]
+
+
+def contract_messages(session: Session, user_id: int, contract_number: str) -> list[ChatMessage]:
+    """What we wrote to the client's chat about one contract (its codes, «signed», invoice,
+    reminders, payment, reopening), oldest first, codes hidden — the sealed copy lists them."""
+    messages = session.exec(
+        _ours(user_id)
+        .where(SupportMessage.payload["contract_number"].as_string() == contract_number)
+        .order_by(SupportMessage.id)
+    ).all()
+    return [_chat_message(message) for message in messages]
 
 
 def sent_to_client(actor: Actor, client_id: int, limit: int = CHAT_LIMIT) -> list[ChatMessage]:

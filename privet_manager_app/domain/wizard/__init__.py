@@ -3,7 +3,8 @@
 tariff formula and its application, the contract, its text, the one-time code, signing,
 numbering and verification (4), the client's support chat and payment (final).
 
-May import `domain.common`, `domain.history`, `domain.inputs`, `domain.clients.access` and
-`.listing` (who may change a client, the card row), `schema`, `infra`, `settings`. Never the
+May import `domain.common`, `domain.history`, `domain.inputs`, `domain.clients.access`,
+`.listing` and `.projection` (who may change a client, the card row, the duplicate-phone
+lookup), `schema`, `infra`, `settings`. Never the
 `domain.clients` use cases, never Reflex/FastAPI.
 """

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.clients.access import (
@@ -40,11 +41,11 @@ from privet_manager_app.domain.common.errors import (
     ValidationFailed,
 )
 from privet_manager_app.domain.common.rows import find_client
-from privet_manager_app.domain.history import audit
+from privet_manager_app.domain.history import audit, passport_reads
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ContractView, SigningLockView
-from privet_manager_app.domain.wizard import otp, otp_budget
+from privet_manager_app.domain.wizard import otp, otp_budget, passport_vault
 from privet_manager_app.domain.wizard.contract_text import contract_document
 from privet_manager_app.domain.wizard.device_categories import category_label
 from privet_manager_app.domain.wizard.devices import remove_objects
@@ -184,6 +185,7 @@ def build_snapshot(
         part for part in (passport.last_name, passport.first_name, passport.middle_name) if part
     )
     params = TariffParams.from_snapshot(applied.tariff_snapshot)
+    secrets = passport_vault.open_row(passport)
     return {
         "schema": SNAPSHOT_SCHEMA,
         "number": number,
@@ -211,11 +213,11 @@ def build_snapshot(
             "birth_date": passport.birth_date.isoformat(),
             "birth_place": passport.birth_place,
             "passport": {
-                "series": passport.series,
-                "number": passport.number,
-                "issue_date": passport.issue_date.isoformat(),
-                "issued_by": passport.issued_by,
-                "division_code": passport.division_code,
+                "series": secrets.series,
+                "number": secrets.number,
+                "issue_date": secrets.issue_date.isoformat(),
+                "issued_by": secrets.issued_by,
+                "division_code": secrets.division_code,
             },
             "registration_address": client.registration_address,
             "address": {name: getattr(client, name) for name in AddressInput.fields()},
@@ -282,6 +284,7 @@ def contract_view(
         storage = get_storage()
         if contract.pdf_key:
             pdf_url = storage.download_url(contract.pdf_key, filename=f"{contract.number}.pdf")
+            _record_contract_link(contract, client, viewer)
         if contract.certificate_key:
             certificate_url = storage.download_url(
                 contract.certificate_key, filename=f"{contract.number}-подписание.pdf"
@@ -311,6 +314,17 @@ def contract_view(
         payment_reference=contract.payment_reference,
         signing_locked_until=lock.unlocks_at if pending and lock and lock.locked else None,
     )
+
+
+def _record_contract_link(
+    contract: ManagerContract, client: ManagerClient, viewer: Actor | None
+) -> None:
+    # A link to the PDF is a read of the passport it prints: on record in the transaction
+    # that hands the link out (every caller of contract_view has its contract in a session).
+    session = object_session(contract)
+    if session is None:
+        raise RuntimeError("contract_view needs the contract in an open session")
+    passport_reads.record_passport_read(session, viewer, client, passport_reads.DOWNLOAD_CONTRACT)
 
 
 def latest_contract(session: Session, client_id: int) -> ManagerContract | None:
@@ -375,6 +389,7 @@ def contract_pdf_url(actor: Actor, client_id: int) -> str:
         contract = latest_contract(session, client_id)
         if contract is None or not contract.pdf_key:
             raise NotFound("contract_not_found", "Договор ещё не сформирован")
+        _record_contract_link(contract, session.get(ManagerClient, client_id), actor)
         return get_storage().download_url(contract.pdf_key, filename=f"{contract.number}.pdf")
 
 
@@ -538,7 +553,7 @@ def _issue(actor: Actor, reserved: _Reserved, document: bytes) -> ContractView:
             client_tariff_id=reserved.client_tariff_id,
             number=reserved.number,
             status=ContractStatus.OTP_SENT,
-            data_snapshot=reserved.snapshot,
+            data_snapshot=passport_vault.seal_snapshot(reserved.snapshot),  # passport encrypted
             surcharge=reserved.surcharge,
             pdf_key=reserved.key,
             pdf_sha256=hashlib.sha256(document).hexdigest(),

@@ -445,8 +445,10 @@ def certificate_document(evidence: dict[str, Any]) -> Document:
 def signer_identity(snapshot: dict[str, Any]) -> dict[str, str]:
     client = snapshot["client"]
     passport = client["passport"]
+    # A stored snapshot keeps the passport encrypted, and its mask next to it.
+    masked = passport.get("number_masked") or mask_passport(passport["series"], passport["number"])
     return {
         "signer_name": client["full_name"],
-        "signer_passport_masked": mask_passport(passport["series"], passport["number"]),
+        "signer_passport_masked": masked,
         "signer_phone_masked": mask_phone(client["phone"]),
     }

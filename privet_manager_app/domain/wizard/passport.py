@@ -29,9 +29,10 @@ from privet_manager_app.domain.common.masking import mask_passport
 from privet_manager_app.domain.common.notices import Notice
 from privet_manager_app.domain.common.rows import find_client
 from privet_manager_app.domain.common.text import line_error, person_name_error
-from privet_manager_app.domain.history import audit, journal
+from privet_manager_app.domain.history import audit, journal, passport_reads
 from privet_manager_app.domain.inputs import PassportInput
 from privet_manager_app.domain.views import PassportMaskedView, View
+from privet_manager_app.domain.wizard import passport_vault
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerClient, UserPassport
 
@@ -183,24 +184,36 @@ def _validated(raw: dict[str, Any], today: dt.date) -> dict[str, Any]:
     return values
 
 
-def _view(passport: UserPassport) -> dict[str, Any]:
+def _values(row: UserPassport) -> dict[str, Any]:
+    """The passport as the form has it: the stored fields, the secret ones decrypted."""
     return {
-        **{field: getattr(passport, field) for field in PASSPORT_FIELDS},
-        "number_masked": mask_passport(passport.series, passport.number),
-        "updated_at": passport.updated_at,
+        **{
+            field: getattr(row, field)
+            for field in PASSPORT_FIELDS
+            if field not in passport_vault.SECRET_FIELDS
+        },
+        **passport_vault.open_row(row).as_dict(),
     }
 
 
-def _warnings(session: Session, passport: UserPassport, today: dt.date) -> list[Notice]:
+def _view(row: UserPassport, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{field: values[field] for field in PASSPORT_FIELDS},
+        "number_masked": row.number_masked,
+        "updated_at": row.updated_at,
+    }
+
+
+def _warnings(session: Session, row: UserPassport, values: dict[str, Any], today: dt.date):
     warnings = []
-    expired = expiry_notice(passport.birth_date, passport.issue_date, today)
+    expired = expiry_notice(values["birth_date"], values["issue_date"], today)
     if expired:
         warnings.append(expired)
     duplicate = session.exec(
         select(UserPassport.id).where(
-            UserPassport.series == passport.series,
-            UserPassport.number == passport.number,
-            UserPassport.user_id != passport.user_id,
+            passport_vault.duplicate_condition(
+                values["series"], values["number"], other_than_user=row.user_id
+            )
         )
     ).first()
     if duplicate is not None:
@@ -218,6 +231,14 @@ def passport_row(session: Session, user_id: int) -> UserPassport | None:
     return session.exec(select(UserPassport).where(UserPassport.user_id == user_id)).first()
 
 
+def _store(row: UserPassport, values: dict[str, Any]) -> None:
+    for field, value in values.items():
+        if field not in passport_vault.SECRET_FIELDS:
+            setattr(row, field, value)
+    for column, value in passport_vault.sealed_columns(row.user_id, values).items():
+        setattr(row, column, value)
+
+
 def save_passport(
     actor: Actor, client_id: int, passport: PassportInput, *, version: int
 ) -> PassportResult:
@@ -227,13 +248,12 @@ def save_passport(
     with transaction() as session:
         client = client_for_change(session, actor, client_id, version)
         row = passport_row(session, client.user_id)
-        before = {field: getattr(row, field) for field in PASSPORT_FIELDS} if row else {}
+        before = _values(row) if row else {}
         changes = audit.changed_fields(before, values)
         if row is None:
-            row = UserPassport(user_id=client.user_id, updated_by=actor.id, **values)
+            row = UserPassport(user_id=client.user_id, updated_by=actor.id)
         if changes:
-            for field, value in values.items():
-                setattr(row, field, value)
+            _store(row, values)
             row.updated_by = actor.id
             row.updated_at = utcnow()
             session.add(row)
@@ -257,7 +277,9 @@ def save_passport(
             )
             session.flush()
         return PassportResult(
-            **_view(row), warnings=_warnings(session, row, today), version=client.version
+            **_view(row, values),
+            warnings=_warnings(session, row, values, today),
+            version=client.version,
         )
 
 
@@ -266,8 +288,11 @@ def form_view(session: Session, client: ManagerClient) -> PassportResult | None:
     row = passport_row(session, client.user_id)
     if row is None:
         return None
+    values = _values(row)
     return PassportResult(
-        **_view(row), warnings=_warnings(session, row, moscow_today()), version=client.version
+        **_view(row, values),
+        warnings=_warnings(session, row, values, moscow_today()),
+        version=client.version,
     )
 
 
@@ -276,7 +301,12 @@ def full_passport(actor: Actor, client_id: int) -> PassportResult | None:
     with transaction() as session:
         client = find_client(session, client_id)
         check_assignee(session, actor, client)
-        return form_view(session, client)
+        result = form_view(session, client)
+        if result is not None:
+            passport_reads.record_passport_read(
+                session, actor, client, passport_reads.VIEW_PASSPORT_FORM
+            )
+        return result
 
 
 def masked_view(session: Session, user_id: int) -> PassportMaskedView | None:
@@ -284,7 +314,7 @@ def masked_view(session: Session, user_id: int) -> PassportMaskedView | None:
     row = passport_row(session, user_id)
     if row is None:
         return None
-    view = _view(row)
+    view = _view(row, _values(row))
     del view["series"], view["number"]
     return PassportMaskedView(**view)
 
@@ -313,11 +343,12 @@ def reveal_passport(actor: Actor, client_id: int) -> RevealedPassport:
         passport = passport_row(session, client.user_id)
         if passport is None:
             raise NotFound("passport_not_found", "Паспорт ещё не заполнен")
-        masked = mask_passport(passport.series, passport.number)
+        secrets = passport_vault.open_row(passport)
+        masked = passport.number_masked
         audit.record(
             session,
             actor,
-            "passport_revealed",
+            passport_reads.REVEAL_PASSPORT,
             "passport",
             client.user_id,
             client_id=client.id,
@@ -325,9 +356,9 @@ def reveal_passport(actor: Actor, client_id: int) -> RevealedPassport:
             changes={"viewed": {"before": None, "after": f"серия и номер паспорта {masked}"}},
         )
         return RevealedPassport(
-            series=passport.series,
-            number=passport.number,
-            number_full=f"{passport.series} {passport.number}",
+            series=secrets.series,
+            number=secrets.number,
+            number_full=f"{secrets.series} {secrets.number}",
             number_masked=masked,
             revealed_at=utcnow(),
         )

@@ -26,6 +26,7 @@ from privet_manager_app.domain.common.errors import (
     ValidationFailed,
 )
 from privet_manager_app.domain.common.money import format_rub, parse_money
+from privet_manager_app.domain.common.text import line_error
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
@@ -142,10 +143,12 @@ def confirm_payment(
         message = "Способ оплаты: наличные (cash), карта (card) или перевод (transfer)"
         raise ValidationFailed("invalid_payment_method", message, fields={"method": message})
     paid = parse_money(amount, "amount", "Сумма оплаты")
-    reference = (reference or "").strip() or None
-    if reference and len(reference) > MAX_REFERENCE_LENGTH:
-        message = f"Номер операции — не длиннее {MAX_REFERENCE_LENGTH} символов"
+    reference, message = line_error(
+        reference or "", "Номер операции", max_length=MAX_REFERENCE_LENGTH, min_length=0
+    )
+    if message:
         raise ValidationFailed("invalid_reference", message, fields={"reference": message})
+    reference = reference or None
     with transaction() as session:
         client = lock_client(session, client_id)  # serialises concurrent confirmations
         check_assignee(session, actor, client)

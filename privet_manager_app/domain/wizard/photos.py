@@ -27,6 +27,7 @@ from privet_manager_app.domain.common.errors import Conflict, NotFound, Validati
 from privet_manager_app.domain.history import audit, journal
 from privet_manager_app.domain.views import PhotoView
 from privet_manager_app.domain.wizard.devices import device_for_change, photo_view, remove_objects
+from privet_manager_app.infra import cpu_pool
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.images import HEIF_SUPPORTED, exif_orientation, upright
 from privet_manager_app.infra.storage import (
@@ -285,7 +286,7 @@ def attach_photo(
         if size > limit:
             raise _too_large(limit)
         data = storage.get(file_key)
-        normalized = normalize_photo(data)
+        normalized = cpu_pool.run(normalize_photo, data)  # decoding: in a worker process
     except (ValidationFailed, StorageError):
         _spend_upload(file_key)  # a refused original is not kept
         raise
@@ -320,7 +321,7 @@ def attach_photo_bytes(
     if len(data) > limit:
         raise _too_large(limit, filename)
     _check_device(actor, client_id, device_id, version)
-    normalized = normalize_photo(data, filename=filename)
+    normalized = cpu_pool.run(normalize_photo, data, filename=filename)
     return _store_and_record(actor, client_id, device_id, normalized, version)
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import Field
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
+from privet_manager_app.domain.clients import projection
 from privet_manager_app.domain.clients.access import client_for_change, mark_changed
 from privet_manager_app.domain.clients.listing import load_card
 from privet_manager_app.domain.common.actors import Actor
@@ -21,7 +22,7 @@ from privet_manager_app.domain.inputs import ProfileInput
 from privet_manager_app.domain.views import AddressView, ClientCard
 from privet_manager_app.domain.wizard import addresses
 from privet_manager_app.domain.wizard.phones import normalize_russian_phone
-from privet_manager_app.infra.db import digits_only, transaction
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.tables import ManagerClient
 
@@ -113,13 +114,9 @@ def _validated(
 
 
 def _phone_in_use(session: Session, user_id: int, phone: str) -> int:
-    ten = phone[-10:]
-    variants = {f"7{ten}", f"8{ten}", ten}
-    return session.exec(
-        select(func.count())
-        .select_from(ClientUser)
-        .where(ClientUser.id != user_id, digits_only(ClientUser.phone).in_(variants))
-    ).one()
+    # The projection's btree on the phone's last 10 digits: a lookup under the client's row
+    # lock, not a scan of every `users` row.
+    return projection.other_clients_with_phone(session, user_id, phone)
 
 
 def _address_of(client: ManagerClient) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from privet_manager_app.domain.common.money import format_rub, plural
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
 from privet_manager_app.domain.views import ConsentView, SignatureResult
-from privet_manager_app.domain.wizard import certificate, otp, otp_budget
+from privet_manager_app.domain.wizard import certificate, otp, otp_budget, sealed_copy
 from privet_manager_app.domain.wizard.contract import (
     contract_view,
     pending_contract,
@@ -181,7 +181,9 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
             refusal = _count_wrong_attempt(session, actor, client, contract, now)
     if refusal is not None:
         raise refusal
-    return _after_signing(contract, result)
+    result = _after_signing(contract, result)
+    sealed_copy.after_signing(actor, client_id)  # committed: the sealed copy is made outside
+    return result
 
 
 def _after_signing(contract: ManagerContract, result: SignatureResult) -> SignatureResult:
@@ -317,10 +319,14 @@ def _sign(
             "currency": "RUB",
             "pdf_sha256": contract.pdf_sha256,
             "verify_url": snapshot["verify_url"],
+            "signed_copy_url": sealed_copy.client_link(contract.id),
         },
     )
     before_status = client.status
     client.status = ClientStatus.PROCESSED if nothing_to_pay else ClientStatus.SIGNED
+    client.first_signed_at = (
+        client.first_signed_at or now
+    )  # the dashboard's median; a reopen keeps it
     if nothing_to_pay:
         client.processed_at = now
     mark_changed(session, client, supersede_contract=False)

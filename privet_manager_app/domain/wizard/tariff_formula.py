@@ -25,6 +25,7 @@ from privet_manager_app.domain.common.money import (
     parse_decimal,
     to_kopecks,
 )
+from privet_manager_app.domain.common.text import line_error
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES, category_label
 from privet_manager_app.schema.tables import ManagerTariff
 
@@ -154,7 +155,12 @@ def clean_discount(
         pct = ZERO
     else:
         pct = parse_decimal(discount_pct, "discount_pct", "Скидка")
-    reason = (discount_reason or "").strip() or None
+    reason, message = line_error(
+        discount_reason or "", "Причина скидки", max_length=MAX_REASON_LENGTH, min_length=0
+    )
+    if message:
+        raise ValidationFailed("invalid_discount", message, fields={"discount_reason": message})
+    reason = reason or None
     if pct != pct.quantize(KOPECK):
         raise _discount_error("Скидка: не больше двух знаков после запятой")
     if pct < 0:
@@ -167,9 +173,6 @@ def clean_discount(
         raise ValidationFailed(
             "discount_reason_required", message, fields={"discount_reason": message}
         )
-    if reason and len(reason) > MAX_REASON_LENGTH:
-        message = f"Причина скидки — не длиннее {MAX_REASON_LENGTH} символов"
-        raise ValidationFailed("invalid_discount", message, fields={"discount_reason": message})
     return pct.quantize(KOPECK), reason if pct > 0 else None
 
 

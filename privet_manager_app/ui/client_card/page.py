@@ -18,7 +18,7 @@ from privet_manager_app.ui.client_card.state import (
     DeviceRow,
     LogRow,
 )
-from privet_manager_app.ui.components import forms, layout
+from privet_manager_app.ui.components import forms, layout, signed_copy
 
 # ---- Markup -------------------------------------------------------------------------------------
 
@@ -300,6 +300,18 @@ def _passport() -> rx.Component:
                 forms.note(state.reveal_error, "red", size="1"),
                 _line("Выдан", state.passport["issued"]),
                 _line("Код подразд.", state.passport["division_code"]),
+                rx.cond(
+                    state.passport_views.length() > 0,
+                    rx.vstack(
+                        rx.text("Полный паспорт смотрели за 24 ч:", size="1", color=MUTED),
+                        rx.foreach(
+                            state.passport_views,
+                            lambda line: rx.text(line, size="1", color=MUTED),
+                        ),
+                        spacing="0",
+                        id="passport-views",
+                    ),
+                ),
                 spacing="2",
                 width="100%",
             ),
@@ -363,6 +375,15 @@ def _deal_section() -> rx.Component:
                 _deal_line("Дата оплаты", "paid_at"),
                 _deal_line("Счёт", "invoice"),
                 _deal_line("Статус счёта", "invoice_status"),
+                rx.cond(
+                    state.deal["signed_at"],
+                    signed_copy.button(
+                        state.download_signed_copy,
+                        busy=state.copy_busy,
+                        error=state.copy_error,
+                        element_id="card-signed-copy",
+                    ),
+                ),
                 spacing="2",
                 width="100%",
             ),

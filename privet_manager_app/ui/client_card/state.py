@@ -16,7 +16,8 @@ from privet_manager_app.domain.inputs import AddressInput
 from privet_manager_app.domain.views import ClientDetail
 from privet_manager_app.domain.wizard import otp_budget, passport
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.format import moscow_datetime, passport_card, rubles
+from privet_manager_app.ui.components import signed_copy
+from privet_manager_app.ui.format import moscow_datetime, passport_card, passport_views_line, rubles
 from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 
@@ -141,6 +142,7 @@ class ClientCardState(SessionState):
     log: list[LogRow] = []
     chat: list[ChatRow] = []
     trail: list[AuditRow] = []
+    passport_views: list[str] = []  # «Анна — 3 просмотра» for the last 24 h
     note: str = ""
     note_error: str = ""
     saving_note: bool = False
@@ -164,6 +166,8 @@ class ClientCardState(SessionState):
     can_reveal: bool = False
     can_reassign: bool = False
     can_reopen: bool = False
+    copy_error: str = ""
+    copy_busy: bool = False
 
     @rx.var
     def wizard_href(self) -> str:
@@ -207,6 +211,7 @@ class ClientCardState(SessionState):
         self.log = [_log_row(entry) for entry in page.log]
         self.chat = [_chat_row(message) for message in page.chat]
         self.trail = [_audit_row(entry) for entry in page.trail]
+        self.passport_views = [passport_views_line(row) for row in page.passport_views]
         allowed = page.permissions
         self.can_reveal = allowed.can_reveal_passport
         self.can_reassign = allowed.can_reassign
@@ -251,6 +256,11 @@ class ClientCardState(SessionState):
         # The reveal itself is in the audit now: show it.
         trail = await run_domain(audit.client_trail, actor, self.cid)
         self.trail = [_audit_row(entry) for entry in trail]
+
+    @rx.event
+    @guard(error="copy_error", busy="copy_busy")
+    async def download_signed_copy(self, actor):
+        return await signed_copy.download(actor, self.cid)
 
     @rx.event
     def hide_passport(self):

@@ -12,7 +12,7 @@ import reflex as rx
 from privet_manager_app.domain.admin import dashboard
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
-from privet_manager_app.ui.format import moscow_datetime
+from privet_manager_app.ui.format import moscow_datetime, passport_views_line
 from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 BAR_ROW_HEIGHT = 34
@@ -52,7 +52,9 @@ class DashboardState(SessionState):
     funnel: list[FunnelBar] = []
     per_day: list[DayBar] = []
     manager_bars: list[ManagerBar] = []
+    passport_views: list[str] = []  # full passport reads per manager, last 24 h
     generated: str = ""
+    chain: dict[str, str] = {}
 
     @rx.var
     def funnel_height(self) -> int:
@@ -91,6 +93,7 @@ class DashboardState(SessionState):
             ManagerBar(name=row.name, in_work=row.in_work, processed=row.processed)
             for row in data.managers
         ]
+        self.passport_views = [passport_views_line(row) for row in data.passport_views]
         self.generated = moscow_datetime(data.generated_at)
 
     @rx.event
@@ -99,8 +102,21 @@ class DashboardState(SessionState):
         self.refused = False
         try:
             self._show(await run_domain(dashboard.get_dashboard, actor))
+            self._show_chain(await run_domain(dashboard.audit_chain, actor))
         finally:
             self.loaded = True
+
+    def _show_chain(self, state) -> None:
+        head = state.head_hash
+        self.chain = {
+            "status": state.status,
+            "label": state.status_label,
+            "head": f"№ {state.head_seq}",
+            "hash": " ".join(head[i : i + 16] for i in range(0, len(head), 16)),
+            "checked": moscow_datetime(state.full_check_at or state.verified_at) or "ещё нет",
+            "anchors": str(state.anchors),
+            "broken": state.broken_reason or "",
+        }
 
 
 # ---- Markup -------------------------------------------------------------------------------------
@@ -245,6 +261,44 @@ def _legend_item(label: str, color: str) -> rx.Component:
     )
 
 
+def _chain_card() -> rx.Component:
+    chain = DashboardState.chain
+    broken = chain["status"] == "broken"
+    return layout.section(
+        "Журнал аудита",
+        rx.hstack(
+            rx.icon(
+                rx.cond(broken, "shield_alert", "shield_check"),
+                color=rx.cond(broken, rx.color("red", 10), rx.color("green", 10)),
+            ),
+            rx.text("Цепочка хешей: " + chain["label"], weight="bold", id="chain-status"),
+            align="center",
+        ),
+        forms.banner(chain["broken"], icon="triangle_alert", color="red"),
+        rx.text("Последняя запись " + chain["head"], size="2"),
+        rx.text(
+            chain["hash"],
+            size="1",
+            font_family="monospace",
+            word_break="break-all",
+            id="chain-head-hash",
+        ),
+        rx.text(
+            "Проверено: "
+            + chain["checked"]
+            + " · сверено голов из заверенных копий: "
+            + chain["anchors"],
+            size="1",
+            color=rx.color("gray", 10),
+        ),
+        rx.text(
+            "Полная проверка: python -m privet_manager_app verify-audit",
+            size="1",
+            color=rx.color("gray", 10),
+        ),
+    )
+
+
 def _content() -> rx.Component:
     state = DashboardState
     days = state.kpi["days"]
@@ -282,7 +336,7 @@ def _content() -> rx.Component:
                 "Взят → подписан",
                 "median",
                 "timer",
-                "медиана · подписей: " + state.kpi["signed"],
+                "медиана за " + days + " дн. · подписей: " + state.kpi["signed"],
                 value_size="5",
             ),
             columns="2",
@@ -318,6 +372,26 @@ def _content() -> rx.Component:
             ),
             "chart-managers",
         ),
+        layout.section(  # a list, not a chart
+            "Просмотры паспортов",
+            rx.text(
+                "Полные паспорта за 24 ч: форма, ссылка на договор, «Показать»",
+                size="1",
+                color=rx.color("gray", 10),
+            ),
+            rx.cond(
+                state.passport_views.length() > 0,
+                rx.vstack(
+                    rx.foreach(state.passport_views, lambda line: rx.text(line, size="2")),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.text("Никто не смотрел", size="2", color=rx.color("gray", 10)),
+            ),
+            spacing="2",
+            id="passport-views",
+        ),
+        _chain_card(),
         spacing="3",
         width="100%",
     )

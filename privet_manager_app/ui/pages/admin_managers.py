@@ -174,6 +174,14 @@ class ManagersState(forms.FormMixin, SessionState):
         await self._update(actor, manager_id, "{name}: учётная запись включена", is_active=True)
 
     @rx.event
+    @guard(error="error")
+    async def unlock(self, actor, manager_id: int):
+        self.message = ""
+        account = await run_domain(managers.unlock_login, actor, manager_id)
+        await self._reload(actor)
+        self.message = f"{account.name}: вход разблокирован"
+
+    @rx.event
     def ask_deactivate(self, manager_id: int):
         row = next((row for row in self.rows if row["id"] == manager_id), None)
         if row is None:
@@ -263,6 +271,15 @@ def _actions(row: ManagerRow) -> rx.Component:
                     "Сделать администратором",
                     on_click=state.make_admin(row["id"]),
                     id="action-make-admin",
+                ),
+            ),
+            rx.cond(
+                row["is_locked"],
+                rx.menu.item(
+                    rx.icon("lock_open", size=14),
+                    "Разблокировать вход",
+                    on_click=state.unlock(row["id"]),
+                    id="action-unlock",
                 ),
             ),
             rx.menu.item(

@@ -8,6 +8,8 @@ import reflex as rx
 
 from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.domain.clients.listing import TAB_LABELS
+from privet_manager_app.domain.common.money import plural
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import layout
@@ -57,6 +59,9 @@ class ClientsState(LiveListMixin, SessionState):
     next_cursor: str = ""
     loading: bool = False
     exporting: bool = False
+    export_open: bool = False
+    export_rows: int = 0
+    export_href: str = ""
     error: str = ""
 
     async def _load(self, actor, *, append: bool) -> None:
@@ -115,12 +120,57 @@ class ClientsState(LiveListMixin, SessionState):
 
     @rx.event
     @guard(error="error", busy="exporting")
-    async def export_csv(self, actor):
-        """The whole current view (tab + search) as a CSV file for Excel."""
-        data = await run_domain(exports.export_clients_csv, actor, self.tab, self.query)
-        return rx.download(
-            data=data, filename=exports.export_filename(self.tab), mime_type="text/csv"
-        )
+    async def prepare_export(self, actor):
+        """How many rows the file will have; the download itself is a link the browser follows
+        and saves as it streams (the file never passes through this state)."""
+        self.export_rows = await run_domain(exports.export_row_count, actor, self.tab, self.query)
+        self.export_href = routes.export_csv(self.tab, self.query)
+        self.export_open = True
+
+    @rx.event
+    def download_export(self):
+        """The browser fetches the REST link itself and saves the file as it streams (a plain
+        link in the page would be taken by the client-side router)."""
+        self.export_open = False
+        return rx.download(url=self.export_href, filename=exports.export_filename(self.tab))
+
+    @rx.event
+    def set_export_open(self, value: bool):
+        self.export_open = value
+
+    @rx.var
+    def export_summary(self) -> str:
+        count = self.export_rows
+        rows = plural(count, "строка", "строки", "строк")
+        where = TAB_LABELS.get(self.tab, "")
+        search = f", поиск «{self.query}»" if self.query else ""
+        number = f"{count:,}".replace(",", "\u00a0")  # 199 782
+        return f"В файле будет {number} {rows} (вкладка «{where}»{search})."
+
+
+def _export_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Экспорт CSV"),
+            rx.dialog.description(ClientsState.export_summary, size="2", id="export-summary"),
+            rx.hstack(
+                rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("file_down", size=16),
+                    "Скачать",
+                    size="2",
+                    id="export-download",
+                    on_click=ClientsState.download_export,
+                ),
+                width="100%",
+                margin_top="16px",
+            ),
+            max_width="420px",
+        ),
+        open=ClientsState.export_open,
+        on_open_change=ClientsState.set_export_open,
+    )
 
 
 def _card(row: CardRow) -> rx.Component:
@@ -194,7 +244,7 @@ def page() -> rx.Component:
                 rx.tooltip(
                     rx.icon_button(
                         rx.icon("file_down", size=18),
-                        on_click=ClientsState.export_csv,
+                        on_click=ClientsState.prepare_export,
                         loading=ClientsState.exporting,
                         variant="soft",
                         size="3",
@@ -210,6 +260,7 @@ def page() -> rx.Component:
                 ClientsState.error,
                 rx.callout(ClientsState.error, icon="triangle_alert", color_scheme="red"),
             ),
+            _export_dialog(),
             rx.foreach(ClientsState.rows, _card),
             rx.cond(
                 ClientsState.loading,

@@ -10,7 +10,7 @@ import reflex as rx
 from privet_manager_app.domain.clients.open_step import Step, StepView
 from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import forms, layout
+from privet_manager_app.ui.components import forms, layout, signed_copy
 from privet_manager_app.ui.format import moscow_datetime, rubles
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
@@ -33,6 +33,8 @@ class FinalState(forms.FormMixin, WizardState):
     message: str = ""
     error: str = ""
     busy: str = ""
+    copy_error: str = ""
+    copy_busy: bool = False
 
     def _show(self, view: StepView) -> None:
         contract = view.contract
@@ -72,6 +74,11 @@ class FinalState(forms.FormMixin, WizardState):
         self.error = ""
         self.errors = {}
         await self._reload(actor)
+
+    @rx.event
+    @guard(error="copy_error", busy="copy_busy")
+    async def download_signed_copy(self, actor):
+        return await signed_copy.download(actor, self.cid)
 
     @rx.event
     @guard(error="error", busy="busy", busy_as="pay")
@@ -195,6 +202,12 @@ def page() -> rx.Component:
                         align="center",
                     ),
                     rx.text("Договор № " + state.contract_number, size="2"),
+                    signed_copy.button(
+                        state.download_signed_copy,
+                        busy=state.copy_busy,
+                        error=state.copy_error,
+                        element_id="final-signed-copy",
+                    ),
                     rx.cond(
                         state.paid_text != "", rx.text(state.paid_text, size="2", id="paid-text")
                     ),

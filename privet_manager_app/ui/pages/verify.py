@@ -1,6 +1,7 @@
-"""/verify — public: is this PDF (or this number + SHA-256) a signed original contract?
+"""/verify — public: is this PDF (or this number + SHA-256) a signed original contract, or an
+intact sealed copy of one?
 
-Anonymous: the answer is only validity, the number and the signing date.
+Anonymous: the answer is only validity, the number and the dates.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from privet_manager_app.domain.wizard import verification
 from privet_manager_app.edge.uploads import upload_rule
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui.components import forms, layout
-from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.state import run_domain
 
 UPLOAD_ID = "verify-pdf"
@@ -45,15 +45,9 @@ class VerifyState(rx.State):
 
     def _show(self, outcome) -> None:
         self.error = ""
-        if outcome.valid:
-            self.result = "valid"
-            self.result_text = (
-                f"Подлинный договор № {outcome.number}, подписан "
-                f"{moscow_datetime(outcome.signed_at)} (МСК)"
-            )
-        else:
-            self.result = "invalid"
-            self.result_text = "Не найден или изменён: это не подписанный оригинал"
+        # The domain words the answer: an original, a sealed copy, or why a copy is refused.
+        self.result = "valid" if outcome.valid else "invalid"
+        self.result_text = outcome.message
 
     @rx.event
     async def check_number(self):
@@ -90,8 +84,8 @@ def page() -> rx.Component:
             layout.brand(),
             rx.heading("Проверка договора", size="5"),
             rx.text(
-                "Загрузите PDF договора или введите его номер и SHA-256: проверим, что это "
-                "подписанный оригинал.",
+                "Загрузите PDF договора или его заверенную копию, или введите номер и SHA-256: "
+                "проверим, что это подписанный оригинал или неизменённая заверенная копия.",
                 size="2",
                 color=rx.color("gray", 11),
             ),

@@ -1,0 +1,112 @@
+"""The OpenAPI schema tells the truth about errors (issue 9, item 6): every error body is
+`{detail, code, fields?}` (api/errors.py makes them all), so that one schema is documented for
+every 4xx/5xx instead of FastAPI's `detail: [...]`, and each operation declares the statuses it
+can answer with — derived from what the route is made of, so a new route is declared too:
+
+- every operation: 400 (unreadable body), 422 (a parameter or body refused), 500, 503
+  (database or storage down);
+- behind a login (the operation has `security`): 401, 403;
+- with a path id: 404; a write (POST/PUT/PATCH/DELETE): 409 (version, state), 413 (body limit);
+- anything may meet a throttle (login, codes, per IP): 429 with Retry-After.
+
+A route may add its own descriptions with `responses=` (passport_scan.py does); they are kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel, Field
+
+ERROR_SCHEMA = "ErrorBody"
+_DESCRIPTIONS = {
+    400: "bad_request: тело не прочитано",
+    401: "not_authenticated: нет или истёк токен",
+    403: "forbidden, not_assignee, admin_only",
+    404: "not_found, client_not_found …",
+    409: "version_conflict, not_claimed, неподходящее состояние",
+    413: "payload_too_large: больше лимита тела запроса",
+    415: "unsupported_media_type",
+    422: "validation_error: поля запроса (fields)",
+    429: "too_many_attempts: подождите Retry-After секунд",
+    500: "internal_error",
+    503: "service_unavailable: база или хранилище недоступны (Retry-After)",
+}
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers with."""
+
+    detail: str = Field(description="сообщение по-русски")
+    code: str = Field(description="стабильный код ошибки: validation_error, not_found …")
+    fields: dict[str, str] | None = Field(
+        None, description="поле → сообщение, для ошибок в полях запроса"
+    )
+
+
+def declared_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
+    statuses = {400, 422, 429, 500, 503}
+    if operation.get("security"):
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses.add(404)
+    if method in {"post", "put", "patch", "delete"}:
+        statuses |= {409, 413}
+    return statuses
+
+
+def allowed_methods(document: dict[str, Any], path: str) -> set[str]:
+    """The methods the schema declares for a concrete path (for 405 and its Allow header)."""
+    methods: set[str] = set()
+    for template, operations in document.get("paths", {}).items():
+        if _template_regex(template).fullmatch(path):
+            methods |= {method.upper() for method in operations}
+    return methods
+
+
+@functools.cache
+def _template_regex(template: str) -> re.Pattern[str]:
+    # Every path parameter of this API is an integer id (routes use the `:int` convertor).
+    return re.compile(re.sub(r"\\\{[^}]+\\\}", "[0-9]+", re.escape(template)))
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    return {
+        "description": _DESCRIPTIONS.get(status, "Ошибка"),
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
+        },
+    }
+
+
+def install_openapi(api: FastAPI) -> None:
+    def schema() -> dict[str, Any]:
+        if api.openapi_schema:
+            return api.openapi_schema
+        document = get_openapi(
+            title=api.title, version=api.version, description=api.description, routes=api.routes
+        )
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        components[ERROR_SCHEMA] = ErrorBody.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        for path, operations in document.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                statuses = declared_statuses(path, method, operation)
+                statuses |= {int(code) for code in responses if code.isdigit() and code >= "400"}
+                for status in sorted(statuses):
+                    described = responses.get(str(status), {}).get("description")
+                    responses[str(status)] = _error_response(status)
+                    if described and status != 422:
+                        responses[str(status)]["description"] = described
+        api.openapi_schema = document
+        return document
+
+    api.openapi = schema

@@ -1,0 +1,87 @@
+"""The list's searches keep the plan they were given with their own values, however often one
+connection runs them. psycopg prepares a statement after its 5th execution; PostgreSQL may then
+switch to a generic plan that cannot see the search pattern, and at a million clients «Мои» +
+surname went from 40 ms to 1.2 s on the same connection (bench/README.md).
+
+PostgreSQL's auto_explain reports the plan of every statement the app runs, as a notice on the
+connection that ran it: a plan made for the values shows the pattern, a generic one `$1`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from privet_manager_app.domain.clients import listing as clients
+from privet_manager_app.infra.db import get_engine
+from tests.support.factories import claimed_client
+
+RUNS = 20
+
+
+@pytest.fixture
+def plans(db):
+    """(backend pid, plan) of every list statement, recorded by the server itself."""
+    seen: list[tuple[int, dict]] = []
+
+    def on_connect(dbapi_connection, _record):
+        driver = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+
+        def on_notice(diagnostic):
+            message = diagnostic.message_primary or ""
+            if "plan:" not in message:
+                return
+            plan = json.loads(message.split("plan:", 1)[1])
+            text = plan["Query Text"]
+            if text.lstrip().upper().startswith("SELECT") and "manager_client_search" in text:
+                seen.append((driver.info.backend_pid, plan))
+
+        with driver.cursor() as cursor:
+            cursor.execute("LOAD 'auto_explain'")
+            cursor.execute("SET auto_explain.log_min_duration = 0")
+            cursor.execute("SET auto_explain.log_level = 'notice'")
+            cursor.execute("SET auto_explain.log_format = 'json'")
+        driver.commit()
+        driver.add_notice_handler(on_notice)
+
+    engine = get_engine()
+    engine.dispose()  # new connections, each with the listener
+    sa.event.listen(engine, "connect", on_connect)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "connect", on_connect)
+        engine.dispose()
+
+
+def _filters(node: dict) -> list[str]:
+    found = [node[key] for key in ("Filter", "Index Cond", "Recheck Cond") if key in node]
+    for child in node.get("Plans", []):
+        found += _filters(child)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("tab", "query", "shown"),
+    [("mine", "Петров", "%петров%"), ("processed", "916 12", "%91612%")],
+    ids=["мои+фамилия", "телефон"],
+)
+def test_один_и_тот_же_поиск_двадцать_раз_на_одном_соединении_план_не_меняется(
+    manager, add_users, plans, tab, query, shown
+):
+    add_users(60)
+    for number in range(5):
+        claimed_client(manager, name=f"Пётр Петров {number}", phone=f"8 916 12{number}-45-67")
+    plans.clear()
+    for _ in range(RUNS):
+        clients.list_clients(manager, tab=tab, query=query)
+
+    assert len(plans) == RUNS
+    assert len({pid for pid, _ in plans}) == 1, "все двадцать поисков — одно соединение"
+    shapes = {json.dumps(plan["Plan"], sort_keys=True) for _, plan in plans}
+    assert len(shapes) == 1, "план поиска сменился на том же соединении"
+    # Planned with the search's own values each time — not a generic plan over `$1`.
+    conditions = " ".join(_filters(plans[-1][1]["Plan"]))
+    assert shown in conditions
+    assert "$" not in conditions

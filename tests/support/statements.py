@@ -1,0 +1,44 @@
+"""What the app sends to the database while a block runs: the SQL text, on which backend, and
+whether it was read through a server-side cursor."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+
+@dataclasses.dataclass(frozen=True)
+class Statement:
+    sql: str
+    parameters: object
+    server_side: bool  # a named cursor: rows fetched in pieces, not all at once
+    backend_pid: int | None  # the PostgreSQL session that ran it
+
+
+@contextlib.contextmanager
+def captured_sql() -> Iterator[list[Statement]]:
+    from privet_manager_app.infra.db import get_engine
+
+    seen: list[Statement] = []
+
+    def listener(connection, cursor, statement, parameters, context, executemany):
+        driver = connection.connection.driver_connection
+        info = getattr(driver, "info", None)
+        seen.append(
+            Statement(
+                sql=statement,
+                parameters=parameters,
+                server_side=type(cursor).__name__ == "ServerCursor",
+                backend_pid=getattr(info, "backend_pid", None),
+            )
+        )
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
