@@ -20,9 +20,7 @@ Prints medians and p90 and the ratios; --check exits 1 unless generation median 
 from __future__ import annotations
 
 import argparse
-import gc
 import io
-import json
 import os
 import platform
 import statistics
@@ -33,6 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.support.common import timed, write_json  # noqa: E402
 
 TARGET_MEDIAN_MS = 80.0
 TARGET_RATIO = 0.5
@@ -111,16 +111,9 @@ def run(args: argparse.Namespace, port: int) -> int:
     snapshot = open_snapshot(contract_row(first.contract_id).data_snapshot)
     pdf.render_parsing_fonts(contract_document(snapshot))
 
-    def timed(function, *args):
-        # Each measurement starts from a collected heap: one side's garbage (the naive render
-        # leaves a whole parsed font behind) must not be collected on the other's clock.
-        gc.collect()
-        started = time.perf_counter()
-        result = function(*args)
-        return result, time.perf_counter() - started
-
     # Side by side, in rounds: a block of generations, then the same contracts rendered with
-    # cached fonts, then naive — each measured warm, none paying for another's cache misses.
+    # cached fonts, then naive — each measured warm, none paying for another's cache misses,
+    # each from a collected heap (the naive render leaves a whole parsed font behind).
     generation, cached, naive = [], [], []
     size = 0
     remaining = clients[warmup:]
@@ -129,17 +122,17 @@ def run(args: argparse.Namespace, port: int) -> int:
         batch, remaining = remaining[:block], remaining[block:]
         documents = []
         for client in batch:
-            view, elapsed = timed(contracts.generate_contract, manager, client.id)
+            view, elapsed = timed(contracts.generate_contract, manager, client.id, collect=True)
             generation.append(elapsed)
             documents.append(
                 contract_document(open_snapshot(contract_row(view.contract_id).data_snapshot))
             )
         for document in documents:
-            data, elapsed = timed(pdf.render, document)
+            data, elapsed = timed(pdf.render, document, collect=True)
             cached.append(elapsed)
             size = len(data)
         for document in documents:
-            _, elapsed = timed(pdf.render_parsing_fonts, document)
+            _, elapsed = timed(pdf.render_parsing_fonts, document, collect=True)
             naive.append(elapsed)
     pages = len(PdfReader(io.BytesIO(data)).pages)
 
@@ -183,11 +176,7 @@ def run(args: argparse.Namespace, port: int) -> int:
         f"{'met' if ok else 'MISSED'}"
     )
 
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "contract_generation.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2)
-    )
+    write_json("contract_generation.json", result, indent=2)
     return 0 if ok or not args.check else 1
 
 

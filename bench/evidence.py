@@ -20,7 +20,6 @@ Prints medians and ratios; results also go to bench/results/. No network beyond 
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import hmac
 import json
@@ -33,15 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.support.common import timed, write_json  # noqa: E402
+
 
 def _timed(function, n: int) -> list[float]:
-    samples = []
-    for _ in range(n):
-        gc.collect()
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return samples
+    return [timed(function, collect=True)[1] for _ in range(n)]
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -197,11 +192,7 @@ def main() -> int:
         f"  verify 100k rows {results['chain_verify_100k_s']} s "
         f"(1M ≈ {results['chain_verify_1m_s_extrapolated']} s, CPU only)"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "evidence.json").write_text(
-        json.dumps({"machine": platform.platform(), "n": args.n, **results}, indent=2)
-    )
+    write_json("evidence.json", {"machine": platform.platform(), "n": args.n, **results}, indent=2)
     return 0
 
 

@@ -30,14 +30,12 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
-import json
 import os
 import platform
 import re
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,26 +43,32 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.update({"APP_ENV": "test", "BCRYPT_ROUNDS": "4", "SEED_DEMO_DATA": "false"})
 
+from bench.support.common import (  # noqa: E402
+    AppSchema,
+    load_level,
+    results_path,
+    summary,
+    timed,
+    write_json,
+)
+
 # ---- Adapter: the only place that knows where the app's modules live -----------------------
-# (issue 10 moves them; after the move only this block changes)
+# (with bench/support/common.py's AppSchema: after a move only these blocks change)
 
 
-class App:
+class App(AppSchema):
     """The app's functions this benchmark calls, imported lazily (after DATABASE_URL is set)."""
 
     def __init__(self) -> None:
+        super().__init__()
         from privet_manager_app.api.app import create_api
-        from privet_manager_app.cli import migrate
-        from privet_manager_app.dev.client_app_fixture import create_client_app_tables
-        from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
         from privet_manager_app.domain.admin import dashboard
         from privet_manager_app.domain.clients import card
         from privet_manager_app.domain.clients import export as exports
         from privet_manager_app.domain.clients import listing as clients
         from privet_manager_app.domain.common.actors import Actor
         from privet_manager_app.domain.wizard import profile
-        from privet_manager_app.infra.db import get_engine, transaction
-        from privet_manager_app.settings import reset_settings_cache
+        from privet_manager_app.infra.db import transaction
 
         self.clients, self.dashboard, self.exports, self.profile = (
             clients,
@@ -75,24 +79,7 @@ class App:
         self._card = card
         self.Actor = Actor
         self.create_api = create_api
-        self.get_engine = get_engine
         self.transaction = transaction
-        self._reset_settings = reset_settings_cache
-        self._migrate = migrate
-        self._client_tables = create_client_app_tables
-        self._tariffs = ensure_demo_tariffs
-
-    def use(self, url: str) -> None:
-        """Point the app at one database (engines are cached per URL, so switching is free)."""
-        if os.environ.get("DATABASE_URL") != url:
-            os.environ["DATABASE_URL"] = url
-            self._reset_settings()
-
-    def prepare_schema(self) -> None:
-        with self.get_engine().begin() as connection:
-            self._client_tables(connection, with_support_bridge=False)
-        self._migrate()
-        self._tariffs()
 
     def actor(self, manager_id: int, email: str, role: str = "manager"):
         return self.Actor(id=manager_id, email=email, name="Бенч", role=role)
@@ -462,31 +449,6 @@ class PeakMemory:
             if line.startswith(key + ":"):
                 return int(line.split()[1])
         return 0
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * share // 1))  # nearest rank
-    return ordered[int(rank) - 1]
-
-
-def summary(values: list[float]) -> dict:
-    return {
-        "n": len(values),
-        "p50_ms": round(statistics.median(values) * 1000, 2),
-        "p95_ms": round(percentile(values, 0.95) * 1000, 2),
-    }
-
-
-def timed(function: Callable, *args):
-    started = time.perf_counter()
-    result = function(*args)
-    return result, time.perf_counter() - started
-
-
-def load_level() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} / {five:.2f} (1 / 5 min), {os.cpu_count()} CPU"
 
 
 # ---- Set-up --------------------------------------------------------------------------------
@@ -1256,28 +1218,22 @@ def main() -> int:
     elapsed = time.perf_counter() - started
     print()
     print(f"Total {elapsed / 60:.1f} min; {load_level()}")
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "list_at_scale.json").write_text(
-        json.dumps(
-            {
-                "sizes": sizes,
-                "phone7": phone7,
-                "python": platform.python_version(),
-                "machine": f"{platform.machine()}, {os.cpu_count()} CPU",
-                "build_seconds": {t.size: t.data.seconds for t in targets},
-                "counts": {t.size: t.data.counts for t in targets},
-                "table": table,
-                "plans": plan_result,
-                "diagnostics": found,
-                "minutes": round(elapsed / 60, 1),
-            },
-            ensure_ascii=False,
-            indent=1,
-            default=str,
-        )
+    write_json(
+        "list_at_scale.json",
+        {
+            "sizes": sizes,
+            "phone7": phone7,
+            "python": platform.python_version(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU",
+            "build_seconds": {t.size: t.data.seconds for t in targets},
+            "counts": {t.size: t.data.counts for t in targets},
+            "table": table,
+            "plans": plan_result,
+            "diagnostics": found,
+            "minutes": round(elapsed / 60, 1),
+        },
     )
-    (results_dir / "list_at_scale_plans.txt").write_text("\n".join(plans))
+    results_path("list_at_scale_plans.txt").write_text("\n".join(plans))
     return 0
 
 

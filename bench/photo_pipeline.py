@@ -25,14 +25,13 @@ import threading
 import time
 from pathlib import Path
 
-from privet_manager_app.domain.inputs import DeviceInput
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_ENV", "test")
 
 from PIL import Image  # noqa: E402
 
+from privet_manager_app.domain.inputs import DeviceInput  # noqa: E402
 from privet_manager_app.domain.wizard.photos import LONG_SIDE, normalize_photo  # noqa: E402
 from tests.support.images import jpeg_bytes  # noqa: E402
 

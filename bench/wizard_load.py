@@ -30,12 +30,10 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
-import json
 import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,43 +46,33 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.update({"APP_ENV": "test", "SEED_DEMO_DATA": "false"})
 
+from bench.support.common import (  # noqa: E402
+    RESULTS_DIR,
+    AppSchema,
+    load_level,
+    results_path,
+    summary,
+    write_json,
+)
+from tests.support.ports import free_port  # noqa: E402
+
 # ---- Adapter: the only place that knows where the app's modules live -----------------------
-# (issue 10 moves them; after the move only this block changes)
+# (with bench/support/common.py's AppSchema: after a move only these blocks change)
 
 SERVE_COMMAND = [sys.executable, "-m", "privet_manager_app", "serve", "--no-build"]
 
 
-class App:
+class App(AppSchema):
     def __init__(self) -> None:
-        from privet_manager_app.cli import FRONTEND_DIR, build_frontend, migrate
-        from privet_manager_app.dev.client_app_fixture import create_client_app_tables
-        from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
+        super().__init__()
+        from privet_manager_app.cli import FRONTEND_DIR, build_frontend
         from privet_manager_app.domain.admin import auth
         from privet_manager_app.domain.clients.sync import reconcile_all
-        from privet_manager_app.infra.db import dispose_engines, get_engine
-        from privet_manager_app.settings import reset_settings_cache
 
         self._frontend_index = FRONTEND_DIR / "index.html"
         self._build_frontend = build_frontend
-        self._migrate = migrate
-        self._client_tables = create_client_app_tables
         self._auth = auth
         self.backfill = reconcile_all  # cards and search rows for users inserted in SQL
-        self._tariffs = ensure_demo_tariffs
-        self._engine = get_engine
-        self.dispose = dispose_engines
-        self._reset = reset_settings_cache
-
-    def use(self, url: str) -> None:
-        os.environ["DATABASE_URL"] = url
-        self._reset()
-        self.dispose()
-
-    def prepare_schema(self) -> None:
-        with self._engine().begin() as connection:
-            self._client_tables(connection, with_support_bridge=False)
-        self._migrate()
-        self._tariffs()
 
     def create_manager(self, email: str, name: str, password: str) -> None:
         self._auth.create_manager(email, name, password, "manager")
@@ -124,23 +112,6 @@ STEPS = (
     "payment",
 )
 TARGET_FLOWS_PER_S = 2.5
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * share // 1))
-    return ordered[int(rank) - 1]
-
-
-def load_level() -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} / {five:.2f} (1 / 5 min), {os.cpu_count()} CPU"
 
 
 # ---- CPU accounting from /proc -------------------------------------------------------------
@@ -398,8 +369,7 @@ def ping_floor(base: str, concurrency: int, requests: int) -> dict:
         "concurrency": concurrency,
         "requests": len(times),
         "rps": round(len(times) / wall, 1),
-        "p50_ms": round(statistics.median(times) * 1000, 2),
-        "p95_ms": round(percentile(times, 0.95) * 1000, 2),
+        **summary(times),
     }
 
 
@@ -440,13 +410,7 @@ def run_level(
         for name, ids in pids.items()
     }
     steps = {
-        step: {
-            "n": len(recorder.times[step]),
-            "p50_ms": round(statistics.median(recorder.times[step]) * 1000, 1),
-            "p95_ms": round(percentile(recorder.times[step], 0.95) * 1000, 1),
-        }
-        for step in STEPS
-        if recorder.times[step]
+        step: summary(recorder.times[step], digits=1) for step in STEPS if recorder.times[step]
     }
     errors = {
         step: {str(code): n for code, n in counts.items() if code >= 400}
@@ -608,8 +572,6 @@ def main() -> int:
     from tests.support import scale_data
     from tests.support.postgres import throwaway_postgres
 
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(exist_ok=True)
     print(
         f"Wizard load: levels {levels}, {args.flows} flows per manager; {load_level()}", flush=True
     )
@@ -630,7 +592,7 @@ def main() -> int:
                 data = scale_data.build(connection, args.background, full=False)
             print(f"  built in {sum(data.seconds.values()):.0f} s", flush=True)
         os.environ["BCRYPT_ROUNDS"] = str(args.bcrypt_rounds)
-        app.use(url)
+        app.reread_settings()
         top = max(levels)
         emails = [f"load{index}@bench.example" for index in range(1, top + 1)]
         for index, email in enumerate(emails, start=1):
@@ -680,7 +642,7 @@ def main() -> int:
         app.ensure_frontend(port)
         from tests.support.live_server import LiveServer
 
-        log = results_dir / "wizard_load_server.log"
+        log = results_path("wizard_load_server.log")
         server = LiveServer(port, env, log)
         server.start()
         try:
@@ -709,7 +671,7 @@ def main() -> int:
                 if not args.no_profile and _has_py_spy():
 
                     def profile(level=level):
-                        return Profilers(server.process.pid, dsn, results_dir, f"{level}mgr")
+                        return Profilers(server.process.pid, dsn, RESULTS_DIR, f"{level}mgr")
 
                 print(f"  {level} manager(s) × {args.flows} flows …", flush=True)
                 levels_out.append(
@@ -805,22 +767,18 @@ def main() -> int:
         f"target at 8 managers: ≥ {TARGET_FLOWS_PER_S} flows/s, 0 errors — "
         f"{'met' if ok else 'MISSED'}; total {elapsed / 60:.1f} min; {load_level()}"
     )
-    (results_dir / "wizard_load.json").write_text(
-        json.dumps(
-            {
-                "levels": levels_out,
-                "ping_before": floors,
-                "ping_after": floors_after,
-                "background_users": args.background,
-                "storage": storage_label,
-                "bcrypt_rounds": args.bcrypt_rounds,
-                "python": platform.python_version(),
-                "minutes": round(elapsed / 60, 1),
-            },
-            ensure_ascii=False,
-            indent=1,
-            default=str,
-        )
+    write_json(
+        "wizard_load.json",
+        {
+            "levels": levels_out,
+            "ping_before": floors,
+            "ping_after": floors_after,
+            "background_users": args.background,
+            "storage": storage_label,
+            "bcrypt_rounds": args.bcrypt_rounds,
+            "python": platform.python_version(),
+            "minutes": round(elapsed / 60, 1),
+        },
     )
     return 0
 

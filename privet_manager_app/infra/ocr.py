@@ -28,25 +28,15 @@ import itertools
 import math
 import os
 import threading
-import warnings
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 import tesserocr
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from privet_manager_app.infra import name_model
-
-try:  # HEIC (iPhone photos): libheif bundled in the pillow-heif wheel
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-except ImportError:  # pragma: no cover - the plugin is in requirements.txt
-    pass
-
-ImageFile.LOAD_TRUNCATED_IMAGES = False
-warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+from privet_manager_app.infra.images import exif_orientation, upright
 
 TESSDATA_DIRS = (
     os.environ.get("TESSDATA_PREFIX", ""),
@@ -60,16 +50,6 @@ FIND_LONG_SIDE = 1000  # the copy the zone is searched on
 TARGET_PITCH = 24  # px per character given to Tesseract
 DOUBTFUL_CONFIDENCE = 80.0  # Tesseract's symbol confidence (0–100) below which a glyph is doubted
 MAX_BANDS = 4
-_ORIENTATION_TAG = 0x0112
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 
 
 class NotAnImage(ValueError):
@@ -110,13 +90,13 @@ def load_photo(data: bytes, *, formats: Sequence[str], max_pixels: int) -> Image
                 # Decoded straight at 1/2, 1/4 or 1/8 scale, never below the working size.
                 scale = max(1, max(width, height) // WORK_LONG_SIDE)
                 image.draft("L", (width // scale, height // scale))
-            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+            orientation = exif_orientation(image)
             grey = image.convert("L")
         except Image.DecompressionBombError:
             raise TooManyPixels from None
         except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError):
             raise NotAnImage from None
-    return grey.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else grey
+    return upright(grey, orientation)
 
 
 # --- finding the zone ---

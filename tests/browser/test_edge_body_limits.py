@@ -29,8 +29,13 @@ PHOTO_HANDLER = f"{DevicesState.get_full_name()}.handle_upload"
 FIGURES: dict[str, dict] = {}
 
 
-def _record(name: str, **figures) -> None:
-    FIGURES[name] = figures
+def _record(name: str, response, **figures) -> None:
+    FIGURES[name] = {
+        "status": response.status,
+        "client_bytes_sent": response.bytes_sent,
+        "seconds": round(response.seconds, 3),
+        **figures,
+    }
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "edge-body-limits.json").write_text(json.dumps(FIGURES, indent=2))
     print(name, figures)
@@ -104,6 +109,18 @@ def live_tab(live_server, phone):
     return token, f"pm_session={session['value']}"
 
 
+def _refused_as_too_large(live_server, response, path: str, limit: int) -> int:
+    """413 `payload_too_large`, answered before the body ended, after the server read at most
+    `limit` plus one chunk and the part head; returns what it read."""
+    assert response.status == 413, response.body
+    assert response.json()["code"] == "payload_too_large"
+    assert not response.finished_body
+    read = _server_read(live_server, path)
+    assert read is not None
+    assert read <= limit + 256 * 1024
+    return read
+
+
 def test_2_гб_в_upload_без_живой_вкладки_отклоняются_до_чтения_тела(live_server):
     headers, body = _multipart_upload(str(uuid.uuid4()), 2 * GIB)
     with Worker(live_server) as worker:
@@ -116,10 +133,8 @@ def test_2_гб_в_upload_без_живой_вкладки_отклоняютс�
     assert raw_http.open_files_under(worker.pid, worker.tmpdir) == []
     _record(
         "upload_2gib_random_token",
-        status=response.status,
-        client_bytes_sent=response.bytes_sent,
+        response,
         server_body_bytes_read=0,
-        seconds=round(response.seconds, 3),
         peak_spooled_bytes=worker.peak_spooled,
     )
 
@@ -133,23 +148,16 @@ def test_2_гб_в_upload_из_вкладки_менеджера_обрываю�
         before = worker.memory()
         response = raw_http.request(live_server.port, "POST", "/_upload", headers, body)
         after = worker.memory()
-    assert response.status == 413, response.body
-    assert response.json()["code"] == "payload_too_large"
+    read = _refused_as_too_large(live_server, response, "/_upload", 20 * MB)  # the photo limit
     assert "20 МБ" in response.json()["detail"]
-    assert not response.finished_body
-    read = _server_read(live_server, "/_upload")
-    assert read is not None
-    assert read <= 20 * MB + 256 * 1024  # the 20 MB photo limit plus one chunk and the part head
     assert response.bytes_sent < read + 32 * MB
     assert worker.peak_spooled <= 20 * MB + 256 * 1024
     assert raw_http.open_files_under(worker.pid, worker.tmpdir) == []  # temp file gone
     assert files_under(storage) == stored_before  # nothing stored
     _record(
         "upload_2gib_live_manager_tab",
-        status=response.status,
+        response,
         server_body_bytes_read=read,
-        client_bytes_sent=response.bytes_sent,
-        seconds=round(response.seconds, 3),
         peak_spooled_bytes=worker.peak_spooled,
         rss_kib_before=before["VmRSS"],
         rss_kib_after=after["VmRSS"],
@@ -187,19 +195,12 @@ def test_300_мб_json_в_rest_отклоняются_на_первом_мега
             json_body(),
         )
         after = worker.memory()
-    assert response.status == 413, response.body
-    assert response.json()["code"] == "payload_too_large"
-    assert not response.finished_body
-    read = _server_read(live_server, "/api/manager/auth/login")
-    assert read is not None
-    assert read <= 1 * MB + 256 * 1024
+    read = _refused_as_too_large(live_server, response, "/api/manager/auth/login", 1 * MB)
     assert after["VmRSS"] - before["VmRSS"] < 50 * 1024  # KiB: no 300 MB buffer, not even 50
     _record(
         "json_300mb_rest",
-        status=response.status,
+        response,
         server_body_bytes_read=read,
-        client_bytes_sent=response.bytes_sent,
-        seconds=round(response.seconds, 3),
         rss_kib_before=before["VmRSS"],
         rss_kib_after=after["VmRSS"],
         hwm_kib_before=before["VmHWM"],
@@ -215,12 +216,8 @@ def test_pdf_25_мб_на_проверку_отклоняется_а_обычн�
     )
     with Worker(live_server) as worker:
         response = raw_http.request(live_server.port, "POST", "/api/verify", content_type, chunked)
-    assert response.status == 413, response.body
+    read = _refused_as_too_large(live_server, response, "/api/verify", 20 * MB)
     assert response.json() == {"detail": "Файл больше 20 МБ", "code": "payload_too_large"}
-    assert not response.finished_body
-    read = _server_read(live_server, "/api/verify")
-    assert read is not None
-    assert read <= 20 * MB + 256 * 1024
     assert raw_http.open_files_under(worker.pid, worker.tmpdir) == []
 
     # Declared up front: refused before a byte of the body is read.
@@ -245,10 +242,8 @@ def test_pdf_25_мб_на_проверку_отклоняется_а_обычн�
     assert normal.json()["valid"] is False
     _record(
         "verify_pdf_25mb",
-        status=response.status,
+        response,
         server_body_bytes_read=read,
-        client_bytes_sent=response.bytes_sent,
-        seconds=round(response.seconds, 3),
         peak_spooled_bytes=worker.peak_spooled,
         declared_length_client_bytes_sent=declared.bytes_sent,
     )

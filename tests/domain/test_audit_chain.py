@@ -268,15 +268,21 @@ def _read(engine: sa.Engine) -> tuple[list[dict], ChainLink]:
     return rows, head
 
 
+def _chain_written_concurrently(engine: sa.Engine, **writers) -> tuple[int, list[dict], ChainLink]:
+    """(failed transactions, the rows that landed, the head) after concurrent writers ran on a
+    fresh chain table; the engine is disposed of."""
+    try:
+        _create(engine)
+        failed = _write_concurrently(engine, **writers)
+        return failed, *_read(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.slow
 def test_параллельные_записи_аудита_в_postgresql_выстраиваются_в_одну_цепочку(db):
     engine = sa.create_engine(db, pool_size=8)
-    try:
-        _create(engine)
-        failed = _write_concurrently(engine, locked=True)
-        rows, head = _read(engine)
-    finally:
-        engine.dispose()
+    failed, rows, head = _chain_written_concurrently(engine, locked=True)
     assert failed == 0
     assert [row["seq"] for row in rows] == list(range(1, 6 * 15 + 1))
     # JSONB reorders keys and timestamptz returns its own zone: the canonical form survives both
@@ -288,12 +294,7 @@ def test_без_блокировки_головы_параллельные_за�
     """The control: reading the head without the lock forks the chain; the unique seq turns
     each fork into a failed business transaction. The head lock is what makes them all land."""
     engine = sa.create_engine(db, pool_size=8)
-    try:
-        _create(engine)
-        failed = _write_concurrently(engine, locked=False)
-        rows, head = _read(engine)
-    finally:
-        engine.dispose()
+    failed, rows, head = _chain_written_concurrently(engine, locked=False)
     assert failed > 0
     assert len(rows) == 6 * 15 - failed
     assert verify_chain(rows, head=head) is None  # what landed is still one chain
@@ -314,12 +315,7 @@ def test_параллельные_записи_аудита_в_sqlite_выстр
         # while another writer commits (SQLite answers "database is locked" at once)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    try:
-        _create(engine)
-        failed = _write_concurrently(engine, locked=True, workers=4, each=10)
-        rows, head = _read(engine)
-    finally:
-        engine.dispose()
+    failed, rows, head = _chain_written_concurrently(engine, locked=True, workers=4, each=10)
     assert failed == 0
     assert [row["seq"] for row in rows] == list(range(1, 41))
     assert verify_chain(rows, head=head) is None

@@ -39,9 +39,16 @@ def _fields(**overrides):
     return fields
 
 
+def _save(actor, client_id: int, *, version: int = 2, **overrides) -> passports.PassportResult:
+    """Step 2 saved with the sample passport, changed by `overrides`; a fresh client is at v2."""
+    return passports.save_passport(
+        actor, client_id, PassportInput(**_fields(**overrides)), version=version
+    )
+
+
 def test_паспорт_сохраняется_и_в_форме_виден_полностью(manager):
     client = claimed_client(manager)
-    result = passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
+    result = _save(manager, client.id)
     assert (result.series, result.number, result.number_masked) == ("4512", "123456", "45** ****56")
     assert result.warnings == []
     assert result.version == 3
@@ -52,7 +59,7 @@ def test_паспорт_сохраняется_и_в_форме_виден_по�
 
 def test_в_карточке_клиента_номер_паспорта_замаскирован(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
+    _save(manager, client.id)
     detail = client_card.get_client(manager, client.id)
     assert detail.passport.number_masked == "45** ****56"
     dumped = detail.model_dump_json()
@@ -62,10 +69,8 @@ def test_в_карточке_клиента_номер_паспорта_зама
 
 def test_в_аудите_и_журнале_номер_замаскирован(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
-    passports.save_passport(
-        manager, client.id, PassportInput(**_fields(number="654321")), version=3
-    )
+    _save(manager, client.id)
+    _save(manager, client.id, number="654321", version=3)
     with transaction() as session:
         changes = (
             session.execute(
@@ -84,23 +89,13 @@ def test_в_аудите_и_журнале_номер_замаскирован(m
 
 def test_код_подразделения_без_дефиса_и_серия_с_пробелом_нормализуются(manager):
     client = claimed_client(manager)
-    result = passports.save_passport(
-        manager,
-        client.id,
-        PassportInput(**_fields(series="45 12", division_code="772001")),
-        version=2,
-    )
+    result = _save(manager, client.id, series="45 12", division_code="772001")
     assert (result.series, result.division_code) == ("4512", "772-001")
 
 
 def test_даты_принимаются_и_в_русском_формате(manager):
     client = claimed_client(manager)
-    result = passports.save_passport(
-        manager,
-        client.id,
-        PassportInput(**_fields(birth_date="15.03.1990", issue_date="20.03.2010")),
-        version=2,
-    )
+    result = _save(manager, client.id, birth_date="15.03.1990", issue_date="20.03.2010")
     assert result.birth_date == dt.date(1990, 3, 15)
     assert result.issue_date == dt.date(2010, 3, 20)
 
@@ -167,9 +162,7 @@ def test_все_ошибки_паспорта_сообщаются_сразу(ma
 def test_неверное_поле_паспорта_отклоняется(manager, field, value):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        passports.save_passport(
-            manager, client.id, PassportInput(**_fields(**{field: value})), version=2
-        )
+        _save(manager, client.id, **{field: value})
     assert list(error.value.fields) == [field]
 
 
@@ -177,12 +170,7 @@ def test_дата_рождения_не_раньше_чем_120_лет_наза�
     client = claimed_client(manager)
     old = add_years(TODAY, -121)
     with pytest.raises(ValidationFailed) as error:
-        passports.save_passport(
-            manager,
-            client.id,
-            PassportInput(**_fields(birth_date=old, issue_date="2000-01-01")),
-            version=2,
-        )
+        _save(manager, client.id, birth_date=old, issue_date="2000-01-01")
     assert "birth_date" in error.value.fields
 
 
@@ -190,33 +178,18 @@ def test_паспорт_выдают_не_раньше_14_лет(manager):
     client = claimed_client(manager)
     birth = dt.date(2000, 6, 15)
     with pytest.raises(ValidationFailed) as error:
-        passports.save_passport(
-            manager,
-            client.id,
-            PassportInput(**_fields(birth_date=birth, issue_date=dt.date(2014, 6, 14))),
-            version=2,
-        )
+        _save(manager, client.id, birth_date=birth, issue_date=dt.date(2014, 6, 14))
     assert error.value.fields["issue_date"] == (
         "Паспорт выдают с 14 лет: дата выдачи не раньше 15.06.2014"
     )
-    result = passports.save_passport(
-        manager,
-        client.id,
-        PassportInput(**_fields(birth_date=birth, issue_date=dt.date(2014, 6, 15))),
-        version=2,
-    )
+    result = _save(manager, client.id, birth_date=birth, issue_date=dt.date(2014, 6, 15))
     assert result.issue_date == dt.date(2014, 6, 15)
 
 
 def test_паспорт_старого_образца_до_1997_года_отклоняется(manager):
     client = claimed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        passports.save_passport(
-            manager,
-            client.id,
-            PassportInput(**_fields(birth_date="1950-01-01", issue_date="1990-01-01")),
-            version=2,
-        )
+        _save(manager, client.id, birth_date="1950-01-01", issue_date="1990-01-01")
     assert "1997" in error.value.fields["issue_date"]
 
 
@@ -273,10 +246,8 @@ def test_просроченный_паспорт_сохраняется_с_пр�
 def test_такой_же_паспорт_у_другого_клиента_помечается(manager):
     first = claimed_client(manager)
     second = claimed_client(manager, name="Пётр", phone=None)
-    passports.save_passport(manager, first.id, PassportInput(**_fields()), version=2)
-    result = passports.save_passport(
-        manager, second.id, PassportInput(**_fields(last_name="Сидоров")), version=2
-    )
+    _save(manager, first.id)
+    result = _save(manager, second.id, last_name="Сидоров")
     assert [notice.code for notice in result.warnings] == ["passport_duplicate"]
     # Saving the first client again also shows the clash.
     again = passports.full_passport(manager, first.id)
@@ -287,7 +258,7 @@ def test_полный_номер_видит_только_ответственн�
     other = make_manager(name="Мастер Виктор")
     client = claimed_client(manager)
     assert passports.full_passport(manager, client.id) is None
-    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
+    _save(manager, client.id)
     with pytest.raises(Forbidden):
         passports.full_passport(other, client.id)
     assert passports.full_passport(admin, client.id).number == "123456"
@@ -296,18 +267,16 @@ def test_полный_номер_видит_только_ответственн�
 
 def test_паспорт_по_устаревшей_версии_не_сохраняется(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
+    _save(manager, client.id)
     with pytest.raises(Conflict) as error:
-        passports.save_passport(
-            manager, client.id, PassportInput(**_fields(number="000001")), version=2
-        )
+        _save(manager, client.id, number="000001")
     assert error.value.code == "stale_version"
     assert passports.full_passport(manager, client.id).number == "123456"
 
 
 def test_повторное_сохранение_того_же_паспорта_не_меняет_версию(manager):
     client = claimed_client(manager)
-    passports.save_passport(manager, client.id, PassportInput(**_fields()), version=2)
-    result = passports.save_passport(manager, client.id, PassportInput(**_fields()), version=3)
+    _save(manager, client.id)
+    result = _save(manager, client.id, version=3)
     assert result.version == 3
     assert count(ManagerAuditLog, ManagerAuditLog.action == "passport_saved") == 1

@@ -16,6 +16,7 @@ from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.tables import ManagerAuditLog, ManagerDevicePhoto
 from tests.support import images
 from tests.support.factories import claimed_client, count, files_under, set_status, version_of
+from tests.support.s3 import list_keys
 
 PHONE = {"category": "smartphone", "brand": "Apple", "model": "iPhone 13"}
 # Bomb tests open 60-megapixel headers on purpose; the refusal is what they check.
@@ -188,7 +189,16 @@ def test_одно_и_то_же_фото_дважды_даёт_одну_запи�
     assert len(files_under(storage_dir, "photos")) == 2
 
 
-def test_если_запись_в_базу_не_удалась_файлы_удаляются(manager, device, storage_dir, monkeypatch):
+@pytest.fixture(params=["local", "s3"])
+def stored_keys(request, storage_dir):
+    """What the storage in use holds: the local directory, or a bucket on moto's S3 server."""
+    if request.param == "local":
+        return lambda: files_under(storage_dir)
+    bucket = request.getfixturevalue("s3_storage")
+    return lambda: list_keys(bucket)
+
+
+def test_если_запись_в_базу_не_удалась_файлы_удаляются(manager, device, stored_keys, monkeypatch):
     client, saved = device
 
     def broken(*args, **kwargs):
@@ -198,7 +208,7 @@ def test_если_запись_в_базу_не_удалась_файлы_уда
     with pytest.raises(RuntimeError):
         photos.attach_photo_bytes(manager, client.id, saved.id, images.jpeg_bytes(), "a.jpg")
     assert count(ManagerDevicePhoto) == 0
-    assert files_under(storage_dir, "photos") == []
+    assert stored_keys() == []
     assert version_of(client.id) == 3
 
 

@@ -16,21 +16,22 @@ from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.tables import (
     ManagerAuditLog,
-    ManagerClient,
     ManagerContract,
     ManagerSupportMessage,
 )
-from tests.support.factories import claimed_client, new_client, set_status, version_of
+from tests.support.factories import (
+    claimed_client,
+    client_row,
+    count,
+    new_client,
+    set_status,
+    version_of,
+)
 
 
 def _user(user_id: int) -> ClientUser:
     with transaction() as session:
         return session.get(ClientUser, user_id)
-
-
-def _client(client_id: int) -> ManagerClient:
-    with transaction() as session:
-        return session.get(ManagerClient, client_id)
 
 
 def test_имя_телефон_и_email_пишутся_в_строку_клиента_приложения(manager):
@@ -84,15 +85,7 @@ def test_сохранение_без_изменений_не_меняет_вер
     client = claimed_client(manager, name="Иван Петров", phone="+79161234567")
     view = profile.update_profile(manager, client.id, ProfileInput(name="Иван Петров"), version=2)
     assert view.version == 2
-    with transaction() as session:
-        assert (
-            session.execute(
-                sa.select(sa.func.count())
-                .select_from(ManagerAuditLog)
-                .where(ManagerAuditLog.action == "profile_updated")
-            ).scalar_one()
-            == 0
-        )
+    assert count(ManagerAuditLog, ManagerAuditLog.action == "profile_updated") == 0
 
 
 @pytest.mark.parametrize(
@@ -184,7 +177,7 @@ def test_адрес_строкой_раскладывается_и_виден_в
     assert view.address.city == "г. Химки"
     assert view.address.building == "2"
     assert view.unrecognized_address_parts == []
-    stored = _client(client.id)
+    stored = client_row(client.id)
     assert (stored.region, stored.street, stored.house, stored.apartment) == (
         "Московская обл.",
         "ул. Ленина",
@@ -253,7 +246,7 @@ def test_слишком_длинный_адрес_отклоняется(manager
             manager, client.id, ProfileInput(registration_address="д" * 501), version=2
         )
     assert error.value.code == "invalid_address"
-    assert _client(client.id).registration_address is None
+    assert client_row(client.id).registration_address is None
 
 
 def test_устаревшая_версия_не_перезаписывает_чужую_правку(manager):

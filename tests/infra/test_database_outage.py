@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 import sqlalchemy as sa
 
 from privet_manager_app.domain.common.errors import ServiceUnavailable
 from privet_manager_app.infra.db import get_engine, transaction
 from tests.conftest import DEFAULT_PASSWORD, prepare_schema, use_database
-from tests.support.hung_s3 import refusing_endpoint
+from tests.support.hung_s3 import on_thread, refusing_endpoint
 from tests.support.postgres import throwaway_postgres
 
 DOWN = {
@@ -22,24 +19,8 @@ DOWN = {
 }
 
 
-def _timed(call, give_up: float):
-    """(seconds, response) of a call on a thread; fails if it still waits after `give_up`."""
-    outcome = {}
-
-    def run():
-        started = time.monotonic()
-        outcome["response"] = call()
-        outcome["seconds"] = time.monotonic() - started
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(give_up)
-    if thread.is_alive():
-        pytest.fail(f"still waiting after {give_up:.0f} s")
-    return outcome["seconds"], outcome["response"]
-
-
-def _assert_database_unavailable(response) -> None:
+def _assert_database_unavailable(response, error: BaseException | None = None) -> None:
+    assert error is None, repr(error)
     assert response.status_code == 503, response.text
     assert response.json() == DOWN
     assert response.headers["retry-after"] == "60"
@@ -49,16 +30,15 @@ def test_вход_при_выключенной_базе_даёт_503_database_u
     with refusing_endpoint() as stopped:
         use_database(f"postgresql+psycopg://postgres@127.0.0.1:{stopped.port}/privet")
         try:
-            seconds, response = _timed(
-                lambda: api.post(
-                    "/api/manager/auth/login",
-                    json={"email": "manager@example.com", "password": DEFAULT_PASSWORD},
-                ),
+            seconds, response, error = on_thread(
+                api.post,
+                "/api/manager/auth/login",
+                json={"email": "manager@example.com", "password": DEFAULT_PASSWORD},
                 give_up=15,
             )
         finally:
             use_database(db)
-    _assert_database_unavailable(response)
+    _assert_database_unavailable(response, error)
     assert seconds < 5
 
 
@@ -78,14 +58,16 @@ def test_остановленный_postgresql_посреди_работы_да�
             headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
             assert api.get("/api/manager/clients?tab=new", headers=headers).status_code == 200
             server.stop()
-            seconds, listing = _timed(
-                lambda: api.get("/api/manager/clients?tab=new", headers=headers), give_up=15
+            seconds, listing, error = on_thread(
+                api.get, "/api/manager/clients?tab=new", headers=headers, give_up=15
             )
-            _, me = _timed(lambda: api.get("/api/manager/auth/me", headers=headers), give_up=15)
+            _, me, me_error = on_thread(
+                api.get, "/api/manager/auth/me", headers=headers, give_up=15
+            )
         finally:
             use_database(db)
-    _assert_database_unavailable(listing)
-    _assert_database_unavailable(me)
+    _assert_database_unavailable(listing, error)
+    _assert_database_unavailable(me, me_error)
     assert seconds < 5
 
 
@@ -99,15 +81,15 @@ def test_пул_без_свободных_соединений_отказыва�
     engine = get_engine()
     held = [engine.connect(), engine.connect()]  # e.g. two requests stuck behind a slow S3
     try:
-        seconds, response = _timed(
-            lambda: api.get("/api/manager/auth/me", headers=headers), give_up=15
+        seconds, response, error = on_thread(
+            api.get, "/api/manager/auth/me", headers=headers, give_up=15
         )
     finally:
         for connection in held:
             connection.close()
         monkeypatch.undo()
         use_database(db)
-    _assert_database_unavailable(response)
+    _assert_database_unavailable(response, error)
     assert seconds < 1 + 2
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -15,20 +14,15 @@ import sqlalchemy as sa
 from privet_manager_app.cli import FRONTEND_DIR
 from privet_manager_app.dev.client_app_fixture import create_client_app_tables
 from tests.conftest import ROOT
-from tests.support.production import production_evidence
+from tests.support.ports import free_port
+from tests.support.production import SECRETS, production_evidence
 
-SECRETS = {
-    "MANAGER_JWT_SECRET": "entrypoint-test-jwt-secret-0123456789abcdef",
-    "CONTRACT_SIGNATURE_SECRET": "entrypoint-test-signature-secret-0123456789",
-    "OTP_HMAC_SECRET": "entrypoint-test-otp-secret-0123456789abcdef",
-    "STORAGE_URL_SECRET": "entrypoint-test-storage-secret-0123456789ab",
-}
+ENTRYPOINT = str(ROOT / "docker" / "entrypoint.sh")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _run_entrypoint(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The entrypoint with only `env` (no .env of the worktree): for a start that is refused."""
+    return subprocess.run([ENTRYPOINT], env=env, capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture
@@ -46,7 +40,7 @@ def shared_database(postgres):
 
 @pytest.mark.skipif(not (FRONTEND_DIR / "index.html").exists(), reason="frontend not built")
 def test_entrypoint_в_прод_режиме_мигрирует_и_обслуживает_один_порт(shared_database, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         **SECRETS,
@@ -58,9 +52,7 @@ def test_entrypoint_в_прод_режиме_мигрирует_и_обслуж�
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
     }
     log = (tmp_path / "entrypoint.log").open("w")
-    process = subprocess.Popen(
-        [str(ROOT / "docker" / "entrypoint.sh")], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    process = subprocess.Popen([ENTRYPOINT], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
@@ -99,12 +91,26 @@ def test_entrypoint_в_прод_режиме_без_секретов_не_ста
         "DATABASE_URL": shared_database,
         "HOME": str(tmp_path),
     }
-    result = subprocess.run(
-        [str(ROOT / "docker" / "entrypoint.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _run_entrypoint(env)
     assert result.returncode != 0
     assert "MANAGER_JWT_SECRET" in result.stderr
+
+
+def test_контейнер_без_database_url_не_стартует_на_sqlite(tmp_path):
+    env = {
+        **SECRETS,
+        **production_evidence(),
+        "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin",
+        "APP_ENV": "prod",
+        "HOME": str(tmp_path),
+        "STORAGE_DIR": str(tmp_path / "storage"),
+        "PORT": "1",  # it must not get as far as binding one
+    }
+    database = ROOT / "data" / "privet_manager.db"
+    before = database.stat().st_mtime_ns if database.exists() else None
+    result = _run_entrypoint(env)
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr
+    after = database.stat().st_mtime_ns if database.exists() else None
+    assert after == before  # the quick-start database was not created or touched
+    assert not os.path.exists(tmp_path / "storage")

@@ -3,7 +3,6 @@ configuration at once — an operator fixes them in one go, not one per failed s
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pytest
 
 from privet_manager_app.settings import InsecureSettingsError
 from tests.conftest import ROOT
-from tests.support.production import SECRETS, prod_settings, production_evidence
+from tests.support.production import SECRETS, prod_settings
 
 EVERY_PROBLEM = ["DATABASE_URL", *SECRETS]
 
@@ -53,29 +52,3 @@ def test_отказ_при_старте_перечисляет_все_пробл
     assert result.returncode == 2, result.stderr
     missing = [name for name in EVERY_PROBLEM if name not in result.stderr]
     assert missing == [], result.stderr
-
-
-def test_контейнер_без_database_url_не_стартует_на_sqlite(tmp_path):
-    env = {
-        **SECRETS,
-        **production_evidence(),
-        "PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin",
-        "APP_ENV": "prod",
-        "HOME": str(tmp_path),
-        "STORAGE_DIR": str(tmp_path / "storage"),
-        "PORT": "1",  # it must not get as far as binding one
-    }
-    database = ROOT / "data" / "privet_manager.db"
-    before = database.stat().st_mtime_ns if database.exists() else None
-    result = subprocess.run(
-        [str(ROOT / "docker" / "entrypoint.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode != 0
-    assert "DATABASE_URL" in result.stderr
-    after = database.stat().st_mtime_ns if database.exists() else None
-    assert after == before  # the quick-start database was not created or touched
-    assert not os.path.exists(tmp_path / "storage")

@@ -60,16 +60,17 @@ def unsigned_copy(original) -> bytes:
 
 @pytest.fixture(scope="module")
 def sealed(unsigned_copy, org_seal) -> bytes:
-    return seal.seal_pdf(
-        unsigned_copy, reason=REASON, location="г. Москва", seal=org_seal, tsa_url=""
-    )
+    return _seal_copy(unsigned_copy, org_seal)
 
 
 @pytest.fixture(scope="module")
 def tsa():
-    authority = TimestampAuthority().start()
-    yield authority
-    authority.stop()
+    with TimestampAuthority() as authority:
+        yield authority
+
+
+def _seal_copy(copy: bytes, by: seal.Seal, *, tsa_url: str = "") -> bytes:
+    return seal.seal_pdf(copy, reason=REASON, location="г. Москва", seal=by, tsa_url=tsa_url)
 
 
 def check(data: bytes, org_seal: seal.Seal, **kwargs) -> seal.SealCheck:
@@ -134,13 +135,7 @@ def test_копия_это_страницы_оригинала_без_измен
 def test_оригинал_при_сборке_и_заверении_копии_не_меняется(org_seal):
     original = contract_pdf()
     kept = bytes(original)
-    seal.seal_pdf(
-        seal.assemble_copy(original, certificate_pdf(original)),
-        reason=REASON,
-        location="г. Москва",
-        seal=org_seal,
-        tsa_url="",
-    )
+    _seal_copy(seal.assemble_copy(original, certificate_pdf(original)), org_seal)
     assert original == kept
 
 
@@ -211,9 +206,7 @@ def test_не_pdf_пустой_файл_и_pdf_без_печати_отклон�
 
 def test_копия_с_печатью_другого_сертификата_с_тем_же_названием_не_наша(unsigned_copy, org_seal):
     impostor = seal.load_seal_pkcs12(seal.make_self_signed_pkcs12(organisation=ORGANISATION))
-    forged = seal.seal_pdf(
-        unsigned_copy, reason=REASON, location="г. Москва", seal=impostor, tsa_url=""
-    )
+    forged = _seal_copy(unsigned_copy, impostor)
     result = check(forged, org_seal)
     assert result.intact  # a perfectly good signature…
     assert ORGANISATION in result.signer_subject  # …under our very name…
@@ -228,9 +221,7 @@ def test_печать_сертификатом_от_удостоверяющег
     ca = TestCA()
     data, issued = ca.organisation_pkcs12(ORGANISATION, password="p12-пароль")
     ca_seal = seal.load_seal_pkcs12(data, "p12-пароль")
-    sealed = seal.seal_pdf(
-        unsigned_copy, reason=REASON, location="г. Москва", seal=ca_seal, tsa_url=""
-    )
+    sealed = _seal_copy(unsigned_copy, ca_seal)
     result = seal.validate_sealed(sealed, trusted=[issued.asn1], tsa_roots=[])
     assert result.valid, result
     embedded = PdfFileReader(BytesIO(sealed)).embedded_signatures[0].other_embedded_certs
@@ -277,9 +268,7 @@ def test_печать_со_штампом_времени_b_t_проверяет�
 ):
     before = dt.datetime.now(dt.UTC)
     requests = tsa.requests
-    sealed = seal.seal_pdf(
-        unsigned_copy, reason=REASON, location="г. Москва", seal=org_seal, tsa_url=tsa.url
-    )
+    sealed = _seal_copy(unsigned_copy, org_seal, tsa_url=tsa.url)
     after = dt.datetime.now(dt.UTC)
     assert tsa.requests > requests
 
@@ -309,9 +298,7 @@ def test_печать_со_штампом_времени_b_t_проверяет�
 def test_штамп_службы_времени_которой_мы_не_доверяем_не_подтверждает_время(
     unsigned_copy, org_seal, tsa
 ):
-    sealed = seal.seal_pdf(
-        unsigned_copy, reason=REASON, location="г. Москва", seal=org_seal, tsa_url=tsa.url
-    )
+    sealed = _seal_copy(unsigned_copy, org_seal, tsa_url=tsa.url)
     result = seal.validate_sealed(sealed, trusted=[org_seal.certificate], tsa_roots=[])
     assert result.valid  # the seal itself holds…
     assert result.timestamp_intact
@@ -319,9 +306,7 @@ def test_штамп_службы_времени_которой_мы_не_дов�
 
 
 def test_подменённое_время_в_штампе_обнаруживается(unsigned_copy, org_seal, tsa):
-    sealed = seal.seal_pdf(
-        unsigned_copy, reason=REASON, location="г. Москва", seal=org_seal, tsa_url=tsa.url
-    )
+    sealed = _seal_copy(unsigned_copy, org_seal, tsa_url=tsa.url)
     start, end = contents_gap(sealed)
     signature = PdfFileReader(BytesIO(sealed)).embedded_signatures[0]
     token = signature.signer_info["unsigned_attrs"][0]["values"][0]
@@ -341,9 +326,7 @@ def test_недоступная_служба_времени_даёт_ошибк�
     tsa.failing = True
     try:
         with pytest.raises(seal.SealingError):
-            seal.seal_pdf(
-                unsigned_copy, reason=REASON, location="г. Москва", seal=org_seal, tsa_url=tsa.url
-            )
+            _seal_copy(unsigned_copy, org_seal, tsa_url=tsa.url)
     finally:
         tsa.failing = False
 
@@ -355,9 +338,7 @@ def test_копии_заверяются_параллельно_и_каждая_
     def seal_one(original: bytes) -> bytes:
         copy = seal.assemble_copy(original, certificate_pdf(original))
         start.wait()
-        return seal.seal_pdf(
-            copy, reason=REASON, location="г. Москва", seal=org_seal, tsa_url=tsa.url
-        )
+        return _seal_copy(copy, org_seal, tsa_url=tsa.url)
 
     with concurrent.futures.ThreadPoolExecutor(len(originals)) as pool:
         sealed_copies = list(pool.map(seal_one, originals))
@@ -509,8 +490,6 @@ def test_ключ_печати_разбирается_один_раз_а_не_п
     )
     ca_seal = seal.load_seal_pkcs12(TestCA().organisation_pkcs12(ORGANISATION)[0])  # ECDSA
     for each in (org_seal, ca_seal):
-        sealed = seal.seal_pdf(
-            unsigned_copy, reason=REASON, location="г. Москва", seal=each, tsa_url=""
-        )
+        sealed = _seal_copy(unsigned_copy, each)
         assert seal.validate_sealed(sealed, trusted=[each.certificate], tsa_roots=[]).valid
     assert parsed == []

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import threading
 import time
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlmodel import select
@@ -17,7 +18,7 @@ from privet_manager_app.infra.storage import LocalStorage, S3Storage
 from privet_manager_app.schema.tables import ManagerContract
 from privet_manager_app.settings import Settings, reset_settings_cache
 from tests.support.factories import make_tariff, ready_client
-from tests.support.hung_s3 import hung_endpoint, refusing_endpoint
+from tests.support.hung_s3 import HungEndpoint, hung_endpoint, on_thread, refusing_endpoint
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
 
 CONNECT_TIMEOUT = 1.0
@@ -45,33 +46,28 @@ def _s3_settings(endpoint: str) -> dict[str, str]:
     }
 
 
-def _timed(call, *args, give_up: float = GIVE_UP) -> tuple[float, BaseException | None]:
-    """Run the call on a thread: (seconds it took, what it raised). Fails if it is still
-    waiting after `give_up` seconds — the thread is left to the endpoint's shutdown."""
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        started = time.monotonic()
-        try:
-            outcome["result"] = call(*args)
-        except BaseException as error:  # the outcome under test
-            outcome["error"] = error
-        outcome["seconds"] = time.monotonic() - started
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(give_up)
-    if thread.is_alive():
-        pytest.fail(f"{getattr(call, '__name__', call)} still waiting after {give_up:.0f} s")
-    return outcome["seconds"], outcome.get("error")
-
-
 def _assert_storage_unavailable(error: BaseException | None) -> None:
     assert isinstance(error, ServiceUnavailable), repr(error)
     assert error.code == "storage_unavailable"
     assert error.status == 503
     assert error.message == "Хранилище недоступно, попробуйте через минуту"
     assert error.retry_after > 0
+
+
+@contextlib.contextmanager
+def _app_storage_on_hung_s3(monkeypatch) -> Iterator[HungEndpoint]:
+    """The app's own storage (`get_storage()`, what the use cases call) on an S3 that hangs."""
+    with hung_endpoint() as endpoint:
+        for name, value in _s3_settings(endpoint.url).items():
+            monkeypatch.setenv(name, value)
+        reset_settings_cache()
+        storage._STORAGES.clear()
+        try:
+            yield endpoint
+        finally:
+            storage._STORAGES.clear()
+            monkeypatch.undo()
+            reset_settings_cache()
 
 
 @pytest.fixture
@@ -89,7 +85,7 @@ def test_зависшее_s3_отказывает_в_записи_чтении_�
         ("size", s3.size, ("uploads/1/2/a.jpg",)),
         ("delete", s3.delete, ("photos/1/2/a.jpg",)),
     ):
-        seconds, error = _timed(call, *args)
+        seconds, _, error = on_thread(call, *args, give_up=GIVE_UP)
         _assert_storage_unavailable(error)
         timings[name] = round(seconds, 2)
         assert seconds <= BUDGET, timings
@@ -99,9 +95,11 @@ def test_зависшее_s3_отказывает_в_записи_чтении_�
 
 def test_ссылки_на_файлы_подписываются_и_когда_s3_не_отвечает(hung_s3_storage):
     s3, _ = hung_s3_storage
-    seconds, error = _timed(s3.download_url, "contracts/1/a.pdf", give_up=2)
+    seconds, _, error = on_thread(s3.download_url, "contracts/1/a.pdf", give_up=2)
     assert error is None
-    seconds_upload, error = _timed(s3.upload_ticket, "uploads/1/2/a.jpg", "image/jpeg", give_up=2)
+    seconds_upload, _, error = on_thread(
+        s3.upload_ticket, "uploads/1/2/a.jpg", "image/jpeg", give_up=2
+    )
     assert error is None
     assert max(seconds, seconds_upload) < 0.5  # signing is local: no request to S3
 
@@ -109,7 +107,9 @@ def test_ссылки_на_файлы_подписываются_и_когда_s
 def test_выключенное_s3_отказывает_сразу():
     with refusing_endpoint() as endpoint:
         s3 = S3Storage(Settings(**_s3_settings(endpoint.url)))
-        seconds, error = _timed(s3.put, "contracts/1/a.pdf", b"%PDF", "application/pdf")
+        seconds, _, error = on_thread(
+            s3.put, "contracts/1/a.pdf", b"%PDF", "application/pdf", give_up=GIVE_UP
+        )
     _assert_storage_unavailable(error)
     assert seconds <= BUDGET
 
@@ -117,24 +117,17 @@ def test_выключенное_s3_отказывает_сразу():
 def test_приложение_стартует_и_подписывает_ссылки_когда_s3_лежит(monkeypatch):
     """The bucket check of the first get_storage() must not hang or fail the app: it is
     deferred to the first write."""
-    with hung_endpoint() as endpoint:
-        for name, value in _s3_settings(endpoint.url).items():
-            monkeypatch.setenv(name, value)
-        reset_settings_cache()
-        storage._STORAGES.clear()
-        try:
-            seconds, error = _timed(storage.get_storage)
-            assert error is None
-            assert seconds <= BUDGET
-            started = time.monotonic()
-            assert storage.get_storage().download_url("photos/1/2/a.jpg").startswith(endpoint.url)
-            assert time.monotonic() - started < 0.5
-            _, error = _timed(storage.get_storage().put, "photos/1/2/b.jpg", b"x", "image/jpeg")
-            _assert_storage_unavailable(error)
-        finally:
-            storage._STORAGES.clear()
-            monkeypatch.undo()
-            reset_settings_cache()
+    with _app_storage_on_hung_s3(monkeypatch) as endpoint:
+        seconds, _, error = on_thread(storage.get_storage, give_up=GIVE_UP)
+        assert error is None
+        assert seconds <= BUDGET
+        started = time.monotonic()
+        assert storage.get_storage().download_url("photos/1/2/a.jpg").startswith(endpoint.url)
+        assert time.monotonic() - started < 0.5
+        _, _, error = on_thread(
+            storage.get_storage().put, "photos/1/2/b.jpg", b"x", "image/jpeg", give_up=GIVE_UP
+        )
+        _assert_storage_unavailable(error)
 
 
 # ---- The local directory: a mount that hangs (NFS) is a FIFO here: open() never returns ----
@@ -162,11 +155,13 @@ def hanging_local(tmp_path):
 def test_зависшая_локальная_папка_отказывает_за_таймаут(hanging_local):
     local, fifo = hanging_local
     fifo("contracts/1/stuck.pdf")
-    seconds, error = _timed(local.get, "contracts/1/stuck.pdf")
+    seconds, _, error = on_thread(local.get, "contracts/1/stuck.pdf", give_up=GIVE_UP)
     _assert_storage_unavailable(error)
     assert seconds <= 1.0 + 1.0
     fifo("contracts/1/new.pdf.part")  # where put() writes before the atomic rename
-    seconds, error = _timed(local.put, "contracts/1/new.pdf", b"%PDF", "application/pdf")
+    seconds, _, error = on_thread(
+        local.put, "contracts/1/new.pdf", b"%PDF", "application/pdf", give_up=GIVE_UP
+    )
     _assert_storage_unavailable(error)
     assert seconds <= 1.0 + 1.0
 
@@ -183,28 +178,17 @@ def test_договор_при_зависшем_s3_даёт_503_storage_unavaila
     client = ready_client(manager)
     tariff_apply.apply_tariff(manager, client.id, make_tariff())
     headers = login_headers(manager)
-    with hung_endpoint() as endpoint:
-        for name, value in _s3_settings(endpoint.url).items():
-            monkeypatch.setenv(name, value)
-        reset_settings_cache()
-        storage._STORAGES.clear()
-        try:
-            started = time.monotonic()
-            response = api.post(
-                f"/api/manager/clients/{client.id}/contract/generate", headers=headers
-            )
-            seconds = time.monotonic() - started
-            # what does not need the storage keeps answering
-            me = api.get("/api/manager/auth/me", headers=headers)
-            ticket = api.post(
-                f"/api/manager/clients/{client.id}/devices/{client.device_ids[0]}/photos/upload-url",
-                headers=headers,
-                json={"filename": "a.jpg", "content_type": "image/jpeg"},
-            )
-        finally:
-            storage._STORAGES.clear()
-            monkeypatch.undo()
-            reset_settings_cache()
+    with _app_storage_on_hung_s3(monkeypatch):
+        started = time.monotonic()
+        response = api.post(f"/api/manager/clients/{client.id}/contract/generate", headers=headers)
+        seconds = time.monotonic() - started
+        # what does not need the storage keeps answering
+        me = api.get("/api/manager/auth/me", headers=headers)
+        ticket = api.post(
+            f"/api/manager/clients/{client.id}/devices/{client.device_ids[0]}/photos/upload-url",
+            headers=headers,
+            json={"filename": "a.jpg", "content_type": "image/jpeg"},
+        )
     print(f"contract/generate against a hung S3: {response.status_code} in {seconds:.2f} s")
     assert response.status_code == 503, response.text
     assert response.json() == {

@@ -78,19 +78,6 @@ def test_pdf_под_видом_jpeg_в_s3_отклоняется_и_ничего
     assert list_keys(s3_storage) == []
 
 
-def test_сбой_базы_убирает_уже_записанные_в_s3_объекты(manager, device, s3_storage, monkeypatch):
-    client, saved = device
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("database went away")
-
-    monkeypatch.setattr(photos, "mark_changed", broken)
-    with pytest.raises(RuntimeError):
-        photos.attach_photo_bytes(manager, client.id, saved.id, images.jpeg_bytes(), "a.jpg")
-    assert list_keys(s3_storage) == []
-    assert count(ManagerDevicePhoto) == 0
-
-
 def test_удаление_устройства_удаляет_фото_из_s3(manager, device, s3_storage):
     client, saved = device
     photos.attach_photo_bytes(manager, client.id, saved.id, images.webp_bytes(), "a.webp")

@@ -7,6 +7,7 @@
   The port stays bound (never listening), so no other process can take it during the test.
 
 Both yield `http://127.0.0.1:PORT`; `.port` is on the object for non-HTTP clients.
+`on_thread()` runs a call against them with a deadline, so a hang fails the test, not the run.
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ import contextlib
 import selectors
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.support.service import Service
 
 
-class HungEndpoint:
+class HungEndpoint(Service):
     def __init__(self) -> None:
         self._listener = socket.socket()
         self._listener.bind(("127.0.0.1", 0))
@@ -58,7 +65,7 @@ class HungEndpoint:
         self._thread.start()
         return self
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
         for key in list(self._selector.get_map().values()):
@@ -66,16 +73,10 @@ class HungEndpoint:
         self._selector.close()
 
 
-@contextlib.contextmanager
-def hung_endpoint() -> Iterator[HungEndpoint]:
-    endpoint = HungEndpoint().start()
-    try:
-        yield endpoint
-    finally:
-        endpoint.close()
+hung_endpoint = HungEndpoint  # `with hung_endpoint() as endpoint:`
 
 
-class RefusingEndpoint:
+class RefusingEndpoint(Service):
     def __init__(self) -> None:
         # Bound but not listening: the kernel answers every SYN with a reset.
         self._socket = socket.socket()
@@ -83,14 +84,32 @@ class RefusingEndpoint:
         self.port = self._socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self._socket.close()
 
 
-@contextlib.contextmanager
-def refusing_endpoint() -> Iterator[RefusingEndpoint]:
-    endpoint = RefusingEndpoint()
-    try:
-        yield endpoint
-    finally:
-        endpoint.close()
+refusing_endpoint = RefusingEndpoint  # `with refusing_endpoint() as endpoint:`
+
+
+def on_thread(
+    call: Callable, *args: Any, give_up: float, **kwargs: Any
+) -> tuple[float, Any, BaseException | None]:
+    """(seconds it took, what it returned, what it raised) of a call run on a thread. Fails the
+    test if the call is still waiting after `give_up` seconds — the thread is left to the
+    endpoint's shutdown."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            outcome["result"] = call(*args, **kwargs)
+        except BaseException as error:  # the outcome under test
+            outcome["error"] = error
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(give_up)
+    if thread.is_alive():
+        pytest.fail(f"{getattr(call, '__name__', call)} still waiting after {give_up:.0f} s")
+    return outcome["seconds"], outcome.get("result"), outcome.get("error")

@@ -12,8 +12,10 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
+
+from tests.support.ports import free_port
+from tests.support.service import Service
 
 PG_BIN_CANDIDATES = [Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")]
 
@@ -28,22 +30,16 @@ def _pg_bin() -> Path:
     raise RuntimeError("PostgreSQL binaries not found: apt-get install -y postgresql")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _as_postgres(args: list[str]) -> list[str]:
     if os.geteuid() == 0:
         return ["runuser", "-u", "postgres", "--", *args]
     return args
 
 
-class ThrowawayPostgres:
+class ThrowawayPostgres(Service):
     def __init__(self) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="privet-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self.bin = _pg_bin()
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
@@ -169,10 +165,5 @@ class ThrowawayPostgres:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+# `with throwaway_postgres() as server:` — initdb, start; stop and remove at the end.
+throwaway_postgres = ThrowawayPostgres

@@ -10,13 +10,12 @@ can be set, and the server can be told to fail, for the outage tests.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import itertools
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from asn1crypto import algos, cms, core, tsp
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.support.pki import Issued, TestCA
+from tests.support.service import Service
 
 QUERY_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
@@ -33,7 +33,7 @@ DIGEST_SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
 TEST_POLICY = f"2.25.{uuid.UUID('7f7b3c4e-2a44-4d7e-9c53-5d0c7b1f4a11').int}"
 
 
-class TimestampAuthority:
+class TimestampAuthority(Service):
     def __init__(self, ca: TestCA | None = None) -> None:
         self.ca = ca or TestCA("Тестовый УЦ службы времени")
         self.tsa: Issued = self.ca.timestamp_authority()
@@ -203,12 +203,3 @@ def _rejection(reason: str) -> bytes:
             )
         }
     ).dump()
-
-
-@contextlib.contextmanager
-def running_tsa() -> Iterator[TimestampAuthority]:
-    authority = TimestampAuthority().start()
-    try:
-        yield authority
-    finally:
-        authority.stop()

@@ -47,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 LINE_LENGTH = 44
 NAME_FIELD_LENGTH = 39  # positions 6–44 of line 1
@@ -321,40 +321,27 @@ def _solutions(
     return ["".join(combo) for combo in itertools.product(*options) if passes("".join(combo))]
 
 
-def _parse_yymmdd(text: str) -> tuple[int, int, int] | None:
+def _dates(text: str, centuries: Iterable[int]) -> Iterator[dt.date]:
+    """The real dates a YYMMDD field can be, one per century tried, in that order."""
     if len(text) != 6 or not text.isdigit():
-        return None
-    year, month, day = int(text[:2]), int(text[2:4]), int(text[4:])
-    return (year, month, day) if 1 <= month <= 12 and 1 <= day <= 31 else None
-
-
-def _date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:  # 29 February of a year that has none
-        return None
+        return
+    yy, month, day = int(text[:2]), int(text[2:4]), int(text[4:])
+    for century in centuries:
+        try:
+            found = dt.date(century + yy, month, day)
+        except ValueError:  # month 13, 31 April, 29 February of a year that has none
+            continue
+        yield found
 
 
 def _birth_date(text: str, today: dt.date) -> dt.date | None:
-    parts = _parse_yymmdd(text)
-    if parts is None:
-        return None
-    yy, month, day = parts
     latest = today.replace(year=today.year - _MIN_ISSUE_AGE, day=min(today.day, 28))
-    for century in (2000, 1900):
-        found = _date(century + yy, month, day)
-        if found is not None and found <= latest:
-            return found
-    return None
+    return next((found for found in _dates(text, (2000, 1900)) if found <= latest), None)
 
 
 def _issue_date(text: str, today: dt.date) -> dt.date | None:
-    parts = _parse_yymmdd(text)
-    if parts is None:
-        return None
-    yy, month, day = parts
     # The zone is printed in passports issued since 1 July 2011.
-    found = _date(2000 + yy, month, day)
+    found = next(_dates(text, (2000,)), None)
     return found if found is not None and dt.date(2011, 7, 1) <= found <= today else None
 
 

@@ -17,9 +17,8 @@ import dataclasses
 import hashlib
 import io
 import logging
-import warnings
 
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.clients.access import mark_changed
@@ -30,6 +29,7 @@ from privet_manager_app.domain.views import PhotoView
 from privet_manager_app.domain.wizard.devices import device_for_change, photo_view, remove_objects
 from privet_manager_app.infra import cpu_pool
 from privet_manager_app.infra.db import transaction
+from privet_manager_app.infra.images import HEIF_SUPPORTED, exif_orientation, upright
 from privet_manager_app.infra.storage import (
     StorageError,
     UploadTicket,
@@ -41,14 +41,6 @@ from privet_manager_app.schema.tables import ManagerClient, ManagerDevice, Manag
 from privet_manager_app.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-try:  # HEIC (iPhone photos): libheif bundled in the pillow-heif wheel
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-    HEIF_SUPPORTED = True
-except ImportError:  # pragma: no cover - the plugin is in requirements.txt
-    HEIF_SUPPORTED = False
 
 LONG_SIDE = 1200
 THUMB_SIDE = 320
@@ -77,22 +69,6 @@ _FORMAT_FILES = {
     "WEBP": (".webp", "image/webp"),
     "HEIF": (".heic", "image/heic"),
 }
-_ORIENTATION_TAG = 0x0112
-_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-# A truncated upload is refused, never padded with grey.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
-# Pillow warns between MAX_IMAGE_PIXELS and twice that; we refuse such images explicitly
-# (normalize_photo), so the warning would only be noise in the logs.
-warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def max_photo_bytes() -> int:
@@ -199,7 +175,7 @@ def normalize_photo(data: bytes, *, filename: str | None = None) -> NormalizedPh
                 # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT: never less than target.
                 image.draft("RGB", target)
             image.load()
-            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+            orientation = exif_orientation(image)
             picture = _flatten(image)
             if picture is image:
                 picture = image.copy()  # `image` is closed when this block ends
@@ -217,8 +193,7 @@ def normalize_photo(data: bytes, *, filename: str | None = None) -> NormalizedPh
             raise _refuse("photo_broken", "Файл фото повреждён", filename) from None
         except (ValueError, SyntaxError, EOFError, IndexError, TypeError):
             raise _refuse("photo_broken", "Файл фото повреждён", filename) from None
-    if orientation in _TRANSPOSE:
-        picture = picture.transpose(_TRANSPOSE[orientation])
+    picture = upright(picture, orientation)
     # The thumbnail comes from the already reduced picture: a second pass over 1200 px, not 12 MP.
     thumb = picture.resize(
         _target_size(picture.width, picture.height, THUMB_SIDE),

@@ -117,6 +117,22 @@ def _surcharge_view(params: TariffParams, surcharge: Surcharge) -> SurchargeView
     )
 
 
+def _priced(
+    session: Session,
+    client_id: int,
+    tariff_id: int,
+    discount_pct: object,
+    discount_reason: str | None,
+) -> tuple[TariffParams, Surcharge]:
+    """The active tariff's parameters and the surcharge they give for the client's devices now:
+    what the preview shows is what applying writes."""
+    params = TariffParams.from_model(active_tariff(session, tariff_id))
+    surcharge = calculate_surcharge(
+        params, device_categories(session, client_id), discount_pct, discount_reason
+    )
+    return params, surcharge
+
+
 def preview_surcharge(
     actor: Actor,
     client_id: int,
@@ -127,11 +143,9 @@ def preview_surcharge(
     """What applying this tariff would give for the client's current devices; writes nothing."""
     with transaction() as session:
         find_client(session, client_id)
-        params = TariffParams.from_model(active_tariff(session, tariff_id))
-        surcharge = calculate_surcharge(
-            params, device_categories(session, client_id), discount_pct, discount_reason
+        return _surcharge_view(
+            *_priced(session, client_id, tariff_id, discount_pct, discount_reason)
         )
-        return _surcharge_view(params, surcharge)
 
 
 def apply_tariff(
@@ -144,10 +158,7 @@ def apply_tariff(
 ) -> AppliedTariffView:
     with transaction() as session:
         client = client_for_change(session, actor, client_id, version)
-        params = TariffParams.from_model(active_tariff(session, tariff_id))
-        surcharge = calculate_surcharge(
-            params, device_categories(session, client.id), discount_pct, discount_reason
-        )
+        params, surcharge = _priced(session, client.id, tariff_id, discount_pct, discount_reason)
         previous = current_applied_row(session, client.id)
         row = ManagerClientTariff(
             client_id=client.id,

@@ -50,6 +50,13 @@ class LoginState(SessionState):
         yield rx.redirect(routes.safe_next(self.router.url.query_parameters.get("next")))
 
 
+def _credential(label: str, name: str, **props) -> rx.Component:
+    # Uncontrolled: a value pushed from the server while the manager types (state hydrating
+    # after a reconnect) must never mix into the text.
+    control = rx.input(name=name, type=name, size="3", width="100%", id=f"login-{name}", **props)
+    return forms.labelled(label, control)
+
+
 def page() -> rx.Component:
     return rx.center(
         rx.card(
@@ -57,31 +64,13 @@ def page() -> rx.Component:
                 rx.vstack(
                     layout.brand(),
                     rx.heading("Вход для менеджеров", size="5"),
-                    forms.labelled(
+                    _credential(
                         "Email",
-                        rx.input(
-                            name="email",
-                            type="email",
-                            placeholder="manager@example.com",
-                            # Uncontrolled: a value pushed from the server while the manager types
-                            # (state hydrating after a reconnect) must never mix into the text.
-                            auto_complete="username",
-                            size="3",
-                            width="100%",
-                            id="login-email",
-                        ),
+                        "email",
+                        auto_complete="username",
+                        placeholder="manager@example.com",
                     ),
-                    forms.labelled(
-                        "Пароль",
-                        rx.input(
-                            name="password",
-                            type="password",
-                            auto_complete="current-password",
-                            size="3",
-                            width="100%",
-                            id="login-password",
-                        ),
-                    ),
+                    _credential("Пароль", "password", auto_complete="current-password"),
                     forms.banner(
                         LoginState.error, icon="triangle_alert", color="red", id="login-error"
                     ),
