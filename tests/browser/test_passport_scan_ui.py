@@ -22,7 +22,7 @@ NOT_FOUND = "Не удалось прочитать нижние строки п
 
 
 def _claimed_by_demo_manager(name: str, phone: str) -> int:
-    from privet_manager_app.domain.clients.listing import backfill_manager_clients
+    from privet_manager_app.domain.clients.sync import backfill_manager_clients
 
     with transaction() as session:
         manager = session.exec(
