@@ -13,16 +13,14 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import (
     ManagerAuditLog,
     ManagerClient,
     ManagerContract,
     ManagerSession,
-    ManagerUser,
 )
-from tests.conftest import CHROMIUM_ARGS, collect_csp_violations, ui_login, use_database
+from tests.conftest import CHROMIUM_ARGS, collect_csp_violations, ui_login
 from tests.support import factories
 from tests.support.tls_proxy import tls_proxy
 
@@ -31,12 +29,6 @@ pytestmark = pytest.mark.browser
 FORGED = "6.6.6.6"
 CLIENT = "203.0.113.77"
 EVIL = "https://evil.example"
-
-
-@pytest.fixture
-def live_db(live_server):
-    use_database(live_server.env["DATABASE_URL"])
-    return live_server
 
 
 def _phone_context(browser, base_url: str, **options):
@@ -249,18 +241,10 @@ def browser_executable() -> str:
     return os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
-def _demo_manager() -> Actor:
-    with transaction() as session:
-        row = session.exec(
-            select(ManagerUser).where(ManagerUser.email == "manager@example.com")
-        ).one()
-        return Actor(id=row.id, email=row.email, name=row.name, role=row.role)
-
-
 def test_подпись_в_интерфейсе_за_прокси_пишет_ip_клиента_а_не_подделку(live_db, browser):
     """The live server trusts one proxy hop; this browser's requests carry what a client
     typed ("6.6.6.6") followed by what our proxy appended (the client's real address)."""
-    manager = _demo_manager()
+    manager = factories.demo_manager()
     client = factories.ready_client(manager, name="Прокси Проверка", phone="+79031239901")
     context = _phone_context(
         browser, live_db.url, extra_http_headers={"X-Forwarded-For": f"{FORGED}, {CLIENT}"}

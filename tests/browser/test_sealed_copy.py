@@ -7,30 +7,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from sqlmodel import select
 
-from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.tables import ManagerUser
 from privet_manager_app.ui import routes
-from tests.conftest import ARTIFACTS, ui_login, use_database
+from tests.conftest import ARTIFACTS, ui_login
 from tests.support import factories
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_db(live_server):
-    use_database(live_server.env["DATABASE_URL"])
-    return live_server
-
-
-def _demo_manager() -> Actor:
-    with transaction() as session:
-        row = session.exec(
-            select(ManagerUser).where(ManagerUser.email == "manager@example.com")
-        ).one()
-        return Actor(id=row.id, email=row.email, name=row.name, role=row.role)
 
 
 def _download(page, button: str, path) -> bytes:
@@ -53,7 +35,7 @@ def _verify(page, path) -> str:
 def test_заверенная_копия_скачивается_с_финала_и_карточки_и_проходит_проверку(
     live_db, phone, tmp_path
 ):
-    client = factories.signed_client(_demo_manager())
+    client = factories.signed_client(factories.demo_manager())
     ui_login(phone)
 
     phone.goto(routes.client_step(client.id, "success"))

@@ -11,30 +11,14 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.tables import ManagerClient, ManagerDevicePhoto, ManagerUser
-from tests.conftest import ARTIFACTS, ui_login, use_database
+from privet_manager_app.schema.tables import ManagerClient, ManagerDevicePhoto
+from tests.conftest import ARTIFACTS, ui_login
 from tests.support import factories
 from tests.support.images import jpeg_bytes
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def live_db(live_server):
-    """Domain helpers in this test talk to the live server's database."""
-    use_database(live_server.env["DATABASE_URL"])
-    return live_server
-
-
-def _demo_manager() -> Actor:
-    with transaction() as session:
-        row = session.exec(
-            select(ManagerUser).where(ManagerUser.email == "manager@example.com")
-        ).one()
-        return Actor(id=row.id, email=row.email, name=row.name, role=row.role)
 
 
 def _new_client(name: str, phone: str) -> int:
@@ -181,7 +165,7 @@ def _sign_on_step_4(page, client, tariff_name: str, shot_prefix: str) -> None:
 
 
 def test_три_клиента_до_конца_без_доплаты_оплата_на_месте_и_счёт(live_db, phone):
-    manager = _demo_manager()
+    manager = factories.demo_manager()
     free = factories.ready_client(manager, name="Ноль Доплаты", phone="+79031230001")
     on_spot = factories.ready_client(
         manager,
@@ -233,7 +217,7 @@ def test_три_клиента_до_конца_без_доплаты_оплат�
 
 
 def test_шаг_4_с_длинным_именем_и_статусом_помещается_в_экран_телефона(live_db, phone):
-    manager = _demo_manager()
+    manager = factories.demo_manager()
     client = factories.ready_client(
         manager,
         name="Константинопольский Александр",

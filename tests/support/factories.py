@@ -24,6 +24,7 @@ from sqlmodel import select
 
 from privet_manager_app.domain.clients import claims, projection
 from privet_manager_app.domain.clients.sync import backfill_manager_clients
+from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import passport_vault, signing, tariff_apply
@@ -44,6 +45,7 @@ from privet_manager_app.schema.tables import (
     ManagerDevicePhoto,
     ManagerNumberReservation,
     ManagerTariff,
+    ManagerUser,
     UserPassport,
 )
 
@@ -423,3 +425,12 @@ def invoiced_client(
     payments.send_invoice(manager, client.id)
     assert client_row(client.id).status == ClientStatus.AWAITING_PAYMENT
     return client, contract, tariff_id
+
+
+def demo_manager() -> Actor:
+    """The demo seed's manager (manager@example.com): who the browser tests log in as."""
+    with transaction() as session:
+        row = session.exec(
+            select(ManagerUser).where(ManagerUser.email == "manager@example.com")
+        ).one()
+        return Actor(id=row.id, email=row.email, name=row.name, role=row.role)
