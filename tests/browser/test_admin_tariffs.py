@@ -13,7 +13,6 @@ from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import signing, tariff_apply
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerContract
-from tests.browser.test_wizard import _demo_manager
 from tests.conftest import ARTIFACTS, ui_login, use_database
 from tests.support import factories
 
@@ -40,7 +39,7 @@ def test_админ_меняет_тариф_новый_расчёт_по_нов�
     live_server, phone
 ):
     use_database(live_server.env["DATABASE_URL"])
-    manager = _demo_manager()
+    manager = factories.demo_manager()
     name = f"Тест-тариф {uuid.uuid4().hex[:4]}"
     tariff_id = factories.make_tariff(
         name=name, included_devices=1, extra_device_fee="300.00", base_monthly_fee="990.00"
