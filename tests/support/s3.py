@@ -4,18 +4,13 @@ presigned URLs are exercised as a browser would use them)."""
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Iterator
+
+from tests.support.ports import free_port
 
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key-0123456789"  # moto accepts any credentials
 REGION = "us-east-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -23,7 +18,7 @@ def moto_s3_server() -> Iterator[str]:
     """Start moto's S3 on a free local port; yields the endpoint URL."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
