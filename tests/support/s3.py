@@ -4,6 +4,7 @@ presigned URLs are exercised as a browser would use them)."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 
 from tests.support.ports import free_port
@@ -11,6 +12,24 @@ from tests.support.ports import free_port
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key-0123456789"  # moto accepts any credentials
 REGION = "us-east-1"
+
+
+def s3_settings(
+    endpoint: str, *, connect_timeout: float, read_timeout: float, max_attempts: int
+) -> dict[str, str]:
+    """The settings of an S3 storage at `endpoint` with a fresh bucket and short timeouts."""
+    return {
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT": endpoint,
+        "S3_PUBLIC_ENDPOINT": "",
+        "S3_ACCESS_KEY": ACCESS_KEY,
+        "S3_SECRET_KEY": SECRET_KEY,
+        "S3_REGION": REGION,
+        "S3_BUCKET": f"privet-{uuid.uuid4().hex[:12]}",
+        "S3_CONNECT_TIMEOUT": str(connect_timeout),
+        "S3_READ_TIMEOUT": str(read_timeout),
+        "S3_MAX_ATTEMPTS": str(max_attempts),
+    }
 
 
 @contextlib.contextmanager
