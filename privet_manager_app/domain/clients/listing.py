@@ -54,14 +54,43 @@ def card_query():
 
 
 def to_card(row) -> ClientCard:
+    """(client, user, manager id, manager name) as `client_query` selects them → a card."""
     client, user, manager_id, manager_name = row
-    return ClientCard(
-        id=client.id,
+    return _card(
+        client,
+        client_id=client.id,
         user_id=user.id,
         name=user.name,
         phone=user.phone,
-        phone_display=display_phone(user.phone),
         email=user.email,
+        manager_id=manager_id,
+        manager_name=manager_name,
+    )
+
+
+def _row_card(row) -> ClientCard:
+    """A row of the list's own SELECT (flat columns) → a card."""
+    return _card(
+        row,
+        client_id=row.client_id,
+        user_id=row.user_id,
+        name=row.name,
+        phone=row.phone,
+        email=row.email,
+        manager_id=row.assigned_manager_id,
+        manager_name=row.manager_name,
+    )
+
+
+def _card(client, *, client_id, user_id, name, phone, email, manager_id, manager_name):
+    """`client` gives the manager_clients columns (status, address, times, version)."""
+    return ClientCard(
+        id=client_id,
+        user_id=user_id,
+        name=name,
+        phone=phone,
+        phone_display=display_phone(phone),
+        email=email,
         status=client.status,
         status_label=STATUS_LABELS.get(client.status, client.status),
         registration_address=client.registration_address,
@@ -69,28 +98,6 @@ def to_card(row) -> ClientCard:
         created_at=client.created_at,
         updated_at=client.updated_at,
         version=client.version,
-    )
-
-
-def _row_card(row) -> ClientCard:
-    return ClientCard(
-        id=row.client_id,
-        user_id=row.user_id,
-        name=row.name,
-        phone=row.phone,
-        phone_display=display_phone(row.phone),
-        email=row.email,
-        status=row.status,
-        status_label=STATUS_LABELS.get(row.status, row.status),
-        registration_address=row.registration_address,
-        assigned_manager=(
-            ManagerRef(id=row.assigned_manager_id, name=row.manager_name)
-            if row.assigned_manager_id
-            else None
-        ),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
     )
 
 
