@@ -1,6 +1,6 @@
 """Hostile values typed into the pages reach the same input rules as REST bodies: a clear Russian
-refusal under the field, never a database error (issue 9, item 4). The UI passes what was typed
-straight to these use cases."""
+refusal under the field, never a database error (issue 9, item 4). The UI builds the same input
+types from what was typed (`Input.from_form`) and passes them to these use cases."""
 
 from __future__ import annotations
 
