@@ -91,6 +91,18 @@ def db(postgres: ThrowawayPostgres, template_db: str, storage_dir) -> str:
 
 
 @pytest.fixture
+def empty_db(postgres: ThrowawayPostgres) -> str:
+    """A new database with nothing in it (not even our migrations), in use for one test."""
+    from privet_manager_app.infra.db import dispose_engines
+
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    use_database(postgres.create_database(name))
+    yield name
+    dispose_engines()
+    postgres.drop_database(name)
+
+
+@pytest.fixture
 def make_manager(db):
     """make_manager(role='manager', email=None, name=None) → Actor (password DEFAULT_PASSWORD)."""
     from privet_manager_app.domain.admin import auth
