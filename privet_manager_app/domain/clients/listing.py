@@ -56,41 +56,26 @@ def card_query():
 def to_card(row) -> ClientCard:
     """(client, user, manager id, manager name) as `client_query` selects them → a card."""
     client, user, manager_id, manager_name = row
-    return _card(
-        client,
-        client_id=client.id,
-        user_id=user.id,
-        name=user.name,
-        phone=user.phone,
-        email=user.email,
-        manager_id=manager_id,
-        manager_name=manager_name,
-    )
+    return _card(client, user, (client.id, user.id), manager_id, manager_name)
 
 
 def _row_card(row) -> ClientCard:
     """A row of the list's own SELECT (flat columns) → a card."""
-    return _card(
-        row,
-        client_id=row.client_id,
-        user_id=row.user_id,
-        name=row.name,
-        phone=row.phone,
-        email=row.email,
-        manager_id=row.assigned_manager_id,
-        manager_name=row.manager_name,
-    )
+    ids = (row.client_id, row.user_id)
+    return _card(row, row, ids, row.assigned_manager_id, row.manager_name)
 
 
-def _card(client, *, client_id, user_id, name, phone, email, manager_id, manager_name):
-    """`client` gives the manager_clients columns (status, address, times, version)."""
+def _card(client, user, ids: tuple[int, int], manager_id, manager_name) -> ClientCard:
+    """`client` gives the manager_clients columns (status, address, times, version), `user` the
+    client app's (name, phone, e-mail); `ids` are (client id, user id)."""
+    client_id, user_id = ids
     return ClientCard(
         id=client_id,
         user_id=user_id,
-        name=name,
-        phone=phone,
-        phone_display=display_phone(phone),
-        email=email,
+        name=user.name,
+        phone=user.phone,
+        phone_display=display_phone(user.phone),
+        email=user.email,
         status=client.status,
         status_label=STATUS_LABELS.get(client.status, client.status),
         registration_address=client.registration_address,
