@@ -85,7 +85,8 @@ TYPE_MESSAGES = {
     "string_unicode": "Недопустимые символы",
     "value_error": "Некорректное значение",
 }
-FIELDS_MESSAGE = "Проверьте поля запроса"
+# Shown above a page form and as the REST `detail`: the per-field texts say what is wrong.
+FIELDS_MESSAGE = "Исправьте отмеченные поля"
 
 
 def field_name(location: tuple) -> str:
