@@ -115,3 +115,26 @@ def test_формулы_в_данных_не_исполняются_в_excel(man
     assert row[1].startswith("'=")
     assert row[5] == "'@SUM(1+1)"
     assert row[2] == "+7 903 111-22-33"
+
+
+def test_время_в_выгрузке_пишет_postgresql_так_же_как_moscow_text(db):
+    """The export lets PostgreSQL write the Moscow time text: the same text as moscow_text
+    (Python's zoneinfo) gives, across the offsets Moscow has had (+3, +4 in 2011–2014)."""
+    import datetime as dt
+    import random
+
+    import sqlalchemy as sa
+
+    from privet_manager_app.domain.clients.export import _moscow_time
+    from privet_manager_app.domain.common.clock import moscow_text
+    from privet_manager_app.infra.db import transaction
+
+    draw = random.Random(7)
+    start = dt.datetime(2009, 1, 1, tzinfo=dt.UTC)
+    moments = [start + dt.timedelta(seconds=draw.randrange(18 * 365 * 86400)) for _ in range(300)]
+    moments += [dt.datetime(2014, 10, 25, 22, 30, tzinfo=dt.UTC)]  # the last clock change
+    value = sa.bindparam("moment", type_=sa.DateTime(timezone=True))
+    with transaction() as session:
+        for moment in moments:
+            text = session.execute(sa.select(_moscow_time(value, True)), {"moment": moment})
+            assert text.scalar_one() == moscow_text(moment), moment

@@ -9,10 +9,28 @@ import phonenumbers
 from privet_manager_app.domain.common.errors import ValidationFailed
 
 _NON_DIGITS = re.compile(r"\D")
-# A Russian mobile number as stored: libphonenumber formats every +7 9xx the same way
-# (3-3-2-2), and parsing one costs ~50 µs, most of the cost of a CSV row. The test compares
-# this shortcut with the library over every 9xx prefix.
-_STORED_MOBILE = re.compile(r"\+79\d{9}")
+# A Russian mobile number in the forms people type it (+7 916 123-45-67, 8 (916) 1234567,
+# 9161234567): libphonenumber formats every +7 9xx the same way (3-3-2-2), and parsing one
+# costs ~50 µs — most of the cost of a CSV row. Anything else goes to the library. The test
+# compares the shortcut with the library over every 9xx prefix and every such form.
+_PLAIN_PHONE = re.compile(r"\+?[\d\s()\-]+")
+
+
+def _mobile_national(stored: str) -> str | None:
+    """'9161234567' when `stored` is plainly a Russian mobile number, else None."""
+    text = stored.strip()
+    if not _PLAIN_PHONE.fullmatch(text):
+        return None
+    digits = _NON_DIGITS.sub("", text)
+    if text.startswith("+"):
+        national = digits[1:] if len(digits) == 11 and digits[0] == "7" else ""
+    elif len(digits) == 11 and digits[0] == "8":
+        national = digits[1:]
+    elif len(digits) == 10:
+        national = digits
+    else:
+        return None
+    return national if national[:1] == "9" else None
 
 
 def normalize_russian_phone(raw: str) -> str:
@@ -45,8 +63,13 @@ def display_phone(stored: str | None) -> str:
     """'+79161234567' → '+7 916 123-45-67'; anything unparseable is shown as stored."""
     if not stored:
         return ""
-    if _STORED_MOBILE.fullmatch(stored):
-        return f"+7 {stored[2:5]} {stored[5:8]}-{stored[8:10]}-{stored[10:]}"
+    national = _mobile_national(stored)
+    if national is not None:
+        return f"+7 {national[:3]} {national[3:6]}-{national[6:8]}-{national[8:]}"
+    return _display_by_library(stored)
+
+
+def _display_by_library(stored: str) -> str:
     try:
         return phonenumbers.format_number(
             phonenumbers.parse(normalize_russian_phone(stored), "RU"),
