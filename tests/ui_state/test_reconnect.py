@@ -93,3 +93,67 @@ def test_шаг_3_диалог_устройства_остаётся_откры�
     _run(state, DevicesState.open_page)  # the reconnect
     assert state.dialog_open is True
     assert (state.form["brand"], state.form["model"]) == ("Apple", "iPhone 15")
+
+
+def _fresh_state_with_the_tabs_draft(state_class, old_state, manager):
+    """A reconnect that comes back with a new token: a new state on the server, to which the
+    browser hands back what the tab keeps in sessionStorage (the draft) before on_load."""
+    token = auth.login(manager.email, DEFAULT_PASSWORD, None, None).access_token
+    fresh = make_state(state_class, token=token)
+    fresh.draft = old_state.draft
+    _run(fresh, state_class.open_page)
+    return fresh
+
+
+def test_шаг_1_новый_токен_после_обрыва_набранное_возвращается_из_вкладки(db, manager, monkeypatch):
+    client = client_in_work(manager, name="Анна Смирнова")
+    state = _page(ProfileState, manager, client.id, monkeypatch)
+    _run(state, ProfileState.set_field, "name", "Анна Кузнецова")
+    fresh = _fresh_state_with_the_tabs_draft(ProfileState, state, manager)
+    assert fresh.form["name"] == "Анна Кузнецова"
+    _run(fresh, ProfileState.save)
+    assert fresh.form_error == ""
+    assert fresh.draft == ""  # saved: nothing is kept for the tab any more
+    with transaction() as session:
+        assert session.get(ClientUser, client.user_id).name == "Анна Кузнецова"
+
+
+def test_черновик_другого_менеджера_или_клиента_не_подставляется(
+    db, manager, make_manager, monkeypatch
+):
+    client = client_in_work(manager, name="Анна Смирнова")
+    state = _page(ProfileState, manager, client.id, monkeypatch)
+    _run(state, ProfileState.set_field, "name", "Чужой Черновик")
+    # Another manager logs in on the same tab (an admin may open the step too).
+    admin = make_manager("admin")
+    fresh = _fresh_state_with_the_tabs_draft(ProfileState, state, admin)
+    assert fresh.form["name"] == "Анна Смирнова"
+    # The same manager, another client.
+    other = client_in_work(manager, name="Борис Другой")
+    monkeypatch.setattr(ProfileState, "_route_client_id", lambda self: other.id)
+    again = _fresh_state_with_the_tabs_draft(ProfileState, state, manager)
+    assert again.form["name"] == "Борис Другой"
+
+
+def test_шаг_2_новый_токен_после_обрыва_поля_паспорта_возвращаются(db, manager, monkeypatch):
+    client = client_in_work(manager)
+    add_passport(client, number="123456")
+    state = _page(PassportState, manager, client.id, monkeypatch)
+    _run(state, PassportState.start_editing)
+    _run(state, PassportState.set_field, "number", "654321")
+    typed = dict(state.form)
+    fresh = _fresh_state_with_the_tabs_draft(PassportState, state, manager)
+    assert fresh.form == typed
+    assert fresh.editing is True
+
+
+def test_шаг_3_новый_токен_после_обрыва_диалог_устройства_открыт(db, manager, monkeypatch):
+    client = client_in_work(manager)
+    state = _page(DevicesState, manager, client.id, monkeypatch)
+    _run(state, DevicesState.open_new)
+    _run(state, DevicesState.set_field, "brand", "Apple")
+    fresh = _fresh_state_with_the_tabs_draft(DevicesState, state, manager)
+    assert fresh.dialog_open is True
+    assert fresh.form["brand"] == "Apple"
+    _run(fresh, DevicesState.close_dialog)
+    assert fresh.draft == ""

@@ -1,11 +1,15 @@
 """Form fields bound to a state's `form` dict, with the server's message under the field.
 
 A page state mixes in `FormMixin`: what was typed lives in the state (so it survives a
-validation error and a reconnect), and `errors` holds the server's message per field.
+validation error), and `errors` holds the server's message per field. What is typed and not
+saved is also kept in the tab's sessionStorage (`draft`): a reconnect may come back with a new
+session token — Reflex takes the re-sent token for a duplicate tab — i.e. a fresh state on the
+server, and the browser hands the draft back before the page's on_load runs.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -21,11 +25,63 @@ class FormMixin(rx.State, mixin=True):
     stale: bool = False  # the card changed meanwhile: offer to reload, keep what was typed
     # The client whose form holds typing not saved yet. A websocket reconnect re-runs the page's
     # on_load: refilling the form from the database then would lose the typing (or save the old
-    # values over it), so on_load leaves such a form as it is.
+    # values over it), so on_load puts the draft back over what it loaded.
     typed_for: int = 0
+    # {by, cid, version, form, …page's own}: JSON in the tab's sessionStorage (see above). It
+    # holds what the manager typed — the passport form's too, the one place the full number is
+    # shown —, lives as long as the tab, and is dropped on save, on closing a dialog and when
+    # another manager logs in on the same tab (`by`).
+    draft: str = rx.SessionStorage("")
+    _draft_by: int = 0  # the manager the page was opened for (set by `_typed_draft`)
 
-    def _keeps_typing(self, client_id: int | None) -> bool:
-        return client_id is not None and client_id == self.typed_for
+    def _draft_extra(self) -> dict[str, Any]:
+        """What else the page needs back after a reconnect (an open dialog, editing mode)."""
+        return {}
+
+    def _remember_typing(self) -> None:
+        self.typed_for = getattr(self, "cid", 0)
+        self.draft = json.dumps(
+            {
+                "by": self._draft_by,
+                "cid": self.typed_for,
+                "version": getattr(self, "version", 0),
+                "form": self.form,
+                **self._draft_extra(),
+            },
+            ensure_ascii=False,
+        )
+
+    def _forget_typing(self) -> None:
+        self.typed_for = 0
+        self.draft = ""
+
+    def _typed_draft(self, actor: Any, client_id: int | None) -> dict[str, Any] | None:
+        """The draft this manager typed for this client and has not saved, if any. It comes
+        from the browser: only the form's values and the version are taken from it, and a
+        save checks both as it checks any typing."""
+        self._draft_by = actor.id
+        if client_id is None or not self.draft:
+            return None
+        try:
+            draft = json.loads(self.draft)
+        except ValueError:
+            return None
+        if (
+            not isinstance(draft, dict)
+            or draft.get("by") != actor.id
+            or draft.get("cid") != client_id
+            or not isinstance(draft.get("form"), dict)
+        ):
+            return None
+        return draft
+
+    def _apply_draft(self, draft: dict[str, Any]) -> None:
+        """The typing back over what on_load loaded, against the version it was typed on (a
+        save answers stale_version if someone changed the client meanwhile)."""
+        self.form = {str(name): str(value) for name, value in draft["form"].items()}
+        if isinstance(draft.get("version"), int):
+            self.version = draft["version"]
+        self.typed_for = draft["cid"]
 
     def _show_error(self, error: DomainError, target: str = "form_error") -> None:
         """The server's answer where the manager looks: under each field it names, and above the
@@ -43,7 +99,7 @@ class FormMixin(rx.State, mixin=True):
     def set_field(self, name: str, value: str):
         """Typing into a field clears that field's error (the others stay until a new save)."""
         self.form = {**self.form, name: value}
-        self.typed_for = getattr(self, "cid", 0)
+        self._remember_typing()
         if name in self.errors:
             self.errors = {key: text for key, text in self.errors.items() if key != name}
 

@@ -109,15 +109,20 @@ class DevicesState(forms.FormMixin, WizardState):
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
-        if self.dialog_open and self._route_client_id() == self.cid:
-            # A reconnect re-runs on_load: the open dialog stays open with what is typed in it.
-            typed_against = self.version
-            if await self._reload(actor) is not None:
-                self.version = typed_against
-            return
+        # A reconnect re-runs on_load, perhaps on a fresh state: the open dialog comes back
+        # open, on the same device, with what is typed in it (forms.FormMixin.draft).
+        draft = self._typed_draft(actor, self._route_client_id())
         self.dialog_open = False
         self.next_error = ""
-        await self._reload(actor)
+        if await self._reload(actor) is None or draft is None or not self.can_edit:
+            return
+        device_id = draft.get("editing_id")
+        self.editing_id = device_id if isinstance(device_id, int) else 0
+        self._apply_draft(draft)
+        self.dialog_open = True
+
+    def _draft_extra(self) -> dict:
+        return {"editing_id": self.editing_id}
 
     @rx.event
     def open_new(self):
@@ -127,6 +132,7 @@ class DevicesState(forms.FormMixin, WizardState):
         self.form_error = ""
         self.upload_errors = []
         self.dialog_open = True
+        self._remember_typing()
 
     @rx.event
     @guard(error="page_error")
@@ -147,14 +153,18 @@ class DevicesState(forms.FormMixin, WizardState):
         self.form_error = ""
         self.upload_errors = []
         self.dialog_open = True
+        self._remember_typing()
 
     @rx.event
     def close_dialog(self):
         self.dialog_open = False
+        self._forget_typing()
 
     @rx.event
     def set_dialog_open(self, value: bool):
         self.dialog_open = value
+        if not value:
+            self._forget_typing()
 
     @rx.event
     @guard(error="form_error", busy="saving")
@@ -178,12 +188,14 @@ class DevicesState(forms.FormMixin, WizardState):
             )
         self.editing_id = saved.id
         await self._reload(actor)
+        self._remember_typing()  # saved; the dialog stays open on it (its photos come next)
 
     @rx.event
     @guard(error="page_error")
     async def delete_device(self, actor, device_id: int):
         await run_domain(devices.delete_device, actor, self.cid, device_id, version=self.version)
         self.dialog_open = False
+        self._forget_typing()
         await self._reload(actor)
 
     @rx.event

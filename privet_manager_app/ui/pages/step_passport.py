@@ -78,17 +78,18 @@ class PassportState(forms.FormMixin, WizardState):
 
     def _fill_form(self, passport) -> None:
         self.form = {name: _text(getattr(passport, name)) for name in FORM_FIELDS}
-        self.typed_for = 0
+
+    def _draft_extra(self) -> dict:
+        return {"editing": self.editing}
 
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
-        if self._keeps_typing(self._route_client_id()):
-            await self._reopen_keeping_form(actor)
-            return
-        self.form_error = ""
-        self.stale = False
-        self.errors = {}
+        draft = self._typed_draft(actor, self._route_client_id())
+        if draft is None:
+            self.form_error = ""
+            self.stale = False
+            self.errors = {}
         self.has_passport = False
         self.warnings = []
         self._forget_scan()
@@ -103,8 +104,10 @@ class PassportState(forms.FormMixin, WizardState):
             self._show(view.passport_masked)
         else:
             self.form = dict.fromkeys(FORM_FIELDS, "")
-            self.typed_for = 0
         self.editing = not self.has_passport and self.can_edit
+        if draft is not None and self.can_edit:
+            self._apply_draft(draft)
+            self.editing = self.editing or draft.get("editing") is True
 
     @rx.event
     def start_editing(self):
@@ -158,6 +161,7 @@ class PassportState(forms.FormMixin, WizardState):
         self.editing = True
         self.scan_filled = True
         self._forget_scan()
+        self._remember_typing()
 
     @rx.event
     def discard_scan(self):
@@ -168,6 +172,7 @@ class PassportState(forms.FormMixin, WizardState):
         self.editing = False
         self.errors = {}
         self.form_error = ""
+        self._forget_typing()
 
     @rx.event
     @guard(error="form_error", busy="saving")
@@ -182,6 +187,7 @@ class PassportState(forms.FormMixin, WizardState):
         self.version = result.version
         self._show(result)
         self._fill_form(result)
+        self._forget_typing()
         self.editing = False
         if not self.warnings:
             yield rx.redirect(routes.client_step(self.cid, 3))

@@ -33,21 +33,21 @@ class ProfileState(forms.FormMixin, WizardState):
             **{name: getattr(address, name) or "" for name in ADDRESS_FIELDS},
         }
         self.errors = {}
-        self.typed_for = 0
 
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
-        if self._keeps_typing(self._route_client_id()):
-            await self._reopen_keeping_form(actor)
-            return
-        self.form_error = ""
-        self.stale = False
-        self.warnings = []
-        self.unrecognized = ""
+        draft = self._typed_draft(actor, self._route_client_id())
+        if draft is None:
+            self.form_error = ""
+            self.stale = False
+            self.warnings = []
+            self.unrecognized = ""
         view = await self._open_step(actor)
         if view is not None:
             self._fill(view.card, view.address)
+            if draft is not None and self.can_edit:
+                self._apply_draft(draft)
 
     @rx.event
     def parse_line(self):
@@ -73,6 +73,7 @@ class ProfileState(forms.FormMixin, WizardState):
         self.version = view.version
         self.client_name = view.name or self.client_name
         self._fill(view, view.address)
+        self._forget_typing()
         self.warnings = [notice.message for notice in view.warnings]
         if not self.warnings:
             yield rx.redirect(routes.client_step(self.cid, 2))

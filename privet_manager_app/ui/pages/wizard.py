@@ -61,16 +61,6 @@ class WizardState(SessionState):
         self._apply_step(view)
         return view
 
-    async def _reopen_keeping_form(self, actor: Actor) -> StepView | None:
-        """on_load again over a form with unsaved typing (a reconnect): the step's status and
-        permissions are refreshed, the form and the version it was typed against are kept — a
-        save still answers stale_version if someone changed the client meanwhile."""
-        typed_against = self.version
-        view = await self._open_step(actor)
-        if view is not None:
-            self.version = typed_against
-        return view
-
     def _apply_step(self, view: StepView) -> None:
         card = view.card
         self.client_name = card.name or "Без имени"
