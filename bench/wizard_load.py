@@ -13,8 +13,9 @@ cost). PostgreSQL: a throwaway cluster with a background population of --backgro
 browser-side PUT goes to it through the presigned URL), or --storage local (the app's signed
 upload endpoint).
 
-One flow = one manager, one new client, every step a manager's phone sends:
-login → claim → profile (step 1) → passport (step 2) → device → photo upload-url → PUT of a
+One flow = one manager, one new client, every step a manager's phone sends (a manager logs
+in once, before the first flow; --login-every-flow repeats it per flow, the old measure):
+[login →] claim → profile (step 1) → passport (step 2) → device → photo upload-url → PUT of a
 12-megapixel JPEG → attach → tariff apply → contract generate → (the client reads the code:
 the bench reads it from `support_messages`, as the client app does) → confirm → payment.
 Each manager thread runs its flows one after another; flows/s = finished flows / wall time.
@@ -164,6 +165,10 @@ def phone_photo() -> bytes:
 # ---- One flow ------------------------------------------------------------------------------
 
 
+# --login-every-flow: every flow starts with a login (bcrypt at cost 12 per client).
+LOGIN_EVERY_FLOW = False
+
+
 class FlowError(Exception):
     def __init__(self, step: str, status: int, text: str) -> None:
         super().__init__(f"{step}: HTTP {status} {text[:200]}")
@@ -182,6 +187,7 @@ class Flow:
         self.record = record
         self.headers: dict[str, str] = {}
         self.tariff_id: int | None = None
+        self.login_every_flow = LOGIN_EVERY_FLOW
 
     def close(self) -> None:
         self.http.close()
@@ -195,13 +201,16 @@ class Flow:
         return response
 
     def run(self, client_id: int, user_id: int, serial: int) -> None:
-        token = self._call(
-            "login",
-            "POST",
-            f"{API}/auth/login",
-            json={"email": self.email, "password": PASSWORD},
-        ).json()["access_token"]
-        self.headers = {"Authorization": f"Bearer {token}", "User-Agent": "wizard-load/1"}
+        # A manager logs in once and then works client after client (the flow is
+        # claim … payment); --login-every-flow puts bcrypt back into every flow.
+        if not self.headers or self.login_every_flow:
+            token = self._call(
+                "login",
+                "POST",
+                f"{API}/auth/login",
+                json={"email": self.email, "password": PASSWORD},
+            ).json()["access_token"]
+            self.headers = {"Authorization": f"Bearer {token}", "User-Agent": "wizard-load/1"}
         if self.tariff_id is None:
             tariffs = self.http.get(f"{API}/tariffs", headers=self.headers).json()
             self.tariff_id = next(item["id"] for item in tariffs if item["code"] == "home")
@@ -565,7 +574,12 @@ def main() -> int:
     parser.add_argument("--bcrypt-rounds", type=int, default=12)
     parser.add_argument("--no-profile", action="store_true", help="skip py-spy at the top level")
     parser.add_argument("--pings", type=int, default=800)
+    parser.add_argument(
+        "--login-every-flow", action="store_true", help="log in before every flow (old measure)"
+    )
     args = parser.parse_args()
+    global LOGIN_EVERY_FLOW
+    LOGIN_EVERY_FLOW = args.login_every_flow
     levels = [int(level) for level in args.managers.split(",")]
     port = args.port or free_port()
 
@@ -757,15 +771,20 @@ def main() -> int:
         for text, n in profiled["pg_queries"]:
             print(f"  {n:5.2f} active on average: {text}")
     elapsed = time.perf_counter() - started_all
-    ok = all(
+    at_eight = [level for level in levels_out if level["managers"] == 8]
+    if not at_eight:
+        verdict = "not measured (no 8-manager level ran)"
+    elif all(
         level["flows_per_s"] >= TARGET_FLOWS_PER_S and not level["failed_flows"]
-        for level in levels_out
-        if level["managers"] == 8
-    )
+        for level in at_eight
+    ):
+        verdict = "met"
+    else:
+        verdict = "MISSED"
     print()
     print(
         f"target at 8 managers: ≥ {TARGET_FLOWS_PER_S} flows/s, 0 errors — "
-        f"{'met' if ok else 'MISSED'}; total {elapsed / 60:.1f} min; {load_level()}"
+        f"{verdict}; total {elapsed / 60:.1f} min; {load_level()}"
     )
     write_json(
         "wizard_load.json",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 
@@ -13,7 +14,7 @@ from privet_manager_app.domain.clients import sync
 from privet_manager_app.domain.clients.open_step import STEP_TITLES
 from privet_manager_app.edge.asgi import edge
 from privet_manager_app.edge.origins import judge_socket_origins
-from privet_manager_app.infra import pdf, replicas
+from privet_manager_app.infra import cpu_pool, pdf, replicas
 from privet_manager_app.settings import get_settings
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.client_card import page as client_card
@@ -55,6 +56,16 @@ judge_socket_origins(app.sio, get_settings())
 async def _warm_up_pdf_fonts():
     """Parse the contract fonts at start-up (≈0.4 s, in a thread), not in the first request."""
     await asyncio.to_thread(pdf.warm_up)
+
+
+@app.register_lifespan_task
+@contextlib.asynccontextmanager
+async def _cpu_pool_stops_with_the_worker():
+    """The CPU pool's processes end with this web worker. A worker process exits through
+    multiprocessing, which waits for its children; nothing else tells the pool's processes to
+    stop, so without this a SIGTERM (`docker stop`) left the worker and the pool running."""
+    yield
+    await asyncio.to_thread(cpu_pool.shutdown)
 
 
 @app.register_lifespan_task

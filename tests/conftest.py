@@ -91,6 +91,18 @@ def db(postgres: ThrowawayPostgres, template_db: str, storage_dir) -> str:
 
 
 @pytest.fixture
+def empty_db(postgres: ThrowawayPostgres) -> str:
+    """A new database with nothing in it (not even our migrations), in use for one test."""
+    from privet_manager_app.infra.db import dispose_engines
+
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    use_database(postgres.create_database(name))
+    yield name
+    dispose_engines()
+    postgres.drop_database(name)
+
+
+@pytest.fixture
 def make_manager(db):
     """make_manager(role='manager', email=None, name=None) → Actor (password DEFAULT_PASSWORD)."""
     from privet_manager_app.domain.admin import auth
@@ -216,19 +228,25 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def phone(browser, live_server, request):
-    """A fresh phone-sized browser context; screenshots of failures land in test-artifacts/."""
+def phone_context(browser, live_server, **options):
+    """A phone-sized browser context of its own (own cookies, own socket) on the live server."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
         locale="ru-RU",
         timezone_id="Europe/Moscow",
         base_url=live_server.url,
+        **options,
     )
     context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def phone(browser, live_server, request):
+    """A fresh phone-sized browser context; screenshots of failures land in test-artifacts/."""
+    context = phone_context(browser, live_server, device_scale_factor=2)
     # Every browser test runs under the app's Content-Security-Policy and reports what it
     # blocked: a scenario that needs something the policy forbids fails here. (Playwright
     # polls a bare expression string with eval, which the policy forbids: write

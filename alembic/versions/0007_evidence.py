@@ -79,6 +79,24 @@ def _utc(value):
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def _batches(connection, table, *columns):
+    """The rows of `table` by id, BATCH at a time (all columns, or `id` and `columns`)."""
+    selected = (table.c.id, *columns) if columns else (table,)
+    last_id = 0
+    while True:
+        rows = (
+            connection.execute(
+                sa.select(*selected).where(table.c.id > last_id).order_by(table.c.id).limit(BATCH)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        yield rows
+        last_id = rows[-1]["id"]
+
+
 def _chain_existing_rows(connection) -> tuple[int, str]:
     from privet_manager_app.domain.history.audit_chain import GENESIS, ChainLink, next_link
 
@@ -109,20 +127,7 @@ def _chain_existing_rows(connection) -> tuple[int, str]:
 def _encrypt_passports(connection) -> None:
     from privet_manager_app.domain.wizard import passport_vault
 
-    last_id = 0
-    while True:
-        rows = (
-            connection.execute(
-                sa.select(passports)
-                .where(passports.c.id > last_id)
-                .order_by(passports.c.id)
-                .limit(BATCH)
-            )
-            .mappings()
-            .all()
-        )
-        if not rows:
-            return
+    for rows in _batches(connection, passports):
         updates = [
             {
                 "row_id": row["id"],
@@ -136,25 +141,15 @@ def _encrypt_passports(connection) -> None:
             .values({name: sa.bindparam(name) for name in updates[0] if name != "row_id"}),
             updates,
         )
-        last_id = rows[-1]["id"]
 
 
 def _convert_snapshots(connection, convert) -> None:
-    last_id = 0
-    while True:
-        rows = connection.execute(
-            sa.select(contracts.c.id, contracts.c.data_snapshot)
-            .where(contracts.c.id > last_id)
-            .order_by(contracts.c.id)
-            .limit(BATCH)
-        ).all()
-        if not rows:
-            return
+    for rows in _batches(connection, contracts, contracts.c.data_snapshot):
         updates = []
-        for contract_id, snapshot in rows:
-            changed = convert(snapshot)
+        for row in rows:
+            changed = convert(row["data_snapshot"])
             if changed is not None:
-                updates.append({"row_id": contract_id, "snapshot": changed})
+                updates.append({"row_id": row["id"], "snapshot": changed})
         if updates:
             connection.execute(
                 sa.update(contracts)
@@ -162,7 +157,6 @@ def _convert_snapshots(connection, convert) -> None:
                 .values(data_snapshot=sa.bindparam("snapshot", type_=JSON)),
                 updates,
             )
-        last_id = rows[-1][0]
 
 
 def _sealed_snapshot(snapshot):
@@ -293,20 +287,7 @@ def downgrade() -> None:
         batch.add_column(sa.Column("issue_date", sa.Date(), nullable=True))
         batch.add_column(sa.Column("issued_by", sa.String(length=500), nullable=True))
         batch.add_column(sa.Column("division_code", sa.String(length=7), nullable=True))
-    last_id = 0
-    while True:
-        rows = (
-            connection.execute(
-                sa.select(passports)
-                .where(passports.c.id > last_id)
-                .order_by(passports.c.id)
-                .limit(BATCH)
-            )
-            .mappings()
-            .all()
-        )
-        if not rows:
-            break
+    for rows in _batches(connection, passports):
         updates = [
             {
                 "row_id": row["id"],
@@ -320,7 +301,6 @@ def downgrade() -> None:
             .values({field: sa.bindparam(field) for field in SECRET}),
             updates,
         )
-        last_id = rows[-1]["id"]
     with op.batch_alter_table("users_passports") as batch:
         for field in SECRET:
             batch.alter_column(field, nullable=False)

@@ -20,7 +20,12 @@ from privet_manager_app.dev.demo_tariffs import ensure_demo_tariffs
 from privet_manager_app.domain.admin import auth, tariffs
 from privet_manager_app.domain.clients import claims, sync
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.inputs import DeviceInput, PassportInput, ProfileInput
+from privet_manager_app.domain.inputs import (
+    DeviceInput,
+    PassportInput,
+    PaymentInput,
+    ProfileInput,
+)
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import devices, photos, profile, signing, tariff_apply
 from privet_manager_app.domain.wizard import passport as passports
@@ -148,7 +153,8 @@ def _walk(actor: Actor, client: ManagerClient, journey: str, rng: random.Random)
     signer = actor.with_origin("127.0.0.1", "demo-seed")
     signing.confirm_signature(signer, client.id, _code_from_chat(client.user_id), True)
     if journey == "processed_paid":
-        payments.confirm_payment(actor, client.id, contract.surcharge, "card", "демо-чек")
+        payment = PaymentInput(amount=contract.surcharge, method="card", reference="демо-чек")
+        payments.confirm_payment(actor, client.id, payment)
     elif journey == "awaiting_payment":
         payments.send_invoice(actor, client.id)
 

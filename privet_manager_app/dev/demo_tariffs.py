@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from privet_manager_app.domain.admin.tariffs import clean_tariff_fields
+from privet_manager_app.domain.inputs import TariffInput
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerTariff
 
@@ -67,6 +68,7 @@ def ensure_demo_tariffs() -> list[str]:
         for spec in DEMO_TARIFFS:
             if spec["code"] in existing:
                 continue
-            session.add(ManagerTariff(**clean_tariff_fields(spec), version=1))
+            values = clean_tariff_fields(TariffInput(**spec).model_dump())
+            session.add(ManagerTariff(**values, version=1))
             created.append(spec["code"])
     return created

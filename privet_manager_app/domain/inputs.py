@@ -25,7 +25,7 @@ import re
 import types
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, Self, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Self, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -85,7 +85,8 @@ TYPE_MESSAGES = {
     "string_unicode": "Недопустимые символы",
     "value_error": "Некорректное значение",
 }
-FIELDS_MESSAGE = "Проверьте поля запроса"
+# Shown above a page form and as the REST `detail`: the per-field texts say what is wrong.
+FIELDS_MESSAGE = "Исправьте отмеченные поля"
 
 
 def field_name(location: tuple) -> str:
@@ -150,8 +151,8 @@ _UNION_MEMBERS = {
 
 
 def _refuse_control_chars(value: str | None, *, newlines: bool) -> str | None:
-    # None reaches here in a partial update: the validator travels with the field's metadata
-    # when `_every_field_optional` widens the type to `… | None`.
+    # None is let through: a field declared `Line | None = Field(…)` may carry the validator
+    # beside the union rather than inside its `str` member.
     if value is not None and has_control_chars(value, allow_newlines=newlines):
         raise PydanticCustomError("control_characters", "control characters")
     return value
@@ -333,10 +334,14 @@ class DeviceInput(Input):
 
 def _every_field_optional(model: type[Input], name: str, doc: str) -> type[Input]:
     """The same fields, each optional with the same bounds (a partial update)."""
-    fields = {
-        field: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))
-        for field, info in model.model_fields.items()
-    }
+    fields = {}
+    for field, info in model.model_fields.items():
+        # The type's own bounds stay with the type (`Annotated[Decimal, ≥0…] | None`), so the
+        # schema and the validation of None are those of a hand-written `Amount | None`.
+        kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        rest = FieldInfo.merge_field_infos(info, default=None, default_factory=None)
+        rest.metadata = []
+        fields[field] = (kind | None, rest)
     return create_model(name, __base__=Input, __doc__=doc, __module__=__name__, **fields)
 
 
@@ -346,3 +351,43 @@ DevicePatch = _every_field_optional(
     "A change of some of a device's fields: only the fields given change (None clears an "
     "optional one).",
 )
+
+
+class TariffInput(Input):
+    """The admin's tariff editor: one tariff's parameters. The use case checks the rules (the
+    code's alphabet, known device categories, at most 1000 included devices…)."""
+
+    code: Line = Field(
+        max_length=100, title="Код", description="латиница, цифры, - и _: basic, family"
+    )
+    name: Line = Field(max_length=500, title="Название")
+    description: Text | None = Field(None, max_length=4000, title="Описание")
+    base_monthly_fee: Amount = Field(title="Абонентская плата, ₽/мес")
+    included_devices: int = Field(0, ge=0, le=MAX_INT, title="Включено устройств")
+    extra_device_fee: Amount = Field(title="За доп. устройство, ₽")
+    category_fees: dict[Line, Amount] = Field(
+        default_factory=dict, max_length=50, title="Доплата за категорию (за каждое устройство)"
+    )
+    max_discount_pct: Percent = Field(Decimal("0"), title="Макс. скидка, %")
+    is_active: bool = Field(True, title="Активен")
+
+
+TariffPatch = _every_field_optional(
+    TariffInput,
+    "TariffPatch",
+    "A change of some of a tariff's parameters: only the fields given change (a new edition).",
+)
+
+
+# How a surcharge is paid on the spot → its Russian name (the choice on the final step).
+PAYMENT_METHODS = {"cash": "наличные", "card": "карта", "transfer": "перевод"}
+
+
+class PaymentInput(Input):
+    """The final step: the surcharge paid on the spot."""
+
+    amount: Amount = Field(title="Сумма, ₽", description='сумма доплаты: "1500.00"')
+    method: Literal[tuple(PAYMENT_METHODS)] = Field(title="Способ оплаты")
+    reference: Line | None = Field(
+        None, max_length=255, title="Номер чека или операции", description="номер операции, чека"
+    )

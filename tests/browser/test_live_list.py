@@ -9,7 +9,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ARTIFACTS, ui_login
+from tests.conftest import ARTIFACTS, phone_context, ui_login
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +19,7 @@ REPORTS = ARTIFACTS.parent.parent / "reports"  # /work/wt/reports when run from 
 @pytest.fixture
 def colleague(browser, live_server):
     """A second manager's phone, in its own browser context (own cookies, own socket)."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        locale="ru-RU",
-        timezone_id="Europe/Moscow",
-        base_url=live_server.url,
-    )
-    context.set_default_timeout(15_000)
+    context = phone_context(browser, live_server)
     page = context.new_page()
     yield page
     context.close()

@@ -4,40 +4,15 @@ uncertain field marked, and fills the form only when the manager accepts it."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
-from privet_manager_app.domain.clients import claims
-from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.infra.db import transaction
-from privet_manager_app.schema.client_app import ClientUser
-from privet_manager_app.schema.tables import ManagerClient, ManagerUser
 from tests.conftest import ARTIFACTS, ui_login, use_database
-from tests.support import passport_samples
+from tests.support import factories, passport_samples
 from tests.support.images import jpeg_bytes, photo_like
 
 pytestmark = pytest.mark.browser
 
 REPORTS = ARTIFACTS.parent.parent / "reports"  # /work/wt/reports when run from a worktree
 NOT_FOUND = "Не удалось прочитать нижние строки паспорта — сфотографируйте ближе и без бликов"
-
-
-def _claimed_by_demo_manager(name: str, phone: str) -> int:
-    from privet_manager_app.domain.clients.sync import backfill_manager_clients
-
-    with transaction() as session:
-        manager = session.exec(
-            select(ManagerUser).where(ManagerUser.email == "manager@example.com")
-        ).one()
-        actor = Actor(id=manager.id, email=manager.email, name=manager.name, role=manager.role)
-        user = ClientUser(name=name, phone=phone)
-        session.add(user)
-        session.flush()
-        backfill_manager_clients(session)
-        client_id = session.exec(
-            select(ManagerClient.id).where(ManagerClient.user_id == user.id)
-        ).one()
-    claims.claim_client(actor, client_id)
-    return client_id
 
 
 def _shot(page, name: str) -> None:
@@ -50,7 +25,10 @@ def test_менеджер_сканирует_паспорт_проверяет_�
     live_server, phone, tmp_path
 ):
     use_database(live_server.env["DATABASE_URL"])
-    client_id = _claimed_by_demo_manager("Сканируемый Клиент", "+7 916 321-00-11")
+    manager = factories.demo_manager()
+    client_id = factories.claimed_client(
+        manager, name="Сканируемый Клиент", phone="+7 916 321-00-11"
+    ).id
     # A passport whose birth-date check digit is misprinted: that field must be flagged.
     good = passport_samples.sample(2)
     check = good.lines[1][19]

@@ -1,6 +1,6 @@
 """Hostile values typed into the pages reach the same input rules as REST bodies: a clear Russian
-refusal under the field, never a database error (issue 9, item 4). The UI passes what was typed
-straight to these use cases."""
+refusal under the field, never a database error (issue 9, item 4). The UI builds the same input
+types from what was typed (`Input.from_form`) and passes them to these use cases."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from privet_manager_app.domain.admin import auth, tariffs
 from privet_manager_app.domain.clients import export, listing
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.common.money import parse_money
+from privet_manager_app.domain.inputs import PaymentInput, TariffInput
 from privet_manager_app.domain.wizard import payment, tariff_apply
 from tests.support import factories
 
@@ -49,9 +50,11 @@ def test_курсор_с_огромным_id_отказ_а_не_ошибка_б�
 
 def test_управляющие_символы_в_названии_и_описании_тарифа(admin):
     base = {"code": "bad-text", "base_monthly_fee": "990", "extra_device_fee": "300"}
-    error = _refusal(tariffs.create_tariff, admin, name="Семейный\x00", **base)
+    error = _refusal(lambda: tariffs.create_tariff(admin, TariffInput(name="Семейный\x00", **base)))
     assert "невидимые символы" in error.fields["name"]
-    error = _refusal(tariffs.create_tariff, admin, name="Ок", description="а\x00б", **base)
+    error = _refusal(
+        lambda: tariffs.create_tariff(admin, TariffInput(name="Ок", description="а\x00б", **base))
+    )
     assert "невидимые символы" in error.fields["description"]
 
 
@@ -69,13 +72,16 @@ def test_сумма_больше_10_миллионов_отклоняется():
 @pytest.mark.parametrize("fee", HUGE)
 def test_огромная_плата_и_скидка_в_форме_тарифа(admin, fee):
     error = _refusal(
-        tariffs.create_tariff,
-        admin,
-        code="huge",
-        name="Огромный",
-        base_monthly_fee=fee,
-        extra_device_fee="1",
-        max_discount_pct=fee,
+        lambda: tariffs.create_tariff(
+            admin,
+            TariffInput(
+                code="huge",
+                name="Огромный",
+                base_monthly_fee=fee,
+                extra_device_fee="1",
+                max_discount_pct=fee,
+            ),
+        )
     )
     assert set(error.fields) == {"base_monthly_fee", "max_discount_pct"}
 
@@ -100,12 +106,20 @@ def test_nul_в_причине_скидки(manager):
 
 def test_nul_в_номере_операции_оплаты(manager):
     client = factories.signed_client(manager)
-    error = _refusal(payment.confirm_payment, manager, client.id, "1500.00", "card", "№1\x00")
-    assert error.fields == {"reference": "Номер операции: недопустимые невидимые символы"}
+    error = _refusal(
+        lambda: payment.confirm_payment(
+            manager, client.id, PaymentInput(amount="1500.00", method="card", reference="№1\x00")
+        )
+    )
+    assert error.fields == {"reference": "Недопустимые невидимые символы"}
 
 
 @pytest.mark.parametrize("amount", HUGE)
 def test_огромная_сумма_оплаты(manager, amount):
     client = factories.signed_client(manager)
-    error = _refusal(payment.confirm_payment, manager, client.id, amount, "cash")
+    error = _refusal(
+        lambda: payment.confirm_payment(
+            manager, client.id, PaymentInput(amount=amount, method="cash")
+        )
+    )
     assert set(error.fields) == {"amount"}

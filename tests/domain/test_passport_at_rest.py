@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import itertools
 import subprocess
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -25,11 +24,10 @@ from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import passport as passports
 from privet_manager_app.domain.wizard import passport_vault
 from privet_manager_app.infra import crypto
-from privet_manager_app.infra.db import dispose_engines, get_engine, transaction
+from privet_manager_app.infra.db import get_engine, transaction
 from privet_manager_app.infra.storage import get_storage
 from privet_manager_app.schema.tables import ManagerClient, ManagerContract, UserPassport
 from privet_manager_app.settings import reset_settings_cache
-from tests.conftest import use_database
 from tests.support.factories import (
     add_passport,
     claimed_client,
@@ -168,16 +166,7 @@ def test_смена_ключа_перешифровывает_порциями_�
     reset_settings_cache()
 
 
-@pytest.fixture
-def clear_db(postgres):
-    name = f"m_{uuid.uuid4().hex[:12]}"
-    use_database(postgres.create_database(name))
-    yield name
-    dispose_engines()
-    postgres.drop_database(name)
-
-
-def test_миграция_шифрует_существующие_паспорта_и_сцепляет_существующий_аудит(postgres, clear_db):
+def test_миграция_шифрует_существующие_паспорта_и_сцепляет_существующий_аудит(postgres, empty_db):
     config = Config(str(ALEMBIC_INI))
     with get_engine().begin() as connection:
         create_client_app_tables(connection, with_support_bridge=False)

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from privet_manager_app.domain.common.clock import moscow_today, utcnow
 from privet_manager_app.domain.common.errors import Conflict, TooManyAttempts, ValidationFailed
+from privet_manager_app.domain.inputs import PaymentInput
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.domain.wizard import tariff_apply
@@ -34,7 +35,9 @@ def cards(user_id: int, kind: str) -> list:
 
 def test_оплата_на_месте_подтверждается_один_раз(db, manager):
     client = signed_client(manager)
-    first = payments.confirm_payment(manager, client.id, "1500.00", "card", "RRN 123456789")
+    first = payments.confirm_payment(
+        manager, client.id, PaymentInput(amount="1500.00", method="card", reference="RRN 123456789")
+    )
     assert first.status == "processed"
     assert first.amount == Decimal("1500.00")
     assert first.already_confirmed is False
@@ -42,7 +45,7 @@ def test_оплата_на_месте_подтверждается_один_ра
     assert row.status == "processed"
     assert row.processed_at is not None
 
-    again = payments.confirm_payment(manager, client.id, "1500", "cash")
+    again = payments.confirm_payment(manager, client.id, PaymentInput(amount="1500", method="cash"))
     assert again.already_confirmed is True
     assert again.paid_at == first.paid_at
     assert again.method == "card"  # the first confirmation, not a second payment
@@ -66,13 +69,16 @@ def test_оплата_на_месте_подтверждается_один_ра
 def test_сумма_оплаты_должна_совпадать_с_доплатой(db, manager):
     client = signed_client(manager)
     with pytest.raises(ValidationFailed) as error:
-        payments.confirm_payment(manager, client.id, "1000.00", "cash")
+        payments.confirm_payment(manager, client.id, PaymentInput(amount="1000.00", method="cash"))
     assert error.value.code == "payment_amount_mismatch"
     assert "1\u00a0500,00\u00a0₽" in error.value.message
     assert error.value.extra == {"expected_amount": "1500.00"}
-    with pytest.raises(ValidationFailed) as method:
-        payments.confirm_payment(manager, client.id, "1500.00", "bitcoin")
-    assert method.value.code == "invalid_payment_method"
+    with pytest.raises(ValidationFailed) as method:  # refused by the input's type
+        payments.confirm_payment(
+            manager, client.id, PaymentInput(amount="1500.00", method="bitcoin")
+        )
+    assert method.value.code == "validation_error"
+    assert method.value.fields == {"method": "Недопустимое значение"}
     assert client_row(client.id).status == "signed"
 
 
@@ -81,7 +87,9 @@ def test_одновременные_подтверждения_дают_одну
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         results = list(
             pool.map(
-                lambda _: payments.confirm_payment(manager, client.id, "1500.00", "cash"),
+                lambda _: payments.confirm_payment(
+                    manager, client.id, PaymentInput(amount="1500.00", method="cash")
+                ),
                 range(4),
             )
         )
@@ -95,7 +103,7 @@ def test_до_подписания_оплату_не_подтвердить(db, 
     tariff_apply.apply_tariff(manager, client.id, make_tariff())
     contracts.generate_contract(manager, client.id)
     with pytest.raises(Conflict) as error:
-        payments.confirm_payment(manager, client.id, "300.00", "cash")
+        payments.confirm_payment(manager, client.id, PaymentInput(amount="300.00", method="cash"))
     assert error.value.code == "contract_not_signed"
     with pytest.raises(Conflict):
         payments.send_invoice(manager, client.id)
@@ -108,7 +116,7 @@ def test_при_нулевой_доплате_нет_ни_счёта_ни_опл
         payments.send_invoice(manager, client.id)
     assert invoice.value.code == "nothing_to_pay"
     with pytest.raises(Conflict) as payment:
-        payments.confirm_payment(manager, client.id, "0", "cash")
+        payments.confirm_payment(manager, client.id, PaymentInput(amount="0", method="cash"))
     assert payment.value.code == "nothing_to_pay"
 
 
@@ -147,7 +155,9 @@ def test_счёт_выставляется_один_раз_а_повтор_эт�
     with transaction() as session:
         assert len(session.exec(select(ManagerInvoice)).all()) == 1
 
-    paid = payments.confirm_payment(manager, client.id, "1500.00", "transfer", "п/п 77")
+    paid = payments.confirm_payment(
+        manager, client.id, PaymentInput(amount="1500.00", method="transfer", reference="п/п 77")
+    )
     assert paid.invoice_number == invoice.invoice_number
     assert paid.status == "processed"
     view = payments.current_invoice(manager, client.id)

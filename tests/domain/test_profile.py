@@ -316,3 +316,29 @@ def test_после_подписания_данные_заморожены(manag
     with pytest.raises(Conflict) as error:
         profile.update_profile(manager, client.id, ProfileInput(name="Иван Петров"), version=2)
     assert error.value.code == "client_frozen"
+
+
+def test_телефон_показывается_так_же_как_его_форматирует_libphonenumber():
+    """The shortcut for stored mobile numbers (the CSV export's hot path) against the library,
+    over every 9xx prefix, plus numbers the shortcut must leave to it."""
+    import random
+
+    import phonenumbers
+
+    from privet_manager_app.domain.wizard.phones import display_phone
+
+    def by_library(stored: str) -> str:
+        number = phonenumbers.parse(stored, "RU")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+    draw = random.Random(20261202)
+    stored = [f"+7{prefix}{draw.randrange(10**7):07d}" for prefix in range(900, 1000)]
+    stored += [f"+79{draw.randrange(10**9):09d}" for _ in range(2000)]
+    for number in stored:
+        assert display_phone(number) == by_library(number), number
+    # Not the stored mobile form: formatted by the library, or shown as stored.
+    assert display_phone("+74951234567") == "+7 495 123-45-67"
+    assert display_phone("8 (916) 123-45-67") == "+7 916 123-45-67"
+    assert display_phone("+7916123456") == "+7916123456"
+    assert display_phone("не телефон") == "не телефон"
+    assert display_phone(None) == ""

@@ -20,6 +20,7 @@ from privet_manager_app.domain.admin import auth
 from privet_manager_app.domain.clients.access import lock_client
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.errors import DomainError
+from privet_manager_app.domain.inputs import PaymentInput
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.domain.wizard import signing, tariff_apply
@@ -148,8 +149,8 @@ def test_двенадцать_одновременных_верных_кодов
 
 def test_двенадцать_одновременных_подтверждений_оплаты_дают_одну_оплату(database, master):
     client, view = _signed(master)
-    amount = str(view.surcharge)
-    outcomes = _race(PARALLEL, payments.confirm_payment, master, client.id, amount, "cash")
+    payment = PaymentInput(amount=str(view.surcharge), method="cash")
+    outcomes = _race(PARALLEL, payments.confirm_payment, master, client.id, payment)
     first = [o for o in outcomes if not isinstance(o, Exception) and not o.already_confirmed]
     payments_recorded = _audit_count("payment_confirmed", view.contract_id)
     print(

@@ -15,6 +15,7 @@ from sqlmodel import select
 from privet_manager_app.dev import demo_tariffs
 from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.errors import Conflict, Forbidden, ValidationFailed
+from privet_manager_app.domain.inputs import TariffInput, TariffPatch
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import tariff_apply
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
@@ -282,13 +283,15 @@ def test_если_устройства_изменились_расчёт_тре�
 def test_админ_меняет_тариф_а_прежние_расчёты_и_договоры_сохраняют_свой_снимок(db, manager, admin):
     created = tariffs.create_tariff(
         admin,
-        code="family-test",
-        name="Семейный тест",
-        base_monthly_fee="990",
-        extra_device_fee="300.00",
-        included_devices=1,
-        category_fees={"tv": "400"},
-        max_discount_pct="10",
+        TariffInput(
+            code="family-test",
+            name="Семейный тест",
+            base_monthly_fee="990",
+            extra_device_fee="300.00",
+            included_devices=1,
+            category_fees={"tv": "400"},
+            max_discount_pct="10",
+        ),
     )
     assert created.version == 1
     assert created.category_fees == {"tv": Decimal("400.00")}
@@ -298,7 +301,10 @@ def test_админ_меняет_тариф_а_прежние_расчёты_и_
     contract = contracts.generate_contract(manager, client.id)
 
     updated = tariffs.update_tariff(
-        admin, created.id, 1, extra_device_fee="500.00", category_fees={"tv": "900.00"}
+        admin,
+        created.id,
+        1,
+        TariffPatch(extra_device_fee="500.00", category_fees={"tv": "900.00"}),
     )
     assert updated.version == 2
     assert updated.extra_device_fee == Decimal("500.00")
@@ -318,7 +324,7 @@ def test_админ_меняет_тариф_а_прежние_расчёты_и_
     assert preview.tariff["version"] == 2
 
     with pytest.raises(Conflict) as stale:
-        tariffs.update_tariff(admin, created.id, 1, name="Старая редакция")
+        tariffs.update_tariff(admin, created.id, 1, TariffPatch(name="Старая редакция"))
     assert stale.value.code == "stale_version"
 
 
@@ -329,6 +335,17 @@ def test_снятие_тарифа_с_продажи_убирает_его_из_
     assert "old-one" in [t.code for t in tariffs.list_tariffs(admin, include_inactive=True)]
 
 
+VALID_TARIFF = {
+    "code": "checked",
+    "name": "Проверка",
+    "base_monthly_fee": "990",
+    "extra_device_fee": "300",
+    "included_devices": 1,
+    "category_fees": {},
+    "max_discount_pct": "10",
+}
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -337,27 +354,31 @@ def test_снятие_тарифа_с_продажи_убирает_его_из_
         ("extra_device_fee", "abc"),
         ("included_devices", -1),
         ("included_devices", "1.5"),
-        ("category_fees", {"spaceship": "100"}),
         ("category_fees", {"tv": "-5"}),
         ("max_discount_pct", "100.5"),
         ("max_discount_pct", "-1"),
+    ],
+)
+def test_параметры_тарифа_не_того_типа_отклоняет_форма(field, value):
+    """Out of the input's bounds: refused before the use case, as a REST body is."""
+    with pytest.raises(ValidationFailed) as error:
+        TariffInput(**{**VALID_TARIFF, field: value})
+    assert error.value.code == "validation_error"
+    assert [name.split(".")[0] for name in error.value.fields] == [field]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("included_devices", 1001),
+        ("category_fees", {"spaceship": "100"}),
         ("code", "Пробел и кириллица"),
         ("name", "   "),
     ],
 )
 def test_параметры_тарифа_проверяются(db, admin, field, value):
-    values = {
-        "code": "checked",
-        "name": "Проверка",
-        "base_monthly_fee": "990",
-        "extra_device_fee": "300",
-        "included_devices": 1,
-        "category_fees": {},
-        "max_discount_pct": "10",
-        field: value,
-    }
     with pytest.raises(ValidationFailed) as error:
-        tariffs.create_tariff(admin, **values)
+        tariffs.create_tariff(admin, TariffInput(**{**VALID_TARIFF, field: value}))
     assert error.value.code == "invalid_tariff"
     assert field in error.value.fields
 
@@ -366,7 +387,8 @@ def test_код_тарифа_уникален(db, admin):
     make_tariff(code="unique")
     with pytest.raises(Conflict) as error:
         tariffs.create_tariff(
-            admin, code="UNIQUE", name="Дубль", base_monthly_fee="1", extra_device_fee="1"
+            admin,
+            TariffInput(code="UNIQUE", name="Дубль", base_monthly_fee="1", extra_device_fee="1"),
         )
     assert error.value.code == "tariff_code_taken"
 
@@ -374,7 +396,8 @@ def test_код_тарифа_уникален(db, admin):
 def test_менеджер_тарифы_не_создаёт(db, manager):
     with pytest.raises(Forbidden):
         tariffs.create_tariff(
-            manager, code="nope", name="Нет", base_monthly_fee="1", extra_device_fee="1"
+            manager,
+            TariffInput(code="nope", name="Нет", base_monthly_fee="1", extra_device_fee="1"),
         )
 
 

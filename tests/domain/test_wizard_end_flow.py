@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from privet_manager_app.domain.common.clock import moscow_today
+from privet_manager_app.domain.inputs import PaymentInput
 from privet_manager_app.domain.wizard import tariff_apply
 from tests.support.factories import ready_client
 
@@ -56,6 +57,11 @@ def test_финал_мастера_работает_и_на_sqlite_быстро�
     assert signed.status == "signed"
     invoice = payments.send_invoice(manager, client.id)
     assert invoice.invoice_number == f"СЧ-{YEAR}-000001"
-    assert payments.confirm_payment(manager, client.id, "700.00", "cash").status == "processed"
+    assert (
+        payments.confirm_payment(
+            manager, client.id, PaymentInput(amount="700.00", method="cash")
+        ).status
+        == "processed"
+    )
     data = get_storage().get(contract_row(view.contract_id).pdf_key)
     assert verification.verify_pdf(data).valid is True

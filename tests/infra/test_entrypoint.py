@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -38,31 +41,63 @@ def shared_database(postgres):
     postgres.drop_database(name)
 
 
-@pytest.mark.skipif(not (FRONTEND_DIR / "index.html").exists(), reason="frontend not built")
-def test_entrypoint_в_прод_режиме_мигрирует_и_обслуживает_один_порт(shared_database, tmp_path):
+def _start_entrypoint(database: str, tmp_path, **extra: str) -> tuple[subprocess.Popen, str]:
+    """The container's start in prod mode, in its own process group (as PID 1 of a container
+    is), once `/ping` answers: (the process, its base URL)."""
     port = free_port()
     env = {
         **os.environ,
         **SECRETS,
         **production_evidence(),  # the seal and passport keys (issue 12)
         "APP_ENV": "prod",
-        "DATABASE_URL": shared_database,
+        "DATABASE_URL": database,
         "STORAGE_DIR": str(tmp_path),
         "PORT": str(port),
         "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+        **extra,
     }
     log = (tmp_path / "entrypoint.log").open("w")
-    process = subprocess.Popen([ENTRYPOINT], env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [ENTRYPOINT], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (tmp_path / "entrypoint.log").read_text()
+        try:
+            if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    _stop_group(process)
+    raise AssertionError((tmp_path / "entrypoint.log").read_text()[-3000:])
+
+
+def _group_members(group: int) -> list[str]:
+    """Live (not zombie) processes of a process group: «pid command» each."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2 :].split()
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.append(f"{stat.parent.name} {text[text.index('(') : text.rindex(')') + 1]}")
+    return members
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """What a test must leave behind: nothing — the whole group, whatever it left running."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=20)
+
+
+@pytest.mark.skipif(not (FRONTEND_DIR / "index.html").exists(), reason="frontend not built")
+def test_entrypoint_в_прод_режиме_мигрирует_и_обслуживает_один_порт(shared_database, tmp_path):
+    process, base = _start_entrypoint(shared_database, tmp_path)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            assert process.poll() is None, (tmp_path / "entrypoint.log").read_text()
-            try:
-                if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
         page = httpx.get(f"{base}/login/", timeout=5)
         assert page.status_code == 200
         assert page.headers["cache-control"] == "no-store"
@@ -80,8 +115,32 @@ def test_entrypoint_в_прод_режиме_мигрирует_и_обслуж�
         # No demo data in production mode.
         assert "manager@example.com" not in (tmp_path / "entrypoint.log").read_text()
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        _stop_group(process)
+
+
+@pytest.mark.skipif(not (FRONTEND_DIR / "index.html").exists(), reason="frontend not built")
+def test_контейнер_по_sigterm_останавливается_целиком_вместе_с_пулом_процессов(
+    shared_database, tmp_path
+):
+    # `docker stop` sends SIGTERM to PID 1. The login below starts the CPU pool's worker
+    # processes (bcrypt runs there); a web worker that exits without stopping them waits for
+    # them forever, and the replica never goes away.
+    # The suite runs everything inline (CPU_POOL_WORKERS=0); the container's default is 2.
+    process, base = _start_entrypoint(shared_database, tmp_path, CPU_POOL_WORKERS="2")
+    try:
+        answer = httpx.post(
+            f"{base}/api/manager/auth/login", json={"email": "a@b.c", "password": "x"}, timeout=30
+        )
+        assert answer.status_code == 401
+        assert len(_group_members(process.pid)) >= 3  # server, web worker, pool worker(s)
+        process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _group_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _group_members(process.pid) == []
+        assert process.wait(timeout=5) == 0 or process.returncode == -signal.SIGTERM
+    finally:
+        _stop_group(process)
 
 
 def test_entrypoint_в_прод_режиме_без_секретов_не_стартует(shared_database, tmp_path):

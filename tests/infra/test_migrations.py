@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from alembic.config import Config
@@ -14,20 +12,15 @@ from privet_manager_app.cli import ALEMBIC_INI, migrate
 from privet_manager_app.dev.client_app_fixture import CLIENT_APP_REVISION, create_client_app_tables
 from privet_manager_app.infra.db import dispose_engines, get_engine
 from privet_manager_app.schema.tables import OUR_TABLES
-from tests.conftest import use_database
 
 CLIENT_TABLES = ["users", "devices", "alembic_version"]
 BRIDGE_TABLES = ["support_tickets", "support_messages"]
 
 
 @pytest.fixture
-def client_app_db(postgres):
-    """A fresh database as the client app left it: its tables, rows and alembic_version."""
-    name = f"m_{uuid.uuid4().hex[:12]}"
-    use_database(postgres.create_database(name))
-    yield name
-    dispose_engines()
-    postgres.drop_database(name)
+def client_app_db(empty_db):
+    """A fresh database for the client app's tables, rows and alembic_version."""
+    return empty_db
 
 
 def _config() -> Config:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +18,7 @@ from privet_manager_app.schema.tables import ManagerContract
 from privet_manager_app.settings import Settings, reset_settings_cache
 from tests.support.factories import make_tariff, ready_client
 from tests.support.hung_s3 import HungEndpoint, hung_endpoint, on_thread, refusing_endpoint
-from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY
+from tests.support.s3 import s3_settings
 
 CONNECT_TIMEOUT = 1.0
 READ_TIMEOUT = 1.0
@@ -32,18 +31,12 @@ GIVE_UP = BUDGET + 10
 
 
 def _s3_settings(endpoint: str) -> dict[str, str]:
-    return {
-        "STORAGE_BACKEND": "s3",
-        "S3_ENDPOINT": endpoint,
-        "S3_PUBLIC_ENDPOINT": "",
-        "S3_ACCESS_KEY": ACCESS_KEY,
-        "S3_SECRET_KEY": SECRET_KEY,
-        "S3_REGION": REGION,
-        "S3_BUCKET": f"privet-{uuid.uuid4().hex[:12]}",
-        "S3_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
-        "S3_READ_TIMEOUT": str(READ_TIMEOUT),
-        "S3_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
-    }
+    return s3_settings(
+        endpoint,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        max_attempts=MAX_ATTEMPTS,
+    )
 
 
 def _assert_storage_unavailable(error: BaseException | None) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -37,6 +39,7 @@ class LiveServer:
             env={**os.environ, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: stop() takes every process it started
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -51,9 +54,14 @@ class LiveServer:
         raise RuntimeError(f"server did not answer: {self.log_path.read_text()[-3000:]}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        # Whatever is left of the group (a web worker, CPU pool processes) does not outlive
+        # the tests: a server left on the port would answer the next run's browser tests.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=15)

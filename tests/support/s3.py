@@ -4,18 +4,32 @@ presigned URLs are exercised as a browser would use them)."""
 from __future__ import annotations
 
 import contextlib
-import socket
+import uuid
 from collections.abc import Iterator
+
+from tests.support.ports import free_port
 
 ACCESS_KEY = "test-access-key"
 SECRET_KEY = "test-secret-key-0123456789"  # moto accepts any credentials
 REGION = "us-east-1"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def s3_settings(
+    endpoint: str, *, connect_timeout: float, read_timeout: float, max_attempts: int
+) -> dict[str, str]:
+    """The settings of an S3 storage at `endpoint` with a fresh bucket and short timeouts."""
+    return {
+        "STORAGE_BACKEND": "s3",
+        "S3_ENDPOINT": endpoint,
+        "S3_PUBLIC_ENDPOINT": "",
+        "S3_ACCESS_KEY": ACCESS_KEY,
+        "S3_SECRET_KEY": SECRET_KEY,
+        "S3_REGION": REGION,
+        "S3_BUCKET": f"privet-{uuid.uuid4().hex[:12]}",
+        "S3_CONNECT_TIMEOUT": str(connect_timeout),
+        "S3_READ_TIMEOUT": str(read_timeout),
+        "S3_MAX_ATTEMPTS": str(max_attempts),
+    }
 
 
 @contextlib.contextmanager
@@ -23,7 +37,7 @@ def moto_s3_server() -> Iterator[str]:
     """Start moto's S3 on a free local port; yields the endpoint URL."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

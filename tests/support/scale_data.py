@@ -10,8 +10,9 @@ Status mix (of all clients): 70 % processed, 20 % new, 8 % in_progress, and 2 % 
 contract_sent, signed and awaiting_payment (these also sit in «В работе»).
 
 Everything here is plain SQL over one psycopg connection, so the benchmarks can build a
-million rows in a couple of minutes and the module does not depend on the app's layout: the
-caller creates the schema (client-app tables + our migrations + tariffs) first.
+million rows in a couple of minutes and the module does not depend on the app's layout (it
+borrows only the client-app fixture's common surnames): the caller creates the schema
+(client-app tables + our migrations + tariffs) first.
 """
 
 from __future__ import annotations
@@ -21,26 +22,15 @@ import time
 
 import bcrypt
 
+from privet_manager_app.dev.client_app_fixture import FIRST_NAMES_F, FIRST_NAMES_M, LAST_NAMES_M
+
 MANAGERS = 50
 MANAGER_PASSWORD = "Bench-Pass-1"
 ADMIN_EMAIL = "admin@bench.example"
 
 # Ordered from common to rare: the index is drawn with a skew (Иванов ≈ 4.6 %, the 57th ≈ 0.8 %).
 SURNAMES = (
-    "Иванов",
-    "Смирнов",
-    "Кузнецов",
-    "Попов",
-    "Васильев",
-    "Петров",
-    "Соколов",
-    "Михайлов",
-    "Новиков",
-    "Фёдоров",
-    "Морозов",
-    "Волков",
-    "Алексеев",
-    "Лебедев",
+    *LAST_NAMES_M,  # the client-app fixture's, then rarer ones
     "Семёнов",
     "Егоров",
     "Павлов",
@@ -129,20 +119,7 @@ SURNAMES = (
     "Прохоров",
 )
 MALE_NAMES = (
-    "Александр",
-    "Дмитрий",
-    "Максим",
-    "Сергей",
-    "Андрей",
-    "Алексей",
-    "Артём",
-    "Илья",
-    "Кирилл",
-    "Михаил",
-    "Никита",
-    "Матвей",
-    "Роман",
-    "Егор",
+    *FIRST_NAMES_M,
     "Арсений",
     "Иван",
     "Денис",
@@ -161,20 +138,7 @@ MALE_NAMES = (
     "Ярослав",
 )
 FEMALE_NAMES = (
-    "Анна",
-    "Мария",
-    "Елена",
-    "Ольга",
-    "Наталья",
-    "Татьяна",
-    "Ирина",
-    "Екатерина",
-    "Светлана",
-    "Юлия",
-    "Дарья",
-    "Полина",
-    "Ксения",
-    "Алина",
+    *FIRST_NAMES_F,
     "Анастасия",
     "Виктория",
     "Елизавета",

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
 
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.inputs import Amount, Line
+from privet_manager_app.domain.inputs import PaymentInput
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
 from privet_manager_app.domain.wizard import payment as payments
 
 router = APIRouter(prefix="/clients/{client_id:int}", tags=["Оплата"])
 
 
-class PaymentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    amount: Amount = Field(description='сумма доплаты: "1500.00"')
-    method: Literal["cash", "card", "transfer"]
-    reference: Line | None = Field(None, max_length=255, description="номер операции, чека")
+class PaymentRequest(PaymentInput):
+    pass
 
 
 @router.post(
@@ -33,7 +26,7 @@ class PaymentRequest(BaseModel):
 def confirm_payment(
     client_id: ClientId, body: PaymentRequest, actor: Actor = Depends(current_actor)
 ) -> PaymentResult:
-    return payments.confirm_payment(actor, client_id, body.amount, body.method, body.reference)
+    return payments.confirm_payment(actor, client_id, body)
 
 
 @router.post(

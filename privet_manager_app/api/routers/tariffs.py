@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from fastapi import APIRouter, Depends, Query
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
 from privet_manager_app.api.params import MAX_INT, ClientId, Strict, TariffId
 from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.inputs import Amount, Line, Percent, Text
+from privet_manager_app.domain.inputs import Line, Percent, TariffInput, TariffPatch
 from privet_manager_app.domain.views import AppliedTariffView, SurchargeView, TariffView
 from privet_manager_app.domain.wizard import tariff_apply
 
 router = APIRouter(tags=["Тарифы"])
 
 
-class TariffCreateRequest(Strict):
-    code: Line = Field(max_length=100, description="латиница, цифры, - и _: basic, family")
-    name: Line = Field(max_length=500)
-    description: Text | None = Field(None, max_length=4000)
-    base_monthly_fee: Amount
-    included_devices: int = Field(0, ge=0, le=MAX_INT)
-    extra_device_fee: Amount
-    category_fees: dict[Line, Amount] = Field(default_factory=dict, max_length=50)
-    max_discount_pct: Percent = Decimal("0")
-    is_active: bool = True
+class TariffCreateRequest(TariffInput):
+    pass
 
 
-class TariffPatchRequest(Strict):
+class _Version(BaseModel):
     version: int | None = Field(None, ge=1, le=MAX_INT, description="редакция для блокировки")
-    code: Line | None = Field(None, max_length=100)
-    name: Line | None = Field(None, max_length=500)
-    description: Text | None = Field(None, max_length=4000)
-    base_monthly_fee: Amount | None = None
-    included_devices: int | None = Field(None, ge=0, le=MAX_INT)
-    extra_device_fee: Amount | None = None
-    category_fees: dict[Line, Amount] | None = Field(None, max_length=50)
-    max_discount_pct: Percent | None = None
-    is_active: bool | None = None
+
+
+class TariffPatchRequest(TariffPatch, _Version):  # `version` first, then the tariff's fields
+    pass
 
 
 class SurchargeRequest(Strict):
@@ -63,7 +48,7 @@ def list_tariffs(
 
 @router.post("/tariffs", response_model=TariffView, status_code=201, summary="Новый тариф (админ)")
 def create_tariff(body: TariffCreateRequest, admin: Actor = Depends(current_admin)) -> TariffView:
-    return tariffs.create_tariff(admin, **body.model_dump())
+    return tariffs.create_tariff(admin, body)
 
 
 @router.patch(
@@ -74,9 +59,7 @@ def create_tariff(body: TariffCreateRequest, admin: Actor = Depends(current_admi
 def update_tariff(
     tariff_id: TariffId, body: TariffPatchRequest, admin: Actor = Depends(current_admin)
 ) -> TariffView:
-    changes = body.model_dump(exclude_unset=True)
-    version = changes.pop("version", None)
-    return tariffs.update_tariff(admin, tariff_id, version, **changes)
+    return tariffs.update_tariff(admin, tariff_id, body.version, body)
 
 
 @router.post(

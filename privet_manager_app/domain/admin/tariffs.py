@@ -19,6 +19,7 @@ from privet_manager_app.domain.common.errors import Conflict, ValidationFailed
 from privet_manager_app.domain.common.money import KOPECK, ZERO, parse_decimal, parse_money
 from privet_manager_app.domain.common.text import line_error, multiline_error
 from privet_manager_app.domain.history import audit
+from privet_manager_app.domain.inputs import TariffInput, TariffPatch
 from privet_manager_app.domain.views import TariffView
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES, category_label
 from privet_manager_app.domain.wizard.tariff_apply import load_tariff
@@ -71,17 +72,7 @@ def get_tariff(admin: Actor, tariff_id: int) -> TariffView:
         return tariff_view(load_tariff(session, tariff_id))
 
 
-EDITABLE_FIELDS = (
-    "code",
-    "name",
-    "description",
-    "base_monthly_fee",
-    "included_devices",
-    "extra_device_fee",
-    "category_fees",
-    "max_discount_pct",
-    "is_active",
-)
+EDITABLE_FIELDS = TariffInput.fields()
 _LABELS = {
     "base_monthly_fee": "Абонентская плата",
     "extra_device_fee": "Плата за дополнительное устройство",
@@ -213,33 +204,9 @@ def _flush_unique(session: Session, code: str) -> None:
         raise Conflict("tariff_code_taken", message, fields={"code": message}) from None
 
 
-def create_tariff(
-    admin: Actor,
-    *,
-    code: str,
-    name: str,
-    base_monthly_fee: object,
-    extra_device_fee: object,
-    included_devices: object = 0,
-    category_fees: Mapping[str, object] | None = None,
-    max_discount_pct: object = 0,
-    description: str | None = None,
-    is_active: bool = True,
-) -> TariffView:
+def create_tariff(admin: Actor, tariff: TariffInput) -> TariffView:
     admin.require_admin()
-    values = clean_tariff_fields(
-        {
-            "code": code,
-            "name": name,
-            "description": description,
-            "base_monthly_fee": base_monthly_fee,
-            "extra_device_fee": extra_device_fee,
-            "included_devices": included_devices,
-            "category_fees": category_fees or {},
-            "max_discount_pct": max_discount_pct,
-            "is_active": is_active,
-        }
-    )
+    values = clean_tariff_fields(tariff.model_dump())
     with transaction() as session:
         _check_code_free(session, values["code"])
         tariff = ManagerTariff(**values, version=1, updated_by=admin.id)
@@ -256,10 +223,15 @@ def create_tariff(
         return tariff_view(tariff)
 
 
-def update_tariff(admin: Actor, tariff_id: int, version: int | None, **changes: Any) -> TariffView:
-    """Edit a tariff: a new `version`; calculations and contracts keep their snapshots."""
+def update_tariff(
+    admin: Actor, tariff_id: int, version: int | None, changes: TariffPatch
+) -> TariffView:
+    """Edit a tariff: the fields given in `changes`, as a new `version`; calculations and
+    contracts keep their snapshots."""
     admin.require_admin()
-    values = clean_tariff_fields(changes)
+    values = clean_tariff_fields(
+        changes.model_dump(include=set(EDITABLE_FIELDS), exclude_unset=True)
+    )
     with transaction() as session:
         tariff = load_tariff(session, tariff_id, for_update=True)
         if version is not None and version != tariff.version:
@@ -299,9 +271,13 @@ PRICING_FIELDS = (
 def preview_tariff_values(values: Mapping[str, Any], device_categories: Iterable[str]) -> Surcharge:
     """The admin form's live preview: what these (unsaved) parameters charge for sample devices.
 
-    Only the pricing fields are read, so a half-filled code or name does not block it.
+    `values` are the form's (strings as typed); only the pricing fields are read, so a
+    half-filled code or name does not block it.
     """
-    cleaned = clean_tariff_fields({name: values[name] for name in PRICING_FIELDS if name in values})
+    given = TariffPatch.model_validate(
+        {name: values[name] for name in PRICING_FIELDS if name in values}
+    )
+    cleaned = clean_tariff_fields(given.model_dump(exclude_unset=True))
     params = TariffParams(
         code="preview",
         name=str(values.get("name") or "Новый тариф"),
@@ -317,4 +293,4 @@ def preview_tariff_values(values: Mapping[str, Any], device_categories: Iterable
 
 def set_tariff_active(admin: Actor, tariff_id: int, is_active: bool) -> TariffView:
     """Withdraw a tariff from the choice (or bring it back); existing calculations stay."""
-    return update_tariff(admin, tariff_id, None, is_active=is_active)
+    return update_tariff(admin, tariff_id, None, TariffPatch(is_active=is_active))

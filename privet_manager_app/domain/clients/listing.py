@@ -54,10 +54,24 @@ def card_query():
 
 
 def to_card(row) -> ClientCard:
+    """(client, user, manager id, manager name) as `client_query` selects them → a card."""
     client, user, manager_id, manager_name = row
+    return _card(client, user, (client.id, user.id), manager_id, manager_name)
+
+
+def _row_card(row) -> ClientCard:
+    """A row of the list's own SELECT (flat columns) → a card."""
+    ids = (row.client_id, row.user_id)
+    return _card(row, row, ids, row.assigned_manager_id, row.manager_name)
+
+
+def _card(client, user, ids: tuple[int, int], manager_id, manager_name) -> ClientCard:
+    """`client` gives the manager_clients columns (status, address, times, version), `user` the
+    client app's (name, phone, e-mail); `ids` are (client id, user id)."""
+    client_id, user_id = ids
     return ClientCard(
-        id=client.id,
-        user_id=user.id,
+        id=client_id,
+        user_id=user_id,
         name=user.name,
         phone=user.phone,
         phone_display=display_phone(user.phone),
@@ -69,28 +83,6 @@ def to_card(row) -> ClientCard:
         created_at=client.created_at,
         updated_at=client.updated_at,
         version=client.version,
-    )
-
-
-def _row_card(row) -> ClientCard:
-    return ClientCard(
-        id=row.client_id,
-        user_id=row.user_id,
-        name=row.name,
-        phone=row.phone,
-        phone_display=display_phone(row.phone),
-        email=row.email,
-        status=row.status,
-        status_label=STATUS_LABELS.get(row.status, row.status),
-        registration_address=row.registration_address,
-        assigned_manager=(
-            ManagerRef(id=row.assigned_manager_id, name=row.manager_name)
-            if row.assigned_manager_id
-            else None
-        ),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
     )
 
 

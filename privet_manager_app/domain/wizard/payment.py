@@ -29,6 +29,7 @@ from privet_manager_app.domain.common.money import format_rub, parse_money
 from privet_manager_app.domain.common.text import line_error
 from privet_manager_app.domain.history import audit
 from privet_manager_app.domain.history.journal import log_event
+from privet_manager_app.domain.inputs import PAYMENT_METHODS, PaymentInput
 from privet_manager_app.domain.views import InvoiceView, PaymentResult
 from privet_manager_app.domain.wizard.contract import latest_contract, signed_contract
 from privet_manager_app.domain.wizard.contract_text import short_date
@@ -39,7 +40,6 @@ from privet_manager_app.schema.enums import INVOICE_STATUS_LABELS, ClientStatus,
 from privet_manager_app.schema.tables import ManagerClient, ManagerContract, ManagerInvoice
 from privet_manager_app.settings import get_settings
 
-PAYMENT_METHODS = {"cash": "наличные", "card": "карта", "transfer": "перевод"}
 MAX_REFERENCE_LENGTH = 255
 
 
@@ -138,20 +138,14 @@ def _signed_for_payment(session: Session, client: ManagerClient) -> ManagerContr
     return contract
 
 
-def confirm_payment(
-    actor: Actor,
-    client_id: int,
-    amount: object,
-    method: str,
-    reference: str | None = None,
-) -> PaymentResult:
-    """The manager confirms the surcharge was paid. A repeat returns the first confirmation."""
-    if method not in PAYMENT_METHODS:
-        message = "Способ оплаты: наличные (cash), карта (card) или перевод (transfer)"
-        raise ValidationFailed("invalid_payment_method", message, fields={"method": message})
-    paid = parse_money(amount, "amount", "Сумма оплаты")
+def confirm_payment(actor: Actor, client_id: int, payment: PaymentInput) -> PaymentResult:
+    """The manager confirms the surcharge was paid. A repeat returns the first confirmation.
+
+    The method is one of PAYMENT_METHODS and the amount within bounds (the input's types)."""
+    method = payment.method
+    paid = parse_money(payment.amount, "amount", "Сумма оплаты")
     reference, message = line_error(
-        reference or "", "Номер операции", max_length=MAX_REFERENCE_LENGTH, min_length=0
+        payment.reference or "", "Номер операции", max_length=MAX_REFERENCE_LENGTH, min_length=0
     )
     if message:
         raise ValidationFailed("invalid_reference", message, fields={"reference": message})

@@ -9,6 +9,10 @@ import phonenumbers
 from privet_manager_app.domain.common.errors import ValidationFailed
 
 _NON_DIGITS = re.compile(r"\D")
+# A Russian mobile number as stored: libphonenumber formats every +7 9xx the same way
+# (3-3-2-2), and parsing one costs ~50 µs, most of the cost of a CSV row. The test compares
+# this shortcut with the library over every 9xx prefix.
+_STORED_MOBILE = re.compile(r"\+79\d{9}")
 
 
 def normalize_russian_phone(raw: str) -> str:
@@ -41,6 +45,8 @@ def display_phone(stored: str | None) -> str:
     """'+79161234567' → '+7 916 123-45-67'; anything unparseable is shown as stored."""
     if not stored:
         return ""
+    if _STORED_MOBILE.fullmatch(stored):
+        return f"+7 {stored[2:5]} {stored[5:8]}-{stored[8:10]}-{stored[10:]}"
     try:
         return phonenumbers.format_number(
             phonenumbers.parse(normalize_russian_phone(stored), "RU"),

@@ -161,6 +161,15 @@ def _claim(contract_id: int) -> ManagerSealedCopy | _Claim:
         latest = _newest(session, contract_id)
         token, key, stale_key = str(uuid.uuid4()), new_key(f"contracts/{client.id}", ".pdf"), None
         head = chain.current_head(session)
+        # Who builds the edition now, and what it will seal (the same for a take-over).
+        lease = {
+            "lease_token": token,
+            "lease_at": now,
+            "storage_key": key,
+            "audit_head_seq": head.seq,
+            "audit_head_hash": head.row_hash,
+            "messages_through": newest_message,
+        }
         if latest is not None and latest.status == BUILDING:
             fresh = latest.lease_at and now - latest.lease_at < dt.timedelta(seconds=LEASE_SECONDS)
             if fresh:
@@ -173,14 +182,7 @@ def _claim(contract_id: int) -> ManagerSealedCopy | _Claim:
                     ManagerSealedCopy.id == latest.id,
                     ManagerSealedCopy.lease_token == latest.lease_token,
                 )
-                .values(
-                    lease_token=token,
-                    lease_at=now,
-                    storage_key=key,
-                    audit_head_seq=head.seq,
-                    audit_head_hash=head.row_hash,
-                    messages_through=newest_message,
-                )
+                .values(**lease)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if taken != 1:
@@ -192,13 +194,8 @@ def _claim(contract_id: int) -> ManagerSealedCopy | _Claim:
                 contract_id=contract_id,
                 edition=(latest.edition if latest else 0) + 1,
                 status=BUILDING,
-                storage_key=key,
-                lease_token=token,
-                lease_at=now,
-                audit_head_seq=head.seq,
-                audit_head_hash=head.row_hash,
-                messages_through=newest_message,
                 created_at=now,
+                **lease,
             )
             session.add(row)
             try:

@@ -77,6 +77,30 @@ def _title() -> rx.Component:
     )
 
 
+def _reason_action(
+    name: str, label: str, placeholder: str, reason, set_reason, on_click, loading
+) -> rx.Component:
+    """An audited admin action: the reason typed first (`#<name>-reason`), then the button
+    (`#<name>-submit`)."""
+    return rx.fragment(
+        rx.text_area(
+            value=reason,
+            on_change=set_reason,
+            placeholder=placeholder,
+            width="100%",
+            id=f"{name}-reason",
+        ),
+        rx.button(
+            label,
+            on_click=on_click,
+            loading=loading,
+            color_scheme="amber",
+            width="100%",
+            id=f"{name}-submit",
+        ),
+    )
+
+
 def _reassign() -> rx.Component:
     state = ClientCardState
     return rx.cond(
@@ -133,20 +157,14 @@ def _reopen() -> rx.Component:
                 size="2",
                 color=MUTED,
             ),
-            rx.text_area(
-                value=state.reopen_reason,
-                on_change=state.set_reopen_reason,
-                placeholder="Причина (обязательно)",
-                width="100%",
-                id="reopen-reason",
-            ),
-            rx.button(
+            _reason_action(
+                "reopen",
                 "Переоткрыть",
-                on_click=state.reopen,
-                loading=state.reopening,
-                color_scheme="amber",
-                width="100%",
-                id="reopen-submit",
+                "Причина (обязательно)",
+                state.reopen_reason,
+                state.set_reopen_reason,
+                state.reopen,
+                state.reopening,
             ),
             forms.note(state.reopen_message, "green", size="2", id="reopen-message"),
             forms.note(state.reopen_error, "red", size="2"),
@@ -176,20 +194,14 @@ def _signing_lock() -> rx.Component:
             rx.cond(
                 state.is_admin & (state.signing_locked_until != ""),
                 rx.vstack(
-                    rx.text_area(
-                        value=state.unlock_reason,
-                        on_change=state.set_unlock_reason,
-                        placeholder="Причина разблокировки (обязательно)",
-                        width="100%",
-                        id="unlock-reason",
-                    ),
-                    rx.button(
+                    _reason_action(
+                        "unlock",
                         "Разблокировать подписание",
-                        on_click=state.unlock_signing,
-                        loading=state.unlocking,
-                        color_scheme="amber",
-                        width="100%",
-                        id="unlock-submit",
+                        "Причина разблокировки (обязательно)",
+                        state.unlock_reason,
+                        state.set_unlock_reason,
+                        state.unlock_signing,
+                        state.unlocking,
                     ),
                     spacing="2",
                     width="100%",

@@ -158,17 +158,24 @@ _TOOLTIP = {
 }
 
 
-def _funnel_chart() -> rx.Component:
-    return rx.recharts.bar_chart(
+def _category_axes(key: str, *, width: int) -> tuple[rx.Component, rx.Component]:
+    """A horizontal bar chart's axes: the counts hidden, one row per `key`."""
+    return (
         rx.recharts.x_axis(type_="number", hide=True, allow_decimals=False),
         rx.recharts.y_axis(
-            data_key="label",
+            data_key=key,
             type_="category",
-            width=130,
+            width=width,
             tick_line=False,
             axis_line=False,
             tick={"fontSize": 12},
         ),
+    )
+
+
+def _funnel_chart() -> rx.Component:
+    return rx.recharts.bar_chart(
+        *_category_axes("label", width=130),
         rx.recharts.tooltip(**_TOOLTIP),
         rx.recharts.bar(
             rx.foreach(DashboardState.funnel, lambda step: rx.recharts.cell(fill=step["fill"])),
@@ -216,15 +223,7 @@ def _inside_label(key: str) -> rx.Component:
 
 def _managers_chart() -> rx.Component:
     return rx.recharts.bar_chart(
-        rx.recharts.x_axis(type_="number", hide=True, allow_decimals=False),
-        rx.recharts.y_axis(
-            data_key="name",
-            type_="category",
-            width=120,
-            tick_line=False,
-            axis_line=False,
-            tick={"fontSize": 12},
-        ),
+        *_category_axes("name", width=120),
         rx.recharts.tooltip(**_TOOLTIP),
         rx.recharts.bar(
             _inside_label("in_work"),

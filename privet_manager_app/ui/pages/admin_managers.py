@@ -260,53 +260,45 @@ def _actions(row: ManagerRow) -> rx.Component:
         rx.menu.content(
             rx.cond(
                 row["is_admin"],
-                rx.menu.item(
-                    rx.icon("user_round", size=14),
+                _item(
+                    "user_round",
                     "Сделать менеджером",
-                    on_click=state.make_manager(row["id"]),
-                    id="action-make-manager",
+                    state.make_manager(row["id"]),
+                    "make-manager",
                 ),
-                rx.menu.item(
-                    rx.icon("shield_check", size=14),
+                _item(
+                    "shield_check",
                     "Сделать администратором",
-                    on_click=state.make_admin(row["id"]),
-                    id="action-make-admin",
+                    state.make_admin(row["id"]),
+                    "make-admin",
                 ),
             ),
             rx.cond(
                 row["is_locked"],
-                rx.menu.item(
-                    rx.icon("lock_open", size=14),
-                    "Разблокировать вход",
-                    on_click=state.unlock(row["id"]),
-                    id="action-unlock",
-                ),
+                _item("lock_open", "Разблокировать вход", state.unlock(row["id"]), "unlock"),
             ),
-            rx.menu.item(
-                rx.icon("key_round", size=14),
-                "Сбросить пароль",
-                on_click=state.open_password(row["id"]),
-                id="action-reset-password",
-            ),
+            _item("key_round", "Сбросить пароль", state.open_password(row["id"]), "reset-password"),
             rx.menu.separator(),
             rx.cond(
                 row["is_active"],
-                rx.menu.item(
-                    rx.icon("user_x", size=14),
+                _item(
+                    "user_x",
                     "Отключить",
+                    state.ask_deactivate(row["id"]),
+                    "deactivate",
                     color="red",
                     disabled=row["is_self"],
-                    on_click=state.ask_deactivate(row["id"]),
-                    id="action-deactivate",
                 ),
-                rx.menu.item(
-                    rx.icon("user_check", size=14),
-                    "Включить",
-                    on_click=state.activate(row["id"]),
-                    id="action-activate",
-                ),
+                _item("user_check", "Включить", state.activate(row["id"]), "activate"),
             ),
         ),
+    )
+
+
+def _item(icon: str, label: str, on_click, action: str, **props) -> rx.Component:
+    """One entry of a manager's menu (`#action-<action>`)."""
+    return rx.menu.item(
+        rx.icon(icon, size=14), label, on_click=on_click, id=f"action-{action}", **props
     )
 
 

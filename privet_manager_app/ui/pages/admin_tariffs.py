@@ -12,6 +12,7 @@ import reflex as rx
 
 from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.inputs import TariffInput, TariffPatch
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
@@ -21,7 +22,7 @@ from privet_manager_app.ui.state import SessionState, guard, run_domain
 
 # The text inputs of the editor; category fees and the active switch have their own controls.
 PLAIN_FIELDS = tuple(
-    name for name in tariffs.EDITABLE_FIELDS if name not in ("category_fees", "is_active")
+    name for name in TariffInput.fields() if name not in ("category_fees", "is_active")
 )
 FEE_PREFIX = "fee_"
 
@@ -122,14 +123,9 @@ class TariffsAdminState(SessionState):
         view = await run_domain(tariffs.get_tariff, actor, tariff_id)
         self.editing_id = view.id
         self.editing_version = view.version
+        plain = {name: getattr(view, name) for name in PLAIN_FIELDS}
         self.form = {
-            "code": view.code,
-            "name": view.name,
-            "description": view.description or "",
-            "base_monthly_fee": str(view.base_monthly_fee),
-            "included_devices": str(view.included_devices),
-            "extra_device_fee": str(view.extra_device_fee),
-            "max_discount_pct": str(view.max_discount_pct),
+            **{name: "" if value is None else str(value) for name, value in plain.items()},
             "is_active": "true" if view.is_active else "false",
             **{FEE_PREFIX + key: str(fee) for key, fee in view.category_fees.items()},
         }
@@ -184,17 +180,14 @@ class TariffsAdminState(SessionState):
         values = self._values()
         try:
             if self.editing_id:
+                changes = TariffPatch.from_form(values)
                 await run_domain(
-                    tariffs.update_tariff, actor, self.editing_id, self.editing_version, **values
+                    tariffs.update_tariff, actor, self.editing_id, self.editing_version, changes
                 )
             else:
-                await run_domain(tariffs.create_tariff, actor, **values)
+                await run_domain(tariffs.create_tariff, actor, TariffInput.from_form(values))
         except ValidationFailed as error:
-            # All category fees share one message, above their grid.
-            self.errors = {
-                (FEE_PREFIX + "all" if key == "category_fees" else key): text
-                for key, text in error.fields.items()
-            }
+            self.errors = _field_errors(error.fields)
             self.form_error = error.message
             return
         self.editor_open = False
@@ -205,6 +198,20 @@ class TariffsAdminState(SessionState):
     async def toggle_active(self, actor, tariff_id: int, active: bool):
         await run_domain(tariffs.set_tariff_active, actor, tariff_id, active)
         await self._reload(actor)
+
+
+def _field_errors(fields: dict[str, str]) -> dict[str, str]:
+    """All category fees share one message, above their grid (`category_fees.tv` names the
+    category in the text)."""
+    errors = {}
+    for key, text in fields.items():
+        name, _, category = key.partition(".")
+        if name == "category_fees":
+            key = FEE_PREFIX + "all"
+            if category in DEVICE_CATEGORIES:
+                text = f"{DEVICE_CATEGORIES[category]}: {text}"
+        errors.setdefault(key, text)
+    return errors
 
 
 def _tariff_card(row: TariffRow) -> rx.Component:
@@ -294,23 +301,19 @@ def _editor() -> rx.Component:
                 color=rx.color("gray", 10),
             ),
         ),
-        forms.text_field(state, "name", "Название"),
-        forms.text_field(state, "code", "Код", hint="латиница, цифры, - и _"),
-        forms.text_field(state, "description", "Описание"),
+        forms.input_field(state, TariffInput, "name"),
+        forms.input_field(state, TariffInput, "code", hint="латиница, цифры, - и _"),
+        forms.input_field(state, TariffInput, "description"),
         rx.grid(
-            forms.text_field(
-                state, "base_monthly_fee", "Абонентская плата, ₽/мес", input_mode="decimal"
-            ),
-            forms.text_field(state, "included_devices", "Включено устройств", input_mode="numeric"),
-            forms.text_field(
-                state, "extra_device_fee", "За доп. устройство, ₽", input_mode="decimal"
-            ),
-            forms.text_field(state, "max_discount_pct", "Макс. скидка, %", input_mode="decimal"),
+            forms.input_field(state, TariffInput, "base_monthly_fee", input_mode="decimal"),
+            forms.input_field(state, TariffInput, "included_devices", input_mode="numeric"),
+            forms.input_field(state, TariffInput, "extra_device_fee", input_mode="decimal"),
+            forms.input_field(state, TariffInput, "max_discount_pct", input_mode="decimal"),
             columns="2",
             spacing="3",
             width="100%",
         ),
-        rx.text("Доплата за категорию (за каждое устройство)", weight="bold", size="2"),
+        rx.text(TariffInput.label("category_fees"), weight="bold", size="2"),
         rx.cond(
             state.errors[FEE_PREFIX + "all"],
             rx.text(state.errors[FEE_PREFIX + "all"], size="1", color=rx.color("red", 11)),

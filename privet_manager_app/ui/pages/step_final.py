@@ -8,6 +8,7 @@ from typing import ClassVar
 import reflex as rx
 
 from privet_manager_app.domain.clients.open_step import Step, StepView
+from privet_manager_app.domain.inputs import PAYMENT_METHODS, PaymentInput
 from privet_manager_app.domain.wizard import payment as payments
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout, signed_copy
@@ -15,9 +16,7 @@ from privet_manager_app.ui.format import moscow_datetime, rubles
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
 
-METHOD_OPTIONS = [
-    (method, label.capitalize()) for method, label in payments.PAYMENT_METHODS.items()
-]
+METHOD_OPTIONS = [(method, label.capitalize()) for method, label in PAYMENT_METHODS.items()]
 
 
 class FinalState(forms.FormMixin, WizardState):
@@ -44,7 +43,7 @@ class FinalState(forms.FormMixin, WizardState):
         self.surcharge = rubles(amount) if amount is not None else ""
         self.surcharge_raw = str(amount) if amount is not None else ""
         if contract is not None and contract.paid_at is not None:
-            method = payments.PAYMENT_METHODS.get(contract.payment_method or "", "")
+            method = PAYMENT_METHODS.get(contract.payment_method or "", "")
             self.paid_text = (
                 f"Оплата {rubles(contract.payment_amount)} получена "
                 f"{moscow_datetime(contract.paid_at)} ({method})"
@@ -83,14 +82,8 @@ class FinalState(forms.FormMixin, WizardState):
     @rx.event
     @guard(error="error", busy="busy", busy_as="pay")
     async def confirm_payment(self, actor):
-        result = await run_domain(
-            payments.confirm_payment,
-            actor,
-            self.cid,
-            self.form.get("amount", ""),
-            self.form.get("method", ""),
-            self.form.get("reference") or None,
-        )
+        payment = PaymentInput.from_form(self.form)
+        result = await run_domain(payments.confirm_payment, actor, self.cid, payment)
         self.message = (
             "Эта оплата уже была подтверждена"
             if result.already_confirmed
@@ -114,9 +107,9 @@ def _payment_form() -> rx.Component:
     state = FinalState
     return layout.section(
         "Оплата на месте",
-        forms.text_field(state, "amount", "Сумма, ₽", input_mode="decimal"),
-        forms.select_field(state, "method", "Способ оплаты", METHOD_OPTIONS),
-        forms.text_field(state, "reference", "Номер чека или операции", hint="Необязательно"),
+        forms.input_field(state, PaymentInput, "amount", input_mode="decimal"),
+        forms.select_field(state, "method", PaymentInput.label("method"), METHOD_OPTIONS),
+        forms.input_field(state, PaymentInput, "reference", hint="Необязательно"),
         rx.button(
             "Подтвердить оплату",
             on_click=state.confirm_payment,
