@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from privet_manager_app.domain.admin.managers import active_manager_refs
 from privet_manager_app.domain.clients.access import Permissions, permissions
-from privet_manager_app.domain.clients.listing import load_card
+from privet_manager_app.domain.clients.listing import load_client_and_card
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.history import audit, journal, passport_reads
 from privet_manager_app.domain.views import AddressView, ClientDetail, ManagerRef, View
@@ -31,20 +31,41 @@ class ClientCardPage(View):
     passport_views: list[passport_reads.PassportViews]
 
 
-def client_detail(session: Session, actor: Actor, client_id: int) -> ClientDetail:
-    """The card plus every part of the wizard; each part is read by the module that owns it."""
-    card = load_card(session, client_id)
-    client = session.get(ManagerClient, client_id)
-    return ClientDetail(
+def _client_detail(
+    session: Session, actor: Actor, client_id: int
+) -> tuple[ManagerClient, ClientDetail]:
+    # Each part is read by the module that owns it, and each row once: the client and its card
+    # in one query, the current contract and the signing budget once for the contract, the
+    # invoice and the lock, the devices once for their list and the tariff's staleness
+    # (tests/domain/test_card_reads.py counts the statements).
+    client, card = load_client_and_card(session, client_id)
+    device_list = devices.device_views(session, client_id)
+    lock = otp_budget.client_lock(session, client_id)
+    contract = contracts.latest_contract(session, client_id)
+    detail = ClientDetail(
         **card.model_dump(),
         address=AddressView.model_validate(client),
         passport=passports.masked_view(session, card.user_id),
-        devices=devices.device_views(session, client_id),
-        tariff=tariff_apply.current_applied(session, client_id),
-        contract=contracts.current_contract_view(session, client_id, viewer=actor),
-        invoice=payments.current_invoice_view(session, client_id, actor),
-        signing_lock=otp_budget.client_lock(session, client_id),
+        devices=device_list,
+        tariff=tariff_apply.current_applied(
+            session, client_id, categories=[device.category for device in device_list]
+        ),
+        contract=(
+            contracts.contract_view(contract, client, actor, lock) if contract is not None else None
+        ),
+        invoice=(
+            payments.contract_invoice_view(session, contract, client, actor)
+            if contract is not None
+            else None
+        ),
+        signing_lock=lock,
     )
+    return client, detail
+
+
+def client_detail(session: Session, actor: Actor, client_id: int) -> ClientDetail:
+    """The card plus every part of the wizard."""
+    return _client_detail(session, actor, client_id)[1]
 
 
 def get_client(actor: Actor, client_id: int) -> ClientDetail:
@@ -55,8 +76,7 @@ def get_client(actor: Actor, client_id: int) -> ClientDetail:
 def open_card(actor: Actor, client_id: int) -> ClientCardPage:
     """What the client card shows to this viewer."""
     with transaction() as session:
-        detail = client_detail(session, actor, client_id)
-        client = session.get(ManagerClient, client_id)
+        client, detail = _client_detail(session, actor, client_id)
         allowed = permissions(actor, client, has_passport=detail.passport is not None)
         return ClientCardPage(
             detail=detail,

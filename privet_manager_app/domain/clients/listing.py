@@ -247,8 +247,15 @@ def tab_counts(actor: Actor) -> TabCounts:
     )
 
 
-def load_card(session: Session, client_id: int) -> ClientCard:
+def load_client_and_card(session: Session, client_id: int) -> tuple[ManagerClient, ClientCard]:
+    """The client row and its card from one query. Keep the row while the session needs it:
+    the session's identity map holds rows weakly, so a later `session.get` of a row nobody
+    references any more goes back to the database."""
     row = session.execute(card_query().where(ManagerClient.id == client_id)).first()
     if row is None:
         raise NotFound("client_not_found", CLIENT_NOT_FOUND)
-    return to_card(row)
+    return row[0], to_card(row)
+
+
+def load_card(session: Session, client_id: int) -> ClientCard:
+    return load_client_and_card(session, client_id)[1]

@@ -244,19 +244,22 @@ def _saved(session: Session, device: ManagerDevice, client: ManagerClient) -> De
 
 
 def device_views(session: Session, client_id: int) -> list[DeviceView]:
-    """All devices of a client with their photos, oldest first (two queries)."""
-    devices = session.exec(
-        select(ManagerDevice).where(ManagerDevice.client_id == client_id).order_by(ManagerDevice.id)
+    """All devices of a client with their photos, oldest first (one query: the devices with
+    their photos joined, a row per photo)."""
+    rows = session.execute(
+        select(ManagerDevice, ManagerDevicePhoto)
+        .outerjoin(ManagerDevicePhoto, ManagerDevicePhoto.device_id == ManagerDevice.id)
+        .where(ManagerDevice.client_id == client_id)
+        .order_by(ManagerDevice.id, ManagerDevicePhoto.id)
     ).all()
-    if not devices:
-        return []
-    photos: dict[int, list[ManagerDevicePhoto]] = {device.id: [] for device in devices}
-    for photo in session.exec(
-        select(ManagerDevicePhoto)
-        .where(ManagerDevicePhoto.device_id.in_(list(photos)))
-        .order_by(ManagerDevicePhoto.id)
-    ).all():
-        photos[photo.device_id].append(photo)
+    photos: dict[int, list[ManagerDevicePhoto]] = {}
+    devices: list[ManagerDevice] = []
+    for device, photo in rows:
+        if device.id not in photos:
+            photos[device.id] = []
+            devices.append(device)
+        if photo is not None:
+            photos[device.id].append(photo)
     return [_view(device, photos[device.id]) for device in devices]
 
 

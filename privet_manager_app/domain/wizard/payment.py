@@ -90,10 +90,17 @@ def current_invoice_view(
     contract = latest_contract(session, client_id)
     if contract is None:
         return None
+    return contract_invoice_view(session, contract, session.get(ManagerClient, client_id), viewer)
+
+
+def contract_invoice_view(
+    session: Session, contract: ManagerContract, client: ManagerClient, viewer: Actor | None
+) -> InvoiceView | None:
+    """The invoice of a contract the caller has already read (the card reads it once)."""
     invoice = _invoice_for(session, contract.id)
     if invoice is None:
         return None
-    return invoice_view(invoice, contract, session.get(ManagerClient, client_id), viewer)
+    return invoice_view(invoice, contract, client, viewer)
 
 
 def current_invoice(actor: Actor, client_id: int) -> InvoiceView:

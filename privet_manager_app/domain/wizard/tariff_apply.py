@@ -93,11 +93,17 @@ def applied_view(row: ManagerClientTariff, *, stale: bool = False) -> AppliedTar
     )
 
 
-def current_applied(session: Session, client_id: int) -> AppliedTariffView | None:
+def current_applied(
+    session: Session, client_id: int, categories: list[str] | None = None
+) -> AppliedTariffView | None:
+    """`categories`: the client's device categories in device order, when the caller has
+    already read the devices (the card); else they are read here."""
     row = current_applied_row(session, client_id)
     if row is None:
         return None
-    return applied_view(row, stale=is_stale(row, device_categories(session, client_id)))
+    if categories is None:
+        categories = device_categories(session, client_id)
+    return applied_view(row, stale=is_stale(row, categories))
 
 
 def _surcharge_view(params: TariffParams, surcharge: Surcharge) -> SurchargeView:
