@@ -25,7 +25,7 @@ from privet_manager_app.ui.components import forms, layout, signed_copy
 MUTED = rx.color("gray", 10)
 
 
-def _section(title: str, icon: str, *children: rx.Component, **props) -> rx.Component:
+def _section(title: str | rx.Var[str], icon: str, *children: rx.Component, **props) -> rx.Component:
     return layout.section(title, *children, icon=icon, spacing="2", **props)
 
 
@@ -180,7 +180,11 @@ def _signing_lock() -> rx.Component:
     return rx.cond(
         (state.signing_locked_until != "") | (state.unlock_message != ""),
         _section(
-            "Подписание заблокировано",
+            rx.cond(
+                state.signing_locked_until != "",
+                "Подписание заблокировано",
+                "Подписание разблокировано",
+            ),
             "lock",
             rx.cond(
                 state.signing_locked_until != "",

@@ -203,7 +203,11 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
 
 
 def section(
-    title: str, *children: rx.Component, icon: str | None = None, spacing: str = "3", **props
+    title: str | rx.Var[str],
+    *children: rx.Component,
+    icon: str | None = None,
+    spacing: str = "3",
+    **props,
 ) -> rx.Component:
     """A card with a heading over its content: one part of a page."""
     heading = rx.heading(title, size="3")

@@ -1,0 +1,67 @@
+"""The per-client wrong-code budget as a manager and an admin see it on a phone (390×844):
+step 4 says signing is locked and until when; the card shows «Подписание заблокировано»; only
+the admin's card offers the unlock, and after it the audit has the act."""
+
+from __future__ import annotations
+
+import pytest
+
+from privet_manager_app.domain.common.errors import ValidationFailed
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import signing
+from tests.conftest import ARTIFACTS, ui_login
+from tests.support import factories
+
+pytestmark = pytest.mark.browser
+
+ADMIN = "admin@example.com"
+NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def _spend_the_budget(manager, client) -> None:
+    """Ten wrong codes over two contracts (five per code), as the budget counts them."""
+    for round_ in range(2):
+        code = factories.last_code(client.user_id)
+        for guess in range(5):
+            origin = manager.with_origin(f"10.3.{round_}.{guess}", "UA")
+            with pytest.raises(ValidationFailed):
+                signing.confirm_signature(origin, client.id, factories.wrong_code(code), True)
+        if round_ == 0:
+            factories.resend_interval_passed(client.id)
+            contracts.generate_contract(manager, client.id)
+
+
+def test_исчерпанный_лимит_кодов_виден_на_шаге_4_и_в_карточке_снимает_админ(live_db, phone):
+    manager = factories.demo_manager()
+    client, _ = factories.generated(manager)
+    _spend_the_budget(manager, client)
+
+    ui_login(phone)
+    phone.goto(f"/clients/{client.id}/step/4")
+    locked = phone.wait_for_selector("#signing-locked")
+    assert "Разблокируется" in locked.inner_text()
+    assert phone.evaluate(NO_SIDEWAYS_SCROLL)
+    phone.screenshot(path=str(ARTIFACTS / "signing-lock-1-step4.png"), full_page=True)
+
+    phone.goto(f"/clients/{client.id}/card")
+    phone.wait_for_selector("#signing-lock-text")
+    assert phone.query_selector("#unlock-submit") is None  # a manager cannot unlock
+    assert phone.evaluate(NO_SIDEWAYS_SCROLL)
+
+    ui_login(phone, ADMIN)
+    phone.goto(f"/clients/{client.id}/card")
+    phone.wait_for_selector("#signing-lock-text")
+    phone.fill("#unlock-reason", "Клиент диктовал код из старого сообщения")
+    phone.locator("#signing-lock-card").screenshot(
+        path=str(ARTIFACTS / "signing-lock-2-card-admin.png")
+    )
+    phone.click("#unlock-submit")
+    message = phone.wait_for_selector("#unlock-message")
+    assert message.inner_text().startswith("Подписание разблокировано")
+    assert "Подписание разблокировано" in phone.inner_text("#signing-lock-card")
+    assert "заблокировано" not in phone.inner_text("#signing-lock-card")
+    assert phone.evaluate(NO_SIDEWAYS_SCROLL)
+    phone.locator("#signing-lock-card").screenshot(
+        path=str(ARTIFACTS / "signing-lock-3-unlocked.png")
+    )
+    assert len(factories.audit_entries(client.id, "signing_unlocked")) == 1
