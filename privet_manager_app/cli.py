@@ -188,7 +188,7 @@ def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: in
 
     try:
         Server(
-            target="privet_manager_app.privet_manager_app:app",
+            target="privet_manager_app.privet_manager_app:asgi_app",
             factory=True,
             address="0.0.0.0",  # noqa: S104 - a container serves on all interfaces
             port=port,

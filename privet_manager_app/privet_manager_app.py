@@ -12,7 +12,7 @@ import reflex as rx
 from privet_manager_app.api.app import create_api
 from privet_manager_app.domain.clients import sync
 from privet_manager_app.domain.clients.open_step import STEP_TITLES
-from privet_manager_app.edge.asgi import edge
+from privet_manager_app.edge.asgi import ApiPaths, edge
 from privet_manager_app.edge.origins import judge_socket_origins
 from privet_manager_app.infra import cpu_pool, pdf, replicas
 from privet_manager_app.settings import get_settings
@@ -50,6 +50,12 @@ app = rx.App(
     api_transformer=[create_api(), edge],
 )
 judge_socket_origins(app.sio, get_settings())
+
+
+def asgi_app():
+    """What the server runs (cli.serve): Reflex's app under the one check that must come before
+    Reflex's own routing (edge/asgi.ApiPaths)."""
+    return ApiPaths(app())
 
 
 @app.register_lifespan_task

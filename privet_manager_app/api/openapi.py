@@ -1,15 +1,17 @@
 """The OpenAPI schema tells the truth about errors (issue 9, item 6): every error body is
 `{detail, code, fields?}` (api/errors.py makes them all), so that one schema is documented for
 every 4xx/5xx instead of FastAPI's `detail: [...]`, and each operation declares the statuses it
-can answer with — derived from what the route is made of, so a new route is declared too:
+can really answer with. Two sources, both per route:
 
-- every operation: 400 (unreadable body), 422 (a parameter or body refused), 500, 503
-  (database or storage down);
-- behind a login (the operation has `security`): 401, 403;
-- with a path id: 404; a write (POST/PUT/PATCH/DELETE): 409 (version, state), 413 (body limit);
-- anything may meet a throttle (login, codes, per IP): 429 with Retry-After.
+- what the route is made of (`transport_statuses`): 500 and 503 (database or storage down)
+  everywhere; 422 where there is a parameter or a body to refuse; 413 where a body is read (the
+  edge's limit); 401/403 behind a login; 404 with a path id; 409 for a change of a client
+  (version, «not claimed», frozen after signing: clients/access.py guards every one);
+- what its use case raises beyond that, declared on the route itself with `responses=` and the
+  domain error codes (a 409 `email_taken`, a 429 of the login throttle, a 415 of a form, …).
 
-A route may add its own descriptions with `responses=` (passport_scan.py does); they are kept.
+The live fuzz (tests/api/test_fuzz_live.py) fails on any status a route answers and does not
+declare; tests/api/test_openapi_truth.py on a status declared where it cannot happen.
 """
 
 from __future__ import annotations
@@ -48,15 +50,31 @@ class ErrorBody(BaseModel):
     )
 
 
-def declared_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
-    statuses = {400, 422, 429, 500, 503}
+def transport_statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
+    statuses = {500, 503}
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.add(422)
+    if operation.get("requestBody"):
+        statuses |= {413, _unreadable_body(operation)}
     if operation.get("security"):
         statuses |= {401, 403}
     if "{" in path:
         statuses.add(404)
-    if method in {"post", "put", "patch", "delete"}:
-        statuses |= {409, 413}
+    if method != "get" and "{client_id}" in path:
+        statuses.add(409)
     return statuses
+
+
+def raises(**codes: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route for what its use case raises beyond `transport_statuses`:
+    `raises(s409="email_taken", s429="too_many_attempts")` — the status, then its codes."""
+    return {int(status.removeprefix("s")): {"description": text} for status, text in codes.items()}
+
+
+def _unreadable_body(operation: dict[str, Any]) -> int:
+    # A JSON body that is not even text (invalid UTF-8) is refused before validation: 400.
+    content = operation["requestBody"].get("content", {})
+    return 400 if "application/json" in content else 422
 
 
 def allowed_methods(document: dict[str, Any], path: str) -> set[str]:
@@ -99,7 +117,7 @@ def install_openapi(api: FastAPI) -> None:
         for path, operations in document.get("paths", {}).items():
             for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
-                statuses = declared_statuses(path, method, operation)
+                statuses = transport_statuses(path, method, operation)
                 statuses |= {int(code) for code in responses if code.isdigit() and code >= "400"}
                 for status in sorted(statuses):
                     described = responses.get(str(status), {}).get("description")

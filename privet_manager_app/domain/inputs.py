@@ -36,6 +36,7 @@ from pydantic import (
     Strict,
     TypeAdapter,
     ValidationError,
+    WithJsonSchema,
     create_model,
     model_validator,
 )
@@ -44,7 +45,11 @@ from pydantic_core import PydanticCustomError
 
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.common.money import MAX_AMOUNT, NBSP
-from privet_manager_app.domain.common.text import has_control_chars, strip_control_chars
+from privet_manager_app.domain.common.text import (
+    control_chars_pattern,
+    has_control_chars,
+    strip_control_chars,
+)
 
 # pydantic's error type → what a manager reads under the field
 TYPE_MESSAGES = {
@@ -158,14 +163,39 @@ def _refuse_control_chars(value: str | None, *, newlines: bool) -> str | None:
     return value
 
 
+class _SchemaPattern:
+    """Adds the refused characters to the field's JSON schema as a `pattern` (the OpenAPI
+    document then calls valid only what the validator accepts); validation stays the
+    AfterValidator's — one rule, `has_control_chars`."""
+
+    def __init__(self, *, newlines: bool) -> None:
+        self.newlines = newlines
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        schema["pattern"] = control_chars_pattern(allow_newlines=self.newlines)
+        return schema
+
+
 # One line typed by a person (or a key, a code): NUL, escapes, RTL overrides… are refused.
-Line = Annotated[str, AfterValidator(functools.partial(_refuse_control_chars, newlines=False))]
+Line = Annotated[
+    str,
+    AfterValidator(functools.partial(_refuse_control_chars, newlines=False)),
+    _SchemaPattern(newlines=False),
+]
 # Free text: line breaks and tabs are fine, other control characters are not.
-Text = Annotated[str, AfterValidator(functools.partial(_refuse_control_chars, newlines=True))]
+Text = Annotated[
+    str,
+    AfterValidator(functools.partial(_refuse_control_chars, newlines=True)),
+    _SchemaPattern(newlines=True),
+]
 # A search box: nothing is stored, so invisible characters are dropped rather than refused.
 SearchText = Annotated[str, AfterValidator(strip_control_chars)]
 
 MAX_BIGINT = 2**63 - 1
+# An id in a JSON body: a JSON number above 2**53 is not carried exactly by JavaScript or by
+# float-based parsers (9223372036854775807 arrives as …808 and is refused), so bodies stop there.
+MAX_JSON_ID = 2**53 - 1
 MAX_INT = 2**31 - 1
 # Row ids: within the column's type, so a huge number is a 422 and never reaches the database.
 BigId = Annotated[int, Field(ge=1, le=MAX_BIGINT)]
@@ -183,8 +213,26 @@ def _decimal_text(value: Any) -> Any:
 
 # Rubles: at most 10 000 000.00 and two decimals, checked on the digits before any arithmetic
 # (`1e30` or `1E+999999` used to overflow Decimal's context inside a use case).
+# In the schema: whole rubles as a JSON number, or the canonical text "1500.00" — what every
+# client sends; the validator also takes «1 500,50» and 1500.5, which the schema leaves out
+# (a float's binary digits are not kopecks).
+_AMOUNT_SCHEMA = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": int(MAX_AMOUNT)},
+        {"type": "string", "pattern": r"^(10000000(\.00?)?|[0-9]{1,7}(\.[0-9]{1,2})?)$"},
+    ],
+    "description": 'рубли строкой с копейками: "1500.00" (0 … 10000000.00)',
+}
+_PERCENT_SCHEMA = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": 100},
+        {"type": "string", "pattern": r"^(100(\.00?)?|[0-9]{1,2}(\.[0-9]{1,2})?)$"},
+    ],
+    "description": "проценты, 0 … 100, до сотых",
+}
 Amount = Annotated[
     Decimal,
+    WithJsonSchema(_AMOUNT_SCHEMA),
     BeforeValidator(_decimal_text),
     Field(
         ge=0,
@@ -197,6 +245,7 @@ Amount = Annotated[
 ]
 Percent = Annotated[
     Decimal,
+    WithJsonSchema(_PERCENT_SCHEMA),
     BeforeValidator(_decimal_text),
     Field(
         ge=0,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from privet_manager_app.api.deps import current_admin
+from privet_manager_app.api.openapi import raises
 from privet_manager_app.api.params import MAX_INT, ClientId, ManagerId, Strict
 from privet_manager_app.domain.admin import dashboard, managers
 from privet_manager_app.domain.clients import reopen
@@ -100,6 +101,7 @@ def list_managers(actor: Actor = Depends(current_admin)) -> list[managers.Manage
     response_model=managers.ManagerAccount,
     status_code=201,
     summary="Создать менеджера (409 email_taken)",
+    responses=raises(s409="email_taken"),
 )
 def create_manager(
     body: NewManagerRequest, actor: Actor = Depends(current_admin)
@@ -113,6 +115,7 @@ def create_manager(
     "/managers/{manager_id:int}",
     response_model=managers.ManagerAccount,
     summary="Роль, имя, отключение/включение (409 last_admin, cannot_deactivate_self)",
+    responses=raises(s409="last_admin, cannot_deactivate_self"),
 )
 def update_manager(
     manager_id: ManagerId, body: ManagerPatch, actor: Actor = Depends(current_admin)

@@ -42,6 +42,7 @@ def _token_response(issued: auth.IssuedToken) -> TokenResponse:
     responses={
         401: {"description": "invalid_credentials: неверный email или пароль"},
         403: {"description": "account_disabled, account_locked"},
+        429: {"description": "too_many_attempts: подождите Retry-After секунд"},
     },
 )
 def login(body: LoginRequest, request: Request) -> TokenResponse:

@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import current_actor
 from privet_manager_app.api.params import (
-    MAX_BIGINT,
     MAX_INT,
     ClientId,
     DeviceId,
@@ -24,7 +23,7 @@ from privet_manager_app.api.params import (
     Strict,
 )
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.inputs import DeviceInput, DevicePatch, Line
+from privet_manager_app.domain.inputs import MAX_JSON_ID, DeviceInput, DevicePatch, Line
 from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
 
@@ -32,7 +31,7 @@ router = APIRouter(tags=["Мастер: шаг 3, устройства и фот
 
 
 class DeviceRequest(DeviceInput):
-    legacy_device_id: int | None = Field(None, ge=1, le=MAX_BIGINT)
+    legacy_device_id: int | None = Field(None, ge=1, le=MAX_JSON_ID)
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 
@@ -41,7 +40,7 @@ class DevicePatchRequest(DevicePatch):
 
 
 class ImportRequest(Strict):
-    legacy_device_id: int = Field(ge=1, le=MAX_BIGINT)
+    legacy_device_id: int = Field(ge=1, le=MAX_JSON_ID)
     version: int | None = Field(None, ge=1, le=MAX_INT)
 
 

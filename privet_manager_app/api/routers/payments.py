@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.openapi import raises
 from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.inputs import PaymentInput
@@ -33,6 +34,7 @@ def confirm_payment(
     "/billing/notify",
     response_model=InvoiceView,
     summary="Счёт в чат клиента; повтор — напоминание (не чаще INVOICE_REMINDER_SECONDS)",
+    responses=raises(s429="invoice_reminder_too_soon (Retry-After)"),
 )
 def notify(client_id: ClientId, actor: Actor = Depends(current_actor)) -> InvoiceView:
     return payments.send_invoice(actor, client_id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
+from privet_manager_app.api.openapi import raises
 from privet_manager_app.api.params import MAX_INT, ClientId, Strict, TariffId
 from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.actors import Actor
@@ -46,7 +47,13 @@ def list_tariffs(
     return tariffs.list_tariffs(actor, include_inactive=include_inactive)
 
 
-@router.post("/tariffs", response_model=TariffView, status_code=201, summary="Новый тариф (админ)")
+@router.post(
+    "/tariffs",
+    response_model=TariffView,
+    status_code=201,
+    summary="Новый тариф (админ)",
+    responses=raises(s409="tariff_code_taken"),
+)
 def create_tariff(body: TariffCreateRequest, admin: Actor = Depends(current_admin)) -> TariffView:
     return tariffs.create_tariff(admin, body)
 
@@ -55,6 +62,7 @@ def create_tariff(body: TariffCreateRequest, admin: Actor = Depends(current_admi
     "/tariffs/{tariff_id:int}",
     response_model=TariffView,
     summary="Изменить тариф (админ): новая редакция, прежние расчёты и договоры не меняются",
+    responses=raises(s409="tariff_code_taken, stale_version"),
 )
 def update_tariff(
     tariff_id: TariffId, body: TariffPatchRequest, admin: Actor = Depends(current_admin)

@@ -62,6 +62,7 @@ _OPENAPI_BODY = {
     response_model=VerificationResult,
     summary="Проверить договор: PDF-файл (multipart, поле file) или {number, sha256}",
     openapi_extra=_OPENAPI_BODY,
+    responses={415: {"description": "unsupported_media_type: нужен PDF (multipart) или JSON"}},
 )
 async def verify(request: Request) -> VerificationResult:
     # The body as a whole is limited while it streams, by the edge (edge/limits.py).

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 
 from privet_manager_app.api.deps import current_actor, current_admin
+from privet_manager_app.api.openapi import raises
 from privet_manager_app.api.params import MAX_INT, ClientId, Strict, Version
 from privet_manager_app.domain.clients import claims
 from privet_manager_app.domain.common.actors import Actor
@@ -58,6 +59,7 @@ def update_profile(
     "/clients/{client_id:int}/passport",
     response_model=passports.PassportResult,
     summary="Шаг 2: паспорт полностью (для формы; только ответственный или админ)",
+    responses=raises(s409="not_claimed: клиент ещё не взят в работу"),
 )
 def get_passport(
     client_id: ClientId, actor: Actor = Depends(current_actor)

@@ -7,7 +7,9 @@ place anywhere — they make two equal-looking names differ and break PDFs.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import unicodedata
 
 _NAME_SYMBOLS = re.compile(r"^[^\W\d_]+(?:[ '’\-][^\W\d_]*)*$")
@@ -19,6 +21,31 @@ _INVISIBLE = ("Cc", "Cf", "Cs", "Co")
 def has_control_chars(value: str, *, allow_newlines: bool = False) -> bool:
     allowed = {"\t", "\n", "\r"} if allow_newlines else {"\t"}
     return any(unicodedata.category(ch) in _INVISIBLE and ch not in allowed for ch in value)
+
+
+@functools.cache
+def control_chars_pattern(*, allow_newlines: bool = False) -> str:
+    """A JSON-Schema `pattern` for the strings `has_control_chars` lets through: the refused
+    characters as one negated class, so a schema-driven client (a fuzzer, a generated form)
+    produces only text the API accepts. Characters of the Basic Multilingual Plane are written as
+    `\\uXXXX`, the few beyond it as themselves (ECMA and Rust regexes read both)."""
+    allowed = {"\t", "\n", "\r"} if allow_newlines else {"\t"}
+    ranges: list[list[int]] = []
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        category = unicodedata.category(ch)
+        # Surrogates are no characters of a regular expression (nor of UTF-8 text).
+        if category in _INVISIBLE and category != "Cs" and ch not in allowed:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+
+    def char(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    parts = [char(a) if a == b else f"{char(a)}-{char(b)}" for a, b in ranges]
+    return f"^[^{''.join(parts)}]*$"
 
 
 def strip_control_chars(value: str) -> str:
