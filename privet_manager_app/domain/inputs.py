@@ -177,6 +177,18 @@ class _SchemaPattern:
         return schema
 
 
+class _OnlyPatternKeys:
+    """A dict's keys in the schema: pydantic writes the key type as `patternProperties`, which
+    leaves any other key allowed; this closes the object, so a key the validator refuses (one
+    with control characters) is not schema-valid either."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        schema = handler(core_schema)
+        if "patternProperties" in schema:
+            schema["additionalProperties"] = False
+        return schema
+
+
 # One line typed by a person (or a key, a code): NUL, escapes, RTL overrides… are refused.
 Line = Annotated[
     str,
@@ -414,7 +426,7 @@ class TariffInput(Input):
     base_monthly_fee: Amount = Field(title="Абонентская плата, ₽/мес")
     included_devices: int = Field(0, ge=0, le=MAX_INT, title="Включено устройств")
     extra_device_fee: Amount = Field(title="За доп. устройство, ₽")
-    category_fees: dict[Line, Amount] = Field(
+    category_fees: Annotated[dict[Line, Amount], _OnlyPatternKeys()] = Field(
         default_factory=dict, max_length=50, title="Доплата за категорию (за каждое устройство)"
     )
     max_discount_pct: Percent = Field(Decimal("0"), title="Макс. скидка, %")
