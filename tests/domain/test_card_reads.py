@@ -7,32 +7,17 @@ tariff, the invoice."""
 
 from __future__ import annotations
 
-import contextlib
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from privet_manager_app.domain.clients import card as client_card
-from privet_manager_app.infra.db import get_engine, transaction
+from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.tables import ManagerDevice
 from tests.support.factories import add_device, add_photo_row, invoiced_client
+from tests.support.statements import captured_sql
 
 CARD_STATEMENTS = 7
-
-
-@contextlib.contextmanager
-def statements():
-    seen: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(" ".join(statement.split()))
-
-    engine = get_engine()
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
 
 
 def _tables(statement: str) -> str:
@@ -43,10 +28,11 @@ def test_карточка_со_всеми_шагами_читает_каждую
     client, contract, _ = invoiced_client(manager)
     add_device(client.id, "tablet", "Samsung", "Tab S9", photo=False)  # a device with no photo
 
-    with statements() as seen:
+    with captured_sql() as seen:
         detail = client_card.get_client(manager, client.id)
 
-    selects = [statement for statement in seen if statement.upper().startswith("SELECT")]
+    texts = [" ".join(statement.sql.split()) for statement in seen]
+    selects = [text for text in texts if text.upper().startswith("SELECT")]
     assert len(selects) <= CARD_STATEMENTS, "\n".join(selects)
     read_twice = [
         table
