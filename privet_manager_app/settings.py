@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # Worker processes for bcrypt, photos and PDFs (infra/cpu_pool.py); 0: in the request's
     # own thread.
     CPU_POOL_WORKERS: int = Field(default=2, ge=0, le=16)
+    # How long the signing answer waits for the first sealed copy. 0: it answers at once and
+    # the copy is built in the background (any request for it before then gets 503
+    # `signed_copy_pending`, or builds it).
+    SIGNED_COPY_WAIT_SECONDS: float = Field(default=0, ge=0, le=30)
 
     STORAGE_BACKEND: Literal["local", "s3"] = "local"
     STORAGE_DIR: Path = PROJECT_DIR / "data" / "storage"

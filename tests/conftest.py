@@ -22,6 +22,9 @@ os.environ.update(
         # Inline, so monkeypatched settings and functions apply; the pool's own tests and the
         # browser tests' server run it (tests/infra/test_cpu_pool.py, live_server).
         "CPU_POOL_WORKERS": "0",
+        # A test that signs reads the first sealed copy right after: the signing waits for it
+        # (the background build without waiting has its own test in test_sealed_copy.py).
+        "SIGNED_COPY_WAIT_SECONDS": "30",
     }
 )
 

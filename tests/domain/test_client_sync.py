@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from privet_manager_app import cli
 from privet_manager_app.domain.clients import listing as clients
-from privet_manager_app.domain.clients import sync
+from privet_manager_app.domain.clients import projection, sync
 from privet_manager_app.domain.common.clock import utcnow
-from privet_manager_app.infra.db import transaction, try_advisory_xact_lock
+from privet_manager_app.infra.db import get_engine, transaction, try_advisory_xact_lock
 from privet_manager_app.infra.shared_cache import read
 from privet_manager_app.schema.client_app import ClientUser
 from tests.support.statements import captured_sql
@@ -144,3 +144,34 @@ def test_индексы_поиска_добавляются_командой_е�
             ).scalars()
         )
     assert set(cli.SEARCH_TRIGRAM_INDEXES) <= found
+
+
+def test_сверка_не_блокирует_строки_поиска_которые_не_изменились(manager, add_users):
+    """A reconciliation slice that finds nothing to fix takes no row locks: a manager's save of
+    one of those clients (it rewrites the client's projection row) does not wait for it."""
+    add_users(5)
+    with transaction() as session:
+        client_id = session.execute(
+            sa.select(sa.func.min(projection.ManagerClientSearch.client_id))
+        ).scalar_one()
+    with transaction() as session:
+        assert sync.reconcile_slice(session, 0, 10**9) == sync.Reconciled(0, 0)
+        with get_engine().connect() as other:
+            other.execute(
+                sa.text(
+                    "SELECT 1 FROM manager_client_search WHERE client_id = :id FOR UPDATE NOWAIT"
+                ),
+                {"id": client_id},
+            )
+            other.rollback()
+
+
+def test_backfill_clients_засчитывается_как_плановая_сверка(manager, add_users):
+    add_users(3)
+    assert sync.reconcile_all() == sync.Reconciled(0, 0)
+    with transaction() as session:
+        state = read(session, "client_sync")[0]
+    assert state["reconcile_next_id"] is None
+    assert state["reconciled_at"]
+    # The background round does not start another full pass right after it.
+    assert sync.background_round().reconciled is None

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,7 +20,8 @@ from sqlmodel import select
 
 from privet_manager_app.domain.common.errors import Forbidden, NotFound
 from privet_manager_app.domain.history import chain
-from privet_manager_app.domain.wizard import payment, sealed_copy, verification
+from privet_manager_app.domain.wizard import contract as contracts
+from privet_manager_app.domain.wizard import payment, sealed_copy, signing, verification
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.seal import attached_original, organisation_seal
 from privet_manager_app.infra.storage import get_storage
@@ -29,6 +32,7 @@ from tests.support.factories import (
     claimed_client,
     last_code,
     signed_client,
+    signing_client,
 )
 from tests.support.tsa import TimestampAuthority
 
@@ -224,3 +228,65 @@ def test_копия_сверяется_с_головой_цепочки_ауди
     with transaction() as session:
         assert chain.anchors(session)[copy.audit_head_seq] == copy.audit_head_hash
     assert chain.verify_stored().intact
+
+
+def test_без_ожидания_подпись_отвечает_сразу_а_копия_собирается_в_фоне(db, manager, monkeypatch):
+    """SIGNED_COPY_WAIT_SECONDS=0 (the production default): the signing answer does not wait
+    for the sealed copy; the copy is made in the background, and a request for it meanwhile
+    is told to come back."""
+    from privet_manager_app.settings import reset_settings_cache
+
+    monkeypatch.setenv("SIGNED_COPY_WAIT_SECONDS", "0")
+    reset_settings_cache()
+    started, release = threading.Event(), threading.Event()
+    build = sealed_copy._build
+
+    def slow_build(claim):
+        started.set()
+        assert release.wait(30)
+        return build(claim)
+
+    monkeypatch.setattr(sealed_copy, "_build", slow_build)
+    client = signing_client(manager)
+    contracts.generate_contract(manager, client.id)
+    began = time.monotonic()
+    signing.confirm_signature(manager, client.id, last_code(client.user_id), True)
+    assert time.monotonic() - began < 3, "подпись ждала заверенную копию"
+    assert started.wait(10)
+    with pytest.raises(sealed_copy.SignedCopyPending):
+        sealed_copy.signed_copy(manager, client.id)
+    assert [copy.status for copy, _ in _copies(client.id)] == ["building"]
+    release.set()
+    deadline = time.monotonic() + 30
+    while [copy.status for copy, _ in _copies(client.id)] != ["ready"]:
+        assert time.monotonic() < deadline, "копия так и не собралась в фоне"
+        time.sleep(0.05)
+    assert verification.verify_pdf(_stored_copy(client.id)[0]).valid
+    assert len(audit_entries(client.id, "sealed_copy_issued")) == 1
+
+
+def test_копия_собирается_в_процессах_пула_и_проходит_проверку(db, manager, monkeypatch):
+    """The CPU pool on (as deployed): assembling, sealing and checking the copy run in a worker
+    process, with the seal the request's process knows."""
+    from privet_manager_app.infra import cpu_pool
+    from privet_manager_app.settings import reset_settings_cache
+
+    monkeypatch.setenv("CPU_POOL_WORKERS", "2")
+    reset_settings_cache()
+    calls = []
+    run = cpu_pool.run
+
+    def counted(fn, *args, **kwargs):
+        calls.append(fn.__name__)
+        return run(fn, *args, **kwargs)
+
+    monkeypatch.setattr(cpu_pool, "run", counted)
+    try:
+        client = signed_client(manager)
+        data, copy, _ = _stored_copy(client.id)
+    finally:
+        cpu_pool.shutdown()
+    assert "seal_copy_here" in calls
+    assert copy.status == "ready"
+    assert copy.seal_certificate_sha256 == organisation_seal().fingerprint
+    assert verification.verify_pdf(data).valid

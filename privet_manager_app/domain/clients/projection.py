@@ -113,11 +113,23 @@ def _source(where) -> sa.Select:
 def write(session: Session, where, *, only_changed: bool = False) -> int:
     """Upsert the projection rows of the clients `where` selects (a condition on
     `manager_clients`/`users`); `only_changed` leaves rows that already match untouched (the
-    background sync looks at many rows and changes few). Returns the rows written."""
+    background sync looks at many rows and changes few). Returns the rows written.
+
+    With `only_changed` the rows that already match are left out of the source, not only out
+    of the update: ON CONFLICT DO UPDATE locks every conflicting row, even one its WHERE then
+    skips, and a reconciliation slice holding fifty thousand row locks makes every manager's
+    save of one of those clients wait for it."""
+    if only_changed:
+        current = _TABLE.alias("current")
+        same = sa.and_(
+            current.c.client_id == ManagerClient.id,
+            *(current.c[name].is_not_distinct_from(value) for name, value in _SOURCE[1:]),
+        )
+        where = sa.and_(where, ~sa.exists().where(same))
     statement = upsert(session, _TABLE).from_select(COLUMNS, _source(where))
     excluded = statement.excluded
     changed = None
-    if only_changed:
+    if only_changed:  # a row changed since the source was read: still only a real change
         changed = sa.or_(*(_TABLE.c[name].is_distinct_from(excluded[name]) for name in COLUMNS[1:]))
     statement = statement.on_conflict_do_update(
         index_elements=["client_id"],

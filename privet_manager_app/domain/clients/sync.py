@@ -30,7 +30,12 @@ from sqlmodel import Session
 from privet_manager_app.domain.clients import projection
 from privet_manager_app.domain.common.clock import utcnow
 from privet_manager_app.infra import shared_cache
-from privet_manager_app.infra.db import transaction, try_advisory_xact_lock, upsert
+from privet_manager_app.infra.db import (
+    advisory_xact_lock,
+    transaction,
+    try_advisory_xact_lock,
+    upsert,
+)
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.enums import ClientStatus
 from privet_manager_app.schema.tables import ManagerClient
@@ -123,15 +128,24 @@ def user_id_range() -> tuple[int, int] | None:
 
 
 def reconcile_all(*, slice_size: int = RECONCILE_SLICE) -> Reconciled:
-    """A whole pass, one short transaction per slice of ids (no long lock, no long snapshot)."""
+    """A whole pass, one short transaction per slice of ids (no long lock, no long snapshot).
+
+    It counts as the background schedule's pass: the next one is due RECONCILE_EVERY after
+    this one began, and a background pass under way is ended by it."""
+    began = utcnow()
     total = Reconciled()
     bounds = user_id_range()
-    if bounds is None:
-        return total
-    low, high = bounds
-    for first in range(low, high + 1, slice_size):
-        with transaction() as session:
-            total += reconcile_slice(session, first, min(first + slice_size - 1, high))
+    if bounds is not None:
+        low, high = bounds
+        for first in range(low, high + 1, slice_size):
+            with transaction() as session:
+                total += reconcile_slice(session, first, min(first + slice_size - 1, high))
+    with transaction() as session:
+        advisory_xact_lock(session, _STATE_KEY)  # not in the middle of a background round
+        found = shared_cache.read(session, _STATE_KEY)
+        state = dict(found[0]) if found else {}
+        state.update(reconcile_next_id=None, reconciled_at=began.isoformat())
+        shared_cache.store(session, _STATE_KEY, state, utcnow())
     return total
 
 

@@ -57,11 +57,12 @@ from privet_manager_app.domain.views import View
 from privet_manager_app.domain.wizard import certificate
 from privet_manager_app.domain.wizard.contract import PDF_CONTENT_TYPE, signed_contract
 from privet_manager_app.domain.wizard.contract_text import long_date, moscow_time, typograph
-from privet_manager_app.infra import pdf
+from privet_manager_app.infra import cpu_pool, pdf
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.infra.pdf import Column, Document, Fields, Heading, Paragraph, QRCode, Table
 from privet_manager_app.infra.seal import (
     Seal,
+    SealCheck,
     SealingError,
     assemble_copy,
     organisation_seal,
@@ -78,7 +79,6 @@ log = logging.getLogger(__name__)
 BUILDING, READY = "building", "ready"
 LEASE_SECONDS = 120  # longer than a build can take: storage and TSA calls all have timeouts
 PENDING_RETRY_SECONDS = 3
-SIGNING_WAIT_SECONDS = 5  # the signing answer waits this long for the first copy, no longer
 CLIENT_LINK_DAYS = 90
 _LINK_AUDIENCE = "privet-signed-copy"
 _BUILDER = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="sealed-copy")
@@ -381,36 +381,21 @@ def _build(claim: _Claim) -> _Built:
             "не выдаётся — сообщите администратору",
         )
     seal = organisation_seal()
-    now = utcnow()
-    page = pdf.render(
-        evidence_document(
-            claim,
-            seal,
-            original_pages=len(PdfReader(BytesIO(original)).pages),
-            tsa_url=settings.TSA_URL,
-            now=now,
-        )
-    )
-    unsigned = assemble_copy(
-        original,
-        certificate,
-        page,
-        title=f"Заверенная копия договора № {claim.number}",
-        original_filename=f"{ascii_number(claim.number)}.pdf",
+    page = evidence_document(
+        claim,
+        seal,
+        original_pages=len(PdfReader(BytesIO(original)).pages),
+        tsa_url=settings.TSA_URL,
+        now=utcnow(),
     )
     try:
-        sealed = seal_pdf(
-            unsigned,
-            reason=f"Заверенная копия договора № {claim.number}",
-            location=claim.city,
-            contact_info=settings.COMPANY_SUPPORT_PHONE,
-            seal=seal,
+        sealed, check = cpu_pool.run(
+            seal_copy_here, original, certificate, page, claim.number, claim.city
         )
     except SealingError as error:
         log.warning("sealed copy of %s: %s", claim.number, error)
         reason = "служба штампов времени не отвечает" if settings.TSA_URL else "ошибка печати"
         raise _cannot_build(reason) from error
-    check = validate_sealed(sealed)
     if not check.valid:  # never hand out a copy our own check refuses
         log.error("sealed copy of %s fails its own check: %s", claim.number, check.problem)
         raise _cannot_build("копия не прошла проверку печати")
@@ -421,6 +406,29 @@ def _build(claim: _Claim) -> _Built:
         seal_fingerprint=seal.fingerprint,
         timestamp_at=check.timestamp_at,
     )
+
+
+def seal_copy_here(
+    original: bytes, certificate_pdf: bytes, page: Document, number: str, city: str
+) -> tuple[bytes, SealCheck]:
+    """The copy assembled, sealed and checked in this process — a CPU pool worker: rendering,
+    pypdf, the signature and its validation hold the GIL for most of a build (the TSA call,
+    when configured, is made from here too; it has its timeout)."""
+    unsigned = assemble_copy(
+        original,
+        certificate_pdf,
+        pdf.render_here(page),
+        title=f"Заверенная копия договора № {number}",
+        original_filename=f"{ascii_number(number)}.pdf",
+    )
+    sealed = seal_pdf(
+        unsigned,
+        reason=f"Заверенная копия договора № {number}",
+        location=city,
+        contact_info=get_settings().COMPANY_SUPPORT_PHONE,
+        seal=organisation_seal(),
+    )
+    return sealed, validate_sealed(sealed)
 
 
 def _release(claim: _Claim) -> None:
@@ -535,11 +543,12 @@ def signed_copy(actor: Actor, client_id: int) -> SignedCopyView:
 
 
 def after_signing(actor: Actor | None, client_id: int) -> None:
-    """The hook signing calls once its transaction has committed: the first copy, now.
+    """The hook signing calls once its transaction has committed: the first copy, started now
+    in the background.
 
     Never fails the signing: a copy that cannot be made yet (the TSA or the storage down) is
-    made on the first request for it. The answer waits SIGNING_WAIT_SECONDS at most; a slower
-    build finishes in the background."""
+    made on the first request for it. The answer waits SIGNED_COPY_WAIT_SECONDS for it at
+    most (0 by default: a build is CPU the signing answer need not hold the manager for)."""
     try:
         with transaction() as session:
             contract = signed_contract(session, client_id)
@@ -547,20 +556,22 @@ def after_signing(actor: Actor | None, client_id: int) -> None:
                 return
             contract_id = contract.id
         future = _BUILDER.submit(_build_logged, contract_id, actor)
-        future.result(timeout=SIGNING_WAIT_SECONDS)
-    except concurrent.futures.TimeoutError:
-        log.info("sealed copy of client %s: still building in the background", client_id)
-    except DomainError as error:
-        log.warning("sealed copy of client %s not made yet: %s", client_id, error.code)
     except Exception:  # the signing has committed: nothing here may turn it into an error
-        log.exception("sealed copy of client %s failed", client_id)
+        log.exception("sealed copy of client %s not started", client_id)
+        return
+    wait = get_settings().SIGNED_COPY_WAIT_SECONDS
+    if wait and not concurrent.futures.wait([future], timeout=wait).done:
+        log.info("sealed copy of client %s: still building in the background", client_id)
 
 
 def _build_logged(contract_id: int, actor: Actor | None) -> None:
+    """A background build: nobody waits for its answer, so every outcome is logged here."""
     try:
         ensure_sealed_copy(contract_id, actor)
-    except DomainError:
-        raise
+    except SignedCopyPending:
+        pass  # another request is making it
+    except DomainError as error:
+        log.warning("sealed copy of contract %s not made yet: %s", contract_id, error.code)
     except Exception:
         log.exception("sealed copy of contract %s failed", contract_id)
 
