@@ -343,6 +343,31 @@ class CodeReader:
         return row[0]
 
 
+def copies_pending(dsn: str, client_ids: list[int]) -> int:
+    """Signed contracts of these clients whose first sealed copy is not ready yet: the signing
+    answer does not wait for it (SIGNED_COPY_WAIT_SECONDS=0), the server builds it after."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        return connection.execute(
+            "SELECT count(*) FROM manager_contracts c "
+            "WHERE c.client_id = ANY(%s) AND c.status = 'signed' AND NOT EXISTS ("
+            "SELECT 1 FROM manager_sealed_copies s "
+            "WHERE s.contract_id = c.id AND s.status = 'ready')",
+            (client_ids,),
+        ).fetchone()[0]
+
+
+def drain_copies(dsn: str, client_ids: list[int], timeout: float = 120) -> float:
+    """Wait for the background sealed copies of the finished flows; the seconds it took."""
+    started = time.perf_counter()
+    while client_ids and copies_pending(dsn, client_ids):
+        if time.perf_counter() - started > timeout:
+            raise SystemExit(f"sealed copies still not ready after {timeout:.0f} s")
+        time.sleep(0.05)
+    return time.perf_counter() - started
+
+
 class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -412,6 +437,8 @@ def run_level(
     started = time.perf_counter()
     with concurrent.futures.ThreadPoolExecutor(len(managers)) as pool:
         list(pool.map(worker, managers))
+    # The level ends when the server's work for it does: the copies it builds after answering.
+    drain = drain_copies(reader.dsn, done)
     wall = time.perf_counter() - started
     profiled = profilers.stop() if profilers else None
     cpu = {
@@ -431,6 +458,7 @@ def run_level(
         "flows": len(done),
         "failed_flows": sum(failures.values()),
         "wall_s": round(wall, 1),
+        "copies_drain_s": round(drain, 2),  # in wall_s: after the last answer, copies still built
         "flows_per_s": round(len(done) / wall, 2),
         "steps": steps,
         "errors_by_step": errors,

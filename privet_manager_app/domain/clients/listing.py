@@ -138,37 +138,75 @@ def _tab_condition(actor: Actor, tab: Tab) -> sa.ColumnElement:
 
 def view_condition(actor: Actor, tab: str, query: str) -> sa.ColumnElement:
     """Which clients a tab + search shows (the list, its export and its count alike)."""
-    tab = parse_tab(tab)
-    query = parse_query(query)
-    condition = _tab_condition(actor, tab)
-    return sa.and_(condition, projection.search_condition(query)) if query else condition
+    tab_only, query = _view_parts(actor, tab, query)
+    return sa.and_(tab_only, projection.search_condition(query)) if query else tab_only
+
+
+def _view_parts(actor: Actor, tab: str, query: str) -> tuple[sa.ColumnElement, str]:
+    return _tab_condition(actor, parse_tab(tab)), parse_query(query)
 
 
 # Newest first; the projection's (tab, updated_at, client_id) index read backwards.
 VIEW_ORDER = (_Search.updated_at.desc(), _Search.client_id.desc())
 
 
-def view_rows(condition) -> sa.Select:
-    """A list row per client: the projection and the assignee's name, nothing from `users`."""
+def view_rows(condition, rows=_Search) -> sa.Select:
+    """A list row per client: the projection (or `rows`, a subquery of it) and the assignee's
+    name, nothing from `users`."""
     return (
         sa.select(
-            _Search.client_id,
-            _Search.user_id,
-            _Search.name,
-            _Search.phone,
-            _Search.email,
-            _Search.status,
-            _Search.registration_address,
-            _Search.assigned_manager_id,
+            rows.client_id,
+            rows.user_id,
+            rows.name,
+            rows.phone,
+            rows.email,
+            rows.status,
+            rows.registration_address,
+            rows.assigned_manager_id,
             _Assignee.name.label("manager_name"),
-            _Search.created_at,
-            _Search.updated_at,
-            _Search.version,
+            rows.created_at,
+            rows.updated_at,
+            rows.version,
         )
-        .outerjoin(_Assignee, _Assignee.id == _Search.assigned_manager_id)
+        .outerjoin(_Assignee, _Assignee.id == rows.assigned_manager_id)
         .where(condition)
-        .order_by(*VIEW_ORDER)
+        .order_by(rows.updated_at.desc(), rows.client_id.desc())
     )
+
+
+# A search first reads this many of the tab's newest rows (after the cursor) in the list's own
+# order and filters them; only when they hold less than a page does it ask the whole tab.
+SEARCH_WINDOW = 3000
+
+
+def _page_rows(session: Session, tab_only, query: str, limit: int) -> list:
+    """A common term (a surname, a street) matches often: its page is among the newest rows,
+    and reading them in order beats the trigram index, which would fetch and sort every match
+    — tens of thousands at a million clients. A rare term's page is not there: the trigram
+    index finds its few matches fast. The first reading answers only when it found a whole
+    page, so either way the page is exactly the one the full condition gives.
+
+    The newest rows are a subquery with its own LIMIT, which PostgreSQL cannot fold into the
+    outer query: the plan is always the same walk of the tab's (updated_at, client_id) index,
+    whatever the term's statistics say."""
+    if not query:
+        return session.execute(view_rows(tab_only).limit(limit)).all()
+    if session.get_bind().dialect.name == "postgresql":
+        newest = aliased(
+            _Search,
+            sa.select(_Search)
+            .where(tab_only)
+            .order_by(*VIEW_ORDER)
+            .limit(SEARCH_WINDOW)
+            .subquery(),
+        )
+        rows = session.execute(
+            view_rows(projection.search_condition(query, newest), newest).limit(limit)
+        ).all()
+        if len(rows) == limit:
+            return rows
+    search = projection.search_condition(query)
+    return session.execute(view_rows(sa.and_(tab_only, search)).limit(limit)).all()
 
 
 def list_clients(
@@ -178,16 +216,16 @@ def list_clients(
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE,
 ) -> ClientPage:
-    condition = view_condition(actor, tab, query)
+    tab_only, query = _view_parts(actor, tab, query)
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed("invalid_limit", f"limit должен быть от 1 до {MAX_PAGE}")
     if cursor:
         after = _decode_cursor(cursor)
-        condition = sa.and_(
-            condition, sa.tuple_(_Search.updated_at, _Search.client_id) < sa.tuple_(*after)
+        tab_only = sa.and_(
+            tab_only, sa.tuple_(_Search.updated_at, _Search.client_id) < sa.tuple_(*after)
         )
     with transaction() as session:
-        rows = session.execute(view_rows(condition).limit(limit + 1)).all()
+        rows = _page_rows(session, tab_only, query, limit + 1)
     cards = [_row_card(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:

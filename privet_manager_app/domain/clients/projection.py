@@ -200,16 +200,14 @@ def phone_fragments(term: str) -> set[str]:
     return fragments
 
 
-def search_condition(query: str) -> sa.ColumnElement:
-    """Every term matches the name, e-mail or address (any case), or the phone's digits."""
+def search_condition(query: str, rows=ManagerClientSearch) -> sa.ColumnElement:
+    """Every term matches the name, e-mail or address (any case), or the phone's digits (of
+    the projection, or of `rows`, a subquery of it)."""
     conditions = []
     for term in search_terms(query):
-        alternatives = [
-            ManagerClientSearch.search_text.like(_like_pattern(term.lower()), escape="\\")
-        ]
+        alternatives = [rows.search_text.like(_like_pattern(term.lower()), escape="\\")]
         alternatives += [
-            ManagerClientSearch.phone_digits.like(f"%{fragment}%")
-            for fragment in sorted(phone_fragments(term))
+            rows.phone_digits.like(f"%{fragment}%") for fragment in sorted(phone_fragments(term))
         ]
         conditions.append(sa.or_(*alternatives))
     return sa.and_(sa.true(), *conditions)
