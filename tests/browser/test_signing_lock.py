@@ -40,6 +40,9 @@ def test_исчерпанный_лимит_кодов_виден_на_шаге_4
     phone.goto(f"/clients/{client.id}/step/4")
     locked = phone.wait_for_selector("#signing-locked")
     assert "Разблокируется" in locked.inner_text()
+    # Nothing on the step offers what the server would refuse with `otp_locked`.
+    for button in ("#sign-contract", "#resend-code", "#generate-contract"):
+        assert phone.locator(button).is_disabled(), button
     assert phone.evaluate(NO_SIDEWAYS_SCROLL)
     phone.screenshot(path=str(ARTIFACTS / "signing-lock-1-step4.png"), full_page=True)
 

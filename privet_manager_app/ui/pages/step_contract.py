@@ -468,7 +468,9 @@ def _contract_card() -> rx.Component:
                 ),
                 on_click=state.generate,
                 loading=state.busy == "generate",
-                disabled=~state.can_edit | (state.missing.length() > 0),
+                disabled=~state.can_edit
+                | (state.missing.length() > 0)
+                | (state.signing_locked_until != ""),
                 width="100%",
                 size="3",
                 variant=rx.cond(state.contract_number != "", "soft", "solid"),
@@ -548,7 +550,10 @@ def _signing_card() -> rx.Component:
                     "Отправить код ещё раз",
                 ),
                 on_click=state.resend,
-                disabled=(state.resend_in > 0) | (state.sends_left == 0) | ~state.can_edit,
+                disabled=(state.resend_in > 0)
+                | (state.sends_left == 0)
+                | ~state.can_edit
+                | (state.signing_locked_until != ""),
                 variant="ghost",
                 width="100%",
                 id="resend-code",
