@@ -67,10 +67,14 @@ def _prepare_database(settings, *, seed_demo: bool) -> None:
         print(f"Демо-данные: {result['clients']} клиентов, из них {result['in_work']} уже в работе")
 
 
-# The list's substring-search indexes (migration 0006 creates them where pg_trgm is allowed).
+# The list's substring-search indexes (migrations 0006 and 0008 create them where pg_trgm is
+# allowed): name → (column, the rows it holds).
 SEARCH_TRIGRAM_INDEXES = {
-    "ix_manager_client_search_text_trgm": "search_text",
-    "ix_manager_client_search_phone_trgm": "phone_digits",
+    **{
+        f"ix_manager_client_search_{tab}_text_trgm": ("search_text", f"tab = '{tab}'")
+        for tab in ("new", "in_work", "processed")
+    },
+    "ix_manager_client_search_phone_trgm": ("phone_digits", None),
 }
 
 
@@ -87,11 +91,11 @@ def create_search_indexes() -> list[str]:
         raise SystemExit("Индексы поиска pg_trgm нужны только на PostgreSQL")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
-        for name, column in SEARCH_TRIGRAM_INDEXES.items():
+        for name, (column, rows) in SEARCH_TRIGRAM_INDEXES.items():
             connection.execute(
                 sa.text(
                     f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON manager_client_search "
-                    f"USING gin ({column} gin_trgm_ops)"
+                    f"USING gin ({column} gin_trgm_ops)" + (f" WHERE {rows}" if rows else "")
                 )
             )
     return list(SEARCH_TRIGRAM_INDEXES)

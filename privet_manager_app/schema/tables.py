@@ -142,8 +142,9 @@ class ManagerClientSearch(SQLModel, table=True):
 
     Written in one place (`domain/clients/projection.py`): inside our own write transactions,
     and by the background sync for `users` rows the client app inserted or changed. The
-    trigram (pg_trgm) GIN indexes on `search_text` and `phone_digits` are created by migration
-    0004 where the extension is allowed, outside this model (`*_trgm`, see alembic/env.py).
+    trigram (pg_trgm) GIN indexes — `search_text` one per stored tab, `phone_digits` — are
+    created by migrations 0006 and 0008 where the extension is allowed, outside this model
+    (`*_trgm`, see alembic/env.py).
     """
 
     __tablename__ = "manager_client_search"

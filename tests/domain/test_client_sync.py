@@ -134,7 +134,7 @@ def test_индексы_поиска_добавляются_командой_е�
         for name in cli.SEARCH_TRIGRAM_INDEXES:
             session.execute(sa.text(f"DROP INDEX {name}"))
     cli.main(["search-indexes"])
-    assert "ix_manager_client_search_text_trgm" in capsys.readouterr().out
+    assert "ix_manager_client_search_new_text_trgm" in capsys.readouterr().out
     with transaction() as session:
         found = set(
             session.execute(
@@ -144,6 +144,7 @@ def test_индексы_поиска_добавляются_командой_е�
             ).scalars()
         )
     assert set(cli.SEARCH_TRIGRAM_INDEXES) <= found
+    assert "ix_manager_client_search_text_trgm" not in found  # one per tab since 0008
 
 
 def test_сверка_не_блокирует_строки_поиска_которые_не_изменились(manager, add_users):

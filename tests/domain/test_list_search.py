@@ -58,17 +58,28 @@ def test_частый_термин_читает_только_новейшие_с
     assert len(page.items) == 20
     searches = [s.sql for s in statements if "search_text LIKE" in s.sql]
     assert len(searches) == 1, searches
-    window, outer = searches[0].split(") AS anon_1")
+    window, outer = searches[0].split("FROM (", 1)[1].split(") AS anon_1")
     assert "ORDER BY manager_client_search.updated_at DESC" in window
     assert "LIMIT" in window
     assert "search_text LIKE" in outer
     assert "search_text LIKE" not in window
+    assert "row_number() OVER" in window
+
+
+def test_вкладка_меньше_окна_ищется_одним_запросом(manager, add_users, monkeypatch):
+    """The newest rows are the whole tab: what they hold is the answer, even less than a page."""
+    add_users(30, seed=5)
+    monkeypatch.setattr(clients, "SEARCH_WINDOW", 50)
+    with captured_sql() as statements:
+        page = clients.list_clients(manager, "new", "нет-такого", limit=20)
+    assert page.items == []
+    assert len([s for s in statements if "search_text LIKE" in s.sql]) == 1
 
 
 def test_редкий_термин_ищется_по_всей_вкладке(manager, add_users, monkeypatch):
     users = add_users(60, seed=3)
     monkeypatch.setattr(clients, "SEARCH_WINDOW", 10)
-    oldest = min(users, key=lambda user: user.id)
+    oldest = min(users, key=lambda user: user.id)  # far beyond the newest ten
     with transaction() as session:
         session.execute(
             sa.update(ManagerClientSearch)
