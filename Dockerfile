@@ -26,7 +26,10 @@ ARG PORT=8000
 # are spelled against (hunspell-ru, 3.5 MB) — no tesseract CLI, no fonts.
 RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr-eng hunspell-ru \
     && rm -rf /var/lib/apt/lists/*
-ENV APP_ENV=prod PORT=$PORT STORAGE_DIR=/app/data/storage
+# Reflex keeps each tab's UI state on disk between events (without REDIS_URL) and makes its
+# upload directory at start: in directories the runtime user may write, not under /app.
+ENV APP_ENV=prod PORT=$PORT STORAGE_DIR=/app/data/storage REFLEX_STATES_WORKDIR=/app/data/states \
+    REFLEX_UPLOADED_FILES_DIR=/app/data/uploaded_files
 COPY . .
 COPY --from=builder /app/.web /app/.web
 RUN useradd --system --home /app --uid 10001 privet \
