@@ -61,12 +61,10 @@ def _title() -> rx.Component:
         ),
         rx.text("Ведёт: " + state.card["manager"], size="2", color=MUTED, id="card-manager"),
         rx.link(
-            rx.button(
+            forms.action_button(
                 rx.icon("square_pen", size=16),
                 "Открыть мастер оформления",
                 variant="soft",
-                size="3",
-                width="100%",
             ),
             href=state.wizard_href,
             width="100%",

@@ -161,16 +161,45 @@ def select_field(
     return labelled(label, control, state.errors[name])
 
 
+def action_button(*children: Any, **props: Any) -> rx.Component:
+    """A page's or a card's main action: a large button across its width."""
+    return rx.button(*children, **{"size": "3", "width": "100%", **props})
+
+
+def stale_reload(state: Any, *before: rx.Component, **props: Any) -> rx.Component:
+    """While the client changed under the form (`state.stale`): reload its version, keep the
+    typing."""
+    return rx.cond(
+        state.stale,
+        rx.button(
+            *before,
+            "Обновить данные клиента (введённое останется)",
+            on_click=state.reload_version,
+            variant="soft",
+            color_scheme="amber",
+            width="100%",
+            **props,
+        ),
+    )
+
+
 def note(message: Any, color: str = "red", *, size: str = "1", **props: Any) -> rx.Component:
     """A one-line message under an action (its error in red, its result in green), when set."""
     return rx.cond(message, rx.text(message, size=size, color=rx.color(color, 11), **props))
 
 
+def notice(
+    condition: Any, message: Any, *, icon: str, color: str | None = None, **props: Any
+) -> rx.Component:
+    """A callout across the page while `condition` holds (no `color`: the accent colour)."""
+    if color is not None:
+        props["color_scheme"] = color
+    return rx.cond(condition, rx.callout(message, icon=icon, width="100%", **props))
+
+
 def banner(message: Any, *, icon: str, color: str, **props: Any) -> rx.Component:
     """A message across the page (an error, a result, who holds the client), when set."""
-    return rx.cond(
-        message, rx.callout(message, icon=icon, color_scheme=color, width="100%", **props)
-    )
+    return notice(message, message, icon=icon, color=color, **props)
 
 
 def form_error(message: Any) -> rx.Component:

@@ -369,12 +369,10 @@ def page() -> rx.Component:
                 state.denied,
                 layout.admin_refusal(state.denied),
                 rx.vstack(
-                    rx.button(
+                    forms.action_button(
                         rx.icon("plus", size=16),
                         "Новый тариф",
                         on_click=state.open_new,
-                        size="3",
-                        width="100%",
                         id="new-tariff",
                     ),
                     forms.form_error(state.error),

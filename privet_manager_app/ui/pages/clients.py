@@ -12,7 +12,7 @@ from privet_manager_app.domain.clients.listing import TAB_LABELS
 from privet_manager_app.domain.common.money import plural
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.live_list import LiveListMixin
 from privet_manager_app.ui.state import SessionState, guard, run_domain
@@ -277,12 +277,10 @@ def page() -> rx.Component:
             ),
             rx.cond(
                 ClientsState.next_cursor != "",
-                rx.button(
+                forms.action_button(
                     "Ещё",
                     on_click=ClientsState.load_more,
                     variant="soft",
-                    size="3",
-                    width="100%",
                     loading=ClientsState.loading,
                     id="load-more",
                 ),

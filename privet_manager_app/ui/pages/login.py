@@ -74,11 +74,9 @@ def page() -> rx.Component:
                     forms.banner(
                         LoginState.error, icon="triangle_alert", color="red", id="login-error"
                     ),
-                    rx.button(
+                    forms.action_button(
                         rx.cond(LoginState.submitting, rx.spinner(size="2"), "Войти"),
                         type="submit",
-                        size="3",
-                        width="100%",
                         disabled=LoginState.submitting,
                         id="login-submit",
                     ),

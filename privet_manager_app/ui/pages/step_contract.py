@@ -367,13 +367,11 @@ def _tariff_card() -> rx.Component:
             ),
         ),
         forms.form_error(state.tariff_error),
-        rx.button(
+        forms.action_button(
             "Применить тариф",
             on_click=state.apply,
             loading=state.busy == "apply",
             disabled=~state.can_edit,
-            width="100%",
-            size="3",
             variant=rx.cond(state.applied_tariff != "", "soft", "solid"),
             id="apply-tariff",
         ),
@@ -393,14 +391,11 @@ def _applied_card() -> rx.Component:
                 _breakdown(
                     state.applied_lines, state.applied_total, state.applied_fee, "applied-total"
                 ),
-                rx.cond(
+                forms.notice(
                     state.needs_recalculation,
-                    rx.callout(
-                        "Устройства изменились — примените тариф заново",
-                        icon="info",
-                        color_scheme="amber",
-                        width="100%",
-                    ),
+                    "Устройства изменились — примените тариф заново",
+                    icon="info",
+                    color="amber",
                 ),
                 spacing="2",
                 width="100%",
@@ -415,19 +410,16 @@ def _contract_card() -> rx.Component:
     state = ContractState
     return layout.section(
         "Договор",
-        rx.cond(
+        forms.notice(
             state.missing.length() > 0,
-            rx.callout(
-                rx.vstack(
-                    rx.text("Чтобы сформировать договор, не хватает:", weight="medium"),
-                    rx.foreach(state.missing, lambda item: rx.text("• " + item, size="2")),
-                    spacing="1",
-                ),
-                icon="list_checks",
-                color_scheme="amber",
-                width="100%",
-                id="missing-list",
+            rx.vstack(
+                rx.text("Чтобы сформировать договор, не хватает:", weight="medium"),
+                rx.foreach(state.missing, lambda item: rx.text("• " + item, size="2")),
+                spacing="1",
             ),
+            icon="list_checks",
+            color="amber",
+            id="missing-list",
         ),
         rx.cond(
             state.contract_number != "",
@@ -460,7 +452,7 @@ def _contract_card() -> rx.Component:
         ),
         rx.cond(
             state.contract_status != "signed",
-            rx.button(
+            forms.action_button(
                 rx.cond(
                     state.contract_number != "",
                     "Сформировать заново и отправить новый код",
@@ -469,8 +461,6 @@ def _contract_card() -> rx.Component:
                 on_click=state.generate,
                 loading=state.busy == "generate",
                 disabled=~state.can_edit | (state.missing.length() > 0),
-                width="100%",
-                size="3",
                 variant=rx.cond(state.contract_number != "", "soft", "solid"),
                 id="generate-contract",
             ),
@@ -490,17 +480,14 @@ def _signing_card() -> rx.Component:
                 size="2",
                 color=rx.color("gray", 11),
             ),
-            rx.cond(
+            forms.notice(
                 state.signing_locked_until != "",
-                rx.callout(
-                    "Подписание заблокировано: исчерпан лимит неверных кодов клиента. "
-                    "Разблокируется " + state.signing_locked_until + " (МСК) или раньше — "
-                    "администратором в карточке клиента",
-                    icon="lock",
-                    color_scheme="red",
-                    width="100%",
-                    id="signing-locked",
-                ),
+                "Подписание заблокировано: исчерпан лимит неверных кодов клиента. "
+                "Разблокируется " + state.signing_locked_until + " (МСК) или раньше — "
+                "администратором в карточке клиента",
+                icon="lock",
+                color="red",
+                id="signing-locked",
             ),
             rx.checkbox(
                 PEP_CONSENT,
@@ -530,15 +517,13 @@ def _signing_card() -> rx.Component:
                 color=rx.color("gray", 10),
             ),
             forms.form_error(state.sign_error),
-            rx.button(
+            forms.action_button(
                 "Подписать договор",
                 on_click=state.sign,
                 loading=state.busy == "sign",
                 disabled=(state.code.length() != 6)
                 | ~state.can_edit
                 | (state.signing_locked_until != ""),
-                width="100%",
-                size="3",
                 id="sign-contract",
             ),
             rx.button(

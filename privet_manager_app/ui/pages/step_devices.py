@@ -484,19 +484,14 @@ def page() -> rx.Component:
     return wizard_page(
         "3",
         rx.foreach(state.devices, _device_card),
-        rx.cond(
-            state.devices.length() == 0,
-            rx.callout("Устройств пока нет", icon="info", width="100%"),
-        ),
+        forms.notice(state.devices.length() == 0, "Устройств пока нет", icon="info"),
         rx.cond(
             state.can_edit,
-            rx.button(
+            forms.action_button(
                 rx.icon("plus", size=16),
                 "Добавить устройство",
                 on_click=state.open_new,
-                size="3",
                 variant="soft",
-                width="100%",
                 id="add-device",
             ),
         ),

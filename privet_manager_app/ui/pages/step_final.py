@@ -110,13 +110,11 @@ def _payment_form() -> rx.Component:
         forms.input_field(state, PaymentInput, "amount", input_mode="decimal"),
         forms.select_field(state, "method", PaymentInput.label("method"), METHOD_OPTIONS),
         forms.input_field(state, PaymentInput, "reference", hint="Необязательно"),
-        rx.button(
+        forms.action_button(
             "Подтвердить оплату",
             on_click=state.confirm_payment,
             loading=state.busy == "pay",
             disabled=~state.can_take_payment,
-            width="100%",
-            size="3",
             id="confirm-payment",
         ),
     )
@@ -147,14 +145,12 @@ def _invoice_card() -> rx.Component:
                 color=rx.color("gray", 11),
             ),
         ),
-        rx.button(
+        forms.action_button(
             rx.cond(state.invoice_text != "", "Напомнить об оплате", "Выставить счёт"),
             on_click=state.send_invoice,
             loading=state.busy == "invoice",
             disabled=~state.can_take_payment,
             variant="soft",
-            width="100%",
-            size="3",
             id="send-invoice",
         ),
     )
@@ -165,10 +161,7 @@ def page() -> rx.Component:
     done = state.is_processed
     return wizard_page(
         "success",
-        rx.cond(
-            ~state.signed,
-            rx.callout("Договор ещё не подписан", icon="info", width="100%"),
-        ),
+        forms.notice(~state.signed, "Договор ещё не подписан", icon="info"),
         rx.cond(
             state.signed,
             rx.card(
@@ -210,15 +203,12 @@ def page() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.cond(
+        forms.notice(
             state.message != "",
-            rx.callout(
-                state.message,
-                icon="circle_check",
-                color_scheme="green",
-                width="100%",
-                id="final-message",
-            ),
+            state.message,
+            icon="circle_check",
+            color="green",
+            id="final-message",
         ),
         forms.form_error(state.error),
         rx.cond(

@@ -278,12 +278,10 @@ def _scanner() -> rx.Component:
     busy = state.scan_reading | (state.scan_progress > 0)
     return rx.vstack(
         rx.upload.root(
-            rx.button(
+            forms.action_button(
                 rx.cond(busy, rx.spinner(size="2"), rx.icon("scan_line", size=18)),
                 rx.cond(state.scan_reading, "Читаем паспорт…", "Сканировать паспорт"),
                 variant="soft",
-                size="3",
-                width="100%",
                 disabled=busy,
                 type="button",
             ),
@@ -315,16 +313,7 @@ def _scanner() -> rx.Component:
             state.scan_reading,
             rx.text("Фото загружено, распознаём…", size="2", id="scan-reading"),
         ),
-        rx.cond(
-            state.scan_error,
-            rx.callout(
-                state.scan_error,
-                icon="triangle_alert",
-                color_scheme="red",
-                width="100%",
-                id="scan-error",
-            ),
-        ),
+        forms.banner(state.scan_error, icon="triangle_alert", color="red", id="scan-error"),
         rx.cond(
             state.scan_rows.length() > 0,
             rx.card(
@@ -355,15 +344,12 @@ def _scanner() -> rx.Component:
                 id="scan-preview",
             ),
         ),
-        rx.cond(
+        forms.notice(
             state.scan_filled,
-            rx.callout(
-                "Поля заполнены по фото. Проверьте выделенные, впишите место рождения и «кем "
-                "выдан» и сохраните.",
-                icon="info",
-                width="100%",
-                id="scan-filled",
-            ),
+            "Поля заполнены по фото. Проверьте выделенные, впишите место рождения и «кем "
+            "выдан» и сохраните.",
+            icon="info",
+            id="scan-filled",
         ),
         spacing="2",
         width="100%",
@@ -423,21 +409,9 @@ def page() -> rx.Component:
             rx.fragment(_scanner(), _form()),
             rx.cond(state.has_passport, _card()),
         ),
-        rx.cond(
-            ~state.has_passport & ~state.editing,
-            rx.callout("Паспорт ещё не внесён", icon="info", width="100%"),
-        ),
+        forms.notice(~state.has_passport & ~state.editing, "Паспорт ещё не внесён", icon="info"),
         forms.form_error(state.form_error),
-        rx.cond(
-            state.stale,
-            rx.button(
-                "Обновить данные клиента (введённое останется)",
-                on_click=state.reload_version,
-                variant="soft",
-                color_scheme="amber",
-                width="100%",
-            ),
-        ),
+        forms.stale_reload(state),
         forms.warnings_list(state.warnings),
         rx.hstack(
             rx.link(rx.button("Назад", variant="soft", size="3"), href=state.step_hrefs["1"]),

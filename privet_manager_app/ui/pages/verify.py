@@ -128,34 +128,26 @@ def page() -> rx.Component:
                     id="verify-sha256",
                 ),
             ),
-            rx.button(
+            forms.action_button(
                 "Проверить",
                 on_click=state.check_number,
                 loading=state.checking,
-                size="3",
-                width="100%",
                 id="verify-submit",
             ),
             forms.form_error(state.error),
-            rx.cond(
+            forms.notice(
                 state.result == "valid",
-                rx.callout(
-                    state.result_text,
-                    icon="badge_check",
-                    color_scheme="green",
-                    width="100%",
-                    id="verify-result",
-                ),
+                state.result_text,
+                icon="badge_check",
+                color="green",
+                id="verify-result",
             ),
-            rx.cond(
+            forms.notice(
                 state.result == "invalid",
-                rx.callout(
-                    state.result_text,
-                    icon="circle_x",
-                    color_scheme="red",
-                    width="100%",
-                    id="verify-result",
-                ),
+                state.result_text,
+                icon="circle_x",
+                color="red",
+                id="verify-result",
             ),
             spacing="3",
             width="100%",

@@ -114,15 +114,7 @@ def notices() -> rx.Component:
         forms.banner(
             WizardState.holder_message, icon="user_round", color="amber", id="holder-message"
         ),
-        rx.cond(
-            WizardState.is_frozen,
-            rx.callout(
-                FROZEN_MESSAGE + ".",
-                icon="lock",
-                color_scheme="gray",
-                width="100%",
-            ),
-        ),
+        forms.notice(WizardState.is_frozen, FROZEN_MESSAGE + ".", icon="lock", color="gray"),
         width="100%",
         spacing="2",
     )
