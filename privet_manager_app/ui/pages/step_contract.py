@@ -94,7 +94,7 @@ class ContractState(WizardState):
         resend_at = contract.otp_resend_available_at
         self.resend_in = max(0, int((resend_at - utcnow()).total_seconds())) if resend_at else 0
 
-    def _show(self, view: StepView) -> None:
+    def _show_step(self, view: StepView) -> None:
         self.tariff_options = [
             TariffOption(
                 id=str(option.id),
@@ -119,11 +119,6 @@ class ContractState(WizardState):
         self._show_contract(view.contract)
         self.missing = view.missing
 
-    async def _reload(self, actor) -> None:
-        view = await self._open_step(actor)
-        if view is not None:
-            self._show(view)
-
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
@@ -132,10 +127,8 @@ class ContractState(WizardState):
         self.code = ""
         self.preview_lines = []
         self.preview_total = ""
-        view = await self._open_step(actor)
-        if view is None:
+        if await self._reload(actor) is None:
             return
-        self._show(view)
         if self.selected_tariff:
             yield ContractState.preview
         if self.resend_in > 0:

@@ -87,7 +87,7 @@ class DevicesState(forms.FormMixin, WizardState):
                 return device["photos"]
         return []
 
-    def _show(self, view: StepView) -> None:
+    def _show_step(self, view: StepView) -> None:
         self.devices = [_device_row(device) for device in view.devices]
         self.legacy = [
             LegacyRow(
@@ -99,12 +99,6 @@ class DevicesState(forms.FormMixin, WizardState):
             for item in view.legacy_devices
         ]
         self.next_blocked = view.next_blocked or ""
-
-    async def _reload(self, actor) -> StepView | None:
-        view = await self._open_step(actor)
-        if view is not None:
-            self._show(view)
-        return view
 
     @rx.event
     @guard(error="page_error")

@@ -35,7 +35,7 @@ class FinalState(forms.FormMixin, WizardState):
     copy_error: str = ""
     copy_busy: bool = False
 
-    def _show(self, view: StepView) -> None:
+    def _show_step(self, view: StepView) -> None:
         contract = view.contract
         self.signed = contract is not None and contract.signed_at is not None
         self.contract_number = contract.number if contract else ""
@@ -60,11 +60,6 @@ class FinalState(forms.FormMixin, WizardState):
         else:
             self.invoice_text = ""
         self.form = {"amount": self.surcharge_raw, "method": "card", "reference": ""}
-
-    async def _reload(self, actor) -> None:
-        view = await self._open_step(actor)
-        if view is not None:
-            self._show(view)
 
     @rx.event
     @guard(error="page_error")

@@ -61,6 +61,17 @@ class WizardState(SessionState):
         self._apply_step(view)
         return view
 
+    async def _reload(self, actor: Actor) -> StepView | None:
+        """Open the step again and show what it holds (the steps that reload: `_show_step`)."""
+        view = await self._open_step(actor)
+        if view is not None:
+            self._show_step(view)
+        return view
+
+    def _show_step(self, view: StepView) -> None:
+        """What the page shows of its step below the header (devices, tariff, contract…)."""
+        raise NotImplementedError(f"{type(self).__name__} shows no step view of its own")
+
     def _apply_step(self, view: StepView) -> None:
         card = view.card
         self.client_name = card.name or "Без имени"
