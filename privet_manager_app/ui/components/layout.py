@@ -202,6 +202,11 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
     )
 
 
+def spread(*start: rx.Component, end: rx.Component, **props) -> rx.Component:
+    """A row across the width: `start` on the left, `end` pushed to the right edge."""
+    return rx.hstack(*start, rx.spacer(), end, width="100%", **props)
+
+
 def section(
     title: str | rx.Var[str],
     *children: rx.Component,

@@ -302,14 +302,13 @@ def _content() -> rx.Component:
     state = DashboardState
     days = state.kpi["days"]
     return rx.vstack(
-        rx.hstack(
+        layout.spread(
             rx.vstack(
                 rx.heading("Дашборд", size="6"),
                 rx.text("Обновлено " + state.generated, size="1", color=rx.color("gray", 10)),
                 spacing="0",
             ),
-            rx.spacer(),
-            rx.icon_button(
+            end=rx.icon_button(
                 rx.icon("refresh_cw", size=16),
                 variant="soft",
                 size="3",
@@ -319,7 +318,6 @@ def _content() -> rx.Component:
                 id="dashboard-refresh",
             ),
             align="center",
-            width="100%",
         ),
         forms.banner(state.error, icon="triangle_alert", color="red"),
         rx.grid(

@@ -493,7 +493,7 @@ def page() -> rx.Component:
                 "обратитесь к нему.",
             ),
             rx.vstack(
-                rx.hstack(
+                layout.spread(
                     rx.vstack(
                         rx.heading("Менеджеры", size="6"),
                         rx.text(
@@ -503,8 +503,7 @@ def page() -> rx.Component:
                         ),
                         spacing="0",
                     ),
-                    rx.spacer(),
-                    rx.button(
+                    end=rx.button(
                         rx.icon("user_plus", size=16),
                         "Добавить",
                         on_click=state.open_create,
@@ -512,7 +511,6 @@ def page() -> rx.Component:
                         id="add-manager",
                     ),
                     align="center",
-                    width="100%",
                 ),
                 forms.banner(
                     state.message, icon="circle_check", color="green", id="managers-message"

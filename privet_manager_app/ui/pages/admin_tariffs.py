@@ -218,16 +218,14 @@ def _tariff_card(row: TariffRow) -> rx.Component:
     state = TariffsAdminState
     return rx.card(
         rx.vstack(
-            rx.hstack(
+            layout.spread(
                 rx.text(row["name"], weight="bold", size="3"),
                 rx.badge("v" + row["version"].to_string(), variant="outline"),
-                rx.spacer(),
-                rx.cond(
+                end=rx.cond(
                     row["is_active"],
                     rx.badge("Активен", color_scheme="green"),
                     rx.badge("Отключён", color_scheme="gray"),
                 ),
-                width="100%",
                 align="center",
             ),
             rx.text(row["code"], size="1", color=rx.color("gray", 10), font_family="monospace"),
@@ -326,18 +324,14 @@ def _editor() -> rx.Component:
             rx.vstack(
                 rx.foreach(
                     state.preview_lines,
-                    lambda line: rx.hstack(
+                    lambda line: layout.spread(
                         rx.text(line["label"], size="1"),
-                        rx.spacer(),
-                        rx.text(line["amount"], size="1"),
-                        width="100%",
+                        end=rx.text(line["amount"], size="1"),
                     ),
                 ),
-                rx.hstack(
+                layout.spread(
                     rx.text("Доплата", weight="bold"),
-                    rx.spacer(),
-                    rx.text(state.preview_total, weight="bold", id="tariff-preview-total"),
-                    width="100%",
+                    end=rx.text(state.preview_total, weight="bold", id="tariff-preview-total"),
                 ),
                 rx.cond(
                     state.preview_error,

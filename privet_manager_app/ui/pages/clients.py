@@ -153,17 +153,15 @@ def _export_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Экспорт CSV"),
             rx.dialog.description(ClientsState.export_summary, size="2", id="export-summary"),
-            rx.hstack(
+            layout.spread(
                 rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.spacer(),
-                rx.button(
+                end=rx.button(
                     rx.icon("file_down", size=16),
                     "Скачать",
                     size="2",
                     id="export-download",
                     on_click=ClientsState.download_export,
                 ),
-                width="100%",
                 margin_top="16px",
             ),
             max_width="420px",
@@ -177,11 +175,9 @@ def _card(row: CardRow) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(
-                rx.hstack(
+                layout.spread(
                     rx.text(row["name"], weight="bold", size="3", trim="both"),
-                    rx.spacer(),
-                    layout.status_badge(row["status"], row["status_label"]),
-                    width="100%",
+                    end=layout.status_badge(row["status"], row["status_label"]),
                     align="center",
                 ),
                 rx.hstack(
@@ -201,16 +197,14 @@ def _card(row: CardRow) -> rx.Component:
                     spacing="1",
                     align="start",
                 ),
-                rx.hstack(
+                layout.spread(
                     rx.cond(
                         row["manager"] != "",
                         rx.text(
                             "Менеджер: " + row["manager"], size="1", color=rx.color("gray", 10)
                         ),
                     ),
-                    rx.spacer(),
-                    rx.text(row["updated"], size="1", color=rx.color("gray", 10)),
-                    width="100%",
+                    end=rx.text(row["updated"], size="1", color=rx.color("gray", 10)),
                 ),
                 spacing="2",
                 width="100%",

@@ -253,25 +253,19 @@ def _breakdown(lines, total, fee, total_id: str) -> rx.Component:
     return rx.vstack(
         rx.foreach(
             lines,
-            lambda line: rx.hstack(
+            lambda line: layout.spread(
                 rx.text(line["label"], size="2"),
-                rx.spacer(),
-                rx.text(line["amount"], size="2", white_space="nowrap"),
-                width="100%",
+                end=rx.text(line["amount"], size="2", white_space="nowrap"),
             ),
         ),
         rx.divider(),
-        rx.hstack(
+        layout.spread(
             rx.text("Доплата", weight="bold"),
-            rx.spacer(),
-            rx.text(total, weight="bold", id=total_id),
-            width="100%",
+            end=rx.text(total, weight="bold", id=total_id),
         ),
-        rx.hstack(
+        layout.spread(
             rx.text("Абонентская плата", size="2", color=rx.color("gray", 11)),
-            rx.spacer(),
-            rx.text(fee + " / мес", size="2", color=rx.color("gray", 11)),
-            width="100%",
+            end=rx.text(fee + " / мес", size="2", color=rx.color("gray", 11)),
         ),
         spacing="2",
         width="100%",
@@ -417,12 +411,10 @@ def _contract_card() -> rx.Component:
         rx.cond(
             state.contract_number != "",
             rx.vstack(
-                rx.hstack(
+                layout.spread(
                     rx.icon("file_text", size=18),
                     rx.text("№ " + state.contract_number, weight="bold", id="contract-number"),
-                    rx.spacer(),
-                    rx.text(state.contract_amount, weight="bold"),
-                    width="100%",
+                    end=rx.text(state.contract_amount, weight="bold"),
                 ),
                 rx.cond(
                     state.pdf_url != "",
@@ -502,11 +494,9 @@ def _signing_card() -> rx.Component:
                 letter_spacing="0.3em",
                 id="otp-code",
             ),
-            rx.hstack(
+            layout.spread(
                 rx.text("Осталось попыток: ", state.attempts_left, size="1", id="attempts-left"),
-                rx.spacer(),
-                rx.text("Код действует до ", state.code_expires, size="1"),
-                width="100%",
+                end=rx.text("Код действует до ", state.code_expires, size="1"),
                 color=rx.color("gray", 10),
             ),
             forms.form_error(state.sign_error),

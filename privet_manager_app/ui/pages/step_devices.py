@@ -18,7 +18,7 @@ from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.edge.uploads import upload_rule
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.components.dialogs import dialog_form
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
@@ -318,10 +318,9 @@ def _photo_strip(items, deletable: bool) -> rx.Component:
 def _device_card(device: DeviceRow) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(
+            layout.spread(
                 rx.text(device["title"], weight="bold", size="3"),
-                rx.spacer(),
-                rx.cond(
+                end=rx.cond(
                     DevicesState.can_edit,
                     rx.button(
                         rx.icon("pencil", size=14),
@@ -331,7 +330,6 @@ def _device_card(device: DeviceRow) -> rx.Component:
                         on_click=DevicesState.open_edit(device["id"]),
                     ),
                 ),
-                width="100%",
                 align="center",
             ),
             rx.cond(
@@ -447,7 +445,7 @@ def _dialog() -> rx.Component:
                         ),
                     ),
                     forms.warnings_list(state.upload_errors),
-                    rx.hstack(
+                    layout.spread(
                         rx.button(
                             rx.icon("trash_2", size=14),
                             "Удалить устройство",
@@ -455,14 +453,12 @@ def _dialog() -> rx.Component:
                             variant="ghost",
                             on_click=state.delete_device(state.editing_id),
                         ),
-                        rx.spacer(),
-                        rx.button(
+                        end=rx.button(
                             "Готово",
                             on_click=state.close_dialog,
                             variant="soft",
                             id="close-device",
                         ),
-                        width="100%",
                     ),
                     spacing="2",
                     width="100%",
@@ -496,17 +492,15 @@ def page() -> rx.Component:
                     rx.text("Из приложения «Привет Супер»", weight="bold", size="2"),
                     rx.foreach(
                         state.legacy,
-                        lambda item: rx.hstack(
+                        lambda item: layout.spread(
                             rx.text(item["title"], size="2"),
-                            rx.spacer(),
-                            rx.button(
+                            end=rx.button(
                                 "Добавить",
                                 size="1",
                                 variant="outline",
                                 on_click=state.import_legacy(item["id"]),
                                 class_name="import-legacy",
                             ),
-                            width="100%",
                             align="center",
                         ),
                     ),

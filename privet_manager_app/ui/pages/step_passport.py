@@ -219,11 +219,10 @@ def _card() -> rx.Component:
 
     return rx.card(
         rx.vstack(
-            rx.hstack(
+            layout.spread(
                 rx.icon("id_card", size=20, color=rx.color("accent", 10)),
                 rx.heading("Паспорт РФ", size="3"),
-                rx.spacer(),
-                rx.cond(
+                end=rx.cond(
                     PassportState.can_edit,
                     rx.button(
                         rx.icon("pencil", size=14),
@@ -234,7 +233,6 @@ def _card() -> rx.Component:
                         id="edit-passport",
                     ),
                 ),
-                width="100%",
                 align="center",
             ),
             row("ФИО", "full_name"),
