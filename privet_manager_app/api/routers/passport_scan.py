@@ -17,10 +17,10 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.openapi import raises
 from privet_manager_app.api.params import ClientId
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
-from privet_manager_app.domain.views import View
 from privet_manager_app.domain.wizard import passport_scan
 from privet_manager_app.domain.wizard.photos import PhotoTooLarge
 from privet_manager_app.settings import get_settings
@@ -39,24 +39,16 @@ class UnsupportedMediaType(DomainError):
     status = 415
 
 
-class _Error(View):
-    detail: str
-    code: str
-
-
-_RESPONSES = {
-    401: {"model": _Error, "description": "not_authenticated"},
-    403: {"model": _Error, "description": "not_assignee: клиента ведёт другой менеджер"},
-    404: {"model": _Error, "description": "client_not_found"},
-    409: {"model": _Error, "description": "not_claimed: клиент ещё не взят в работу"},
-    413: {"model": _Error, "description": "photo_too_large: больше MAX_PHOTO_BYTES (20 МБ)"},
-    415: {"model": _Error, "description": "unsupported_media_type: нужен multipart/form-data"},
-    422: {
-        "model": _Error,
-        "description": "mrz_not_found — нижние строки не прочитаны; photo_unsupported — не фото; "
-        "photo_empty, photo_too_many_pixels, file_required, invalid_form",
-    },
-}
+_RESPONSES = raises(
+    s401="not_authenticated",
+    s403="not_assignee: клиента ведёт другой менеджер",
+    s404="client_not_found",
+    s409="not_claimed: клиент ещё не взят в работу",
+    s413="photo_too_large: больше MAX_PHOTO_BYTES (20 МБ)",
+    s415="unsupported_media_type: нужен multipart/form-data",
+    s422="mrz_not_found — нижние строки не прочитаны; photo_unsupported — не фото; "
+    "photo_empty, photo_too_many_pixels, file_required, invalid_form",
+)
 _OPENAPI_BODY = {
     "requestBody": {
         "required": True,
