@@ -113,6 +113,11 @@ def labelled(label: str, control: rx.Component, error: Any = None, hint: str | N
     return rx.vstack(*parts, spacing="1", width="100%")
 
 
+def wide_input(*children: Any, **props: Any) -> rx.Component:
+    """A large text input across its column (the forms' fields, the search, the code)."""
+    return rx.input(*children, **{"size": "3", "width": "100%", **props})
+
+
 def text_field(
     state: Any,
     name: str,
@@ -122,11 +127,9 @@ def text_field(
     disabled: Any = False,
     **props: Any,
 ) -> rx.Component:
-    control = rx.input(
+    control = wide_input(
         value=state.form[name],
         on_change=lambda value: state.set_field(name, value),
-        size="3",
-        width="100%",
         id=f"field-{name}",
         disabled=disabled,
         color_scheme=rx.cond(state.errors[name], "red", "gray"),

@@ -16,6 +16,8 @@ TAB_ICONS = {
 }
 TAB_ITEMS = tuple((tab.value, TAB_LABELS[tab], TAB_ICONS[tab]) for tab in Tab)
 TAB_BAR_HEIGHT = "64px"
+# A page's outer box: the whole screen's height, the app's grey behind the content.
+SCREEN = {"min_height": "100dvh", "background": rx.color("gray", 2)}
 
 
 def brand() -> rx.Component:
@@ -178,7 +180,7 @@ def shell(
     parts = [header(**header_props), body]
     if active_tab is not None:
         parts.append(tab_bar(active_tab, tab_counts))
-    return rx.box(*parts, min_height="100dvh", background=rx.color("gray", 2))
+    return rx.box(*parts, **SCREEN)
 
 
 STATUS_COLORS = {

@@ -224,14 +224,12 @@ def page() -> rx.Component:
     return layout.shell(
         rx.vstack(
             rx.hstack(
-                rx.input(
+                forms.wide_input(
                     rx.input.slot(rx.icon("search", size=16)),
                     placeholder="Имя, телефон, email или адрес",
                     value=ClientsState.query,
                     on_change=ClientsState.search,
                     debounce_timeout=350,
-                    size="3",
-                    width="100%",
                     type="search",
                     id="client-search",
                 ),

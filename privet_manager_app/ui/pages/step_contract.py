@@ -481,15 +481,13 @@ def _signing_card() -> rx.Component:
                 id="pep-consent",
                 size="3",
             ),
-            rx.input(
+            forms.wide_input(
                 value=state.code,
                 on_change=state.set_code,
                 placeholder="Код из 6 цифр",
                 input_mode="numeric",
                 auto_complete="one-time-code",
                 max_length=6,
-                size="3",
-                width="100%",
                 text_align="center",
                 letter_spacing="0.3em",
                 id="otp-code",

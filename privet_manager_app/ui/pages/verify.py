@@ -109,22 +109,18 @@ def page() -> rx.Component:
             rx.text("или", size="2", color=rx.color("gray", 10), align="center", width="100%"),
             forms.labelled(
                 "Номер договора",
-                rx.input(
+                forms.wide_input(
                     value=state.number,
                     on_change=state.set_number,
                     placeholder="ПМ-2026-000001",
-                    size="3",
-                    width="100%",
                     id="verify-number",
                 ),
             ),
             forms.labelled(
                 "SHA-256 файла",
-                rx.input(
+                forms.wide_input(
                     value=state.sha256,
                     on_change=state.set_sha256,
-                    size="3",
-                    width="100%",
                     id="verify-sha256",
                 ),
             ),
@@ -156,6 +152,5 @@ def page() -> rx.Component:
             padding="16px",
             padding_top="calc(env(safe-area-inset-top) + 16px)",
         ),
-        min_height="100dvh",
-        background=rx.color("gray", 2),
+        **layout.SCREEN,
     )
