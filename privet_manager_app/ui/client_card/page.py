@@ -248,23 +248,17 @@ def _contacts() -> rx.Component:
 
 def _passport() -> rx.Component:
     state = ClientCardState
+
+    def shown(number, weight: str) -> rx.Component:
+        return rx.text(
+            number, size="2", weight=weight, font_family="monospace", id="passport-number"
+        )
+
     number = rx.hstack(
         rx.cond(
             state.revealed_number != "",
-            rx.text(
-                state.revealed_number,
-                size="2",
-                weight="bold",
-                font_family="monospace",
-                id="passport-number",
-            ),
-            rx.text(
-                state.passport["number"],
-                size="2",
-                weight="medium",
-                font_family="monospace",
-                id="passport-number",
-            ),
+            shown(state.revealed_number, "bold"),
+            shown(state.passport["number"], "medium"),
         ),
         rx.cond(
             state.can_reveal,
