@@ -158,9 +158,12 @@ _TOOLTIP = {
 }
 
 
-def _category_axes(key: str, *, width: int) -> tuple[rx.Component, rx.Component]:
-    """A horizontal bar chart's axes: the counts hidden, one row per `key`."""
-    return (
+def _horizontal_bars(
+    key: str, *bars: rx.Component, width: int, data, right: int, height
+) -> rx.Component:
+    """A horizontal bar chart: one row per `key` (its labels `width` px wide), the counts
+    axis hidden, `right` px kept free for the labels past the bars' ends."""
+    return rx.recharts.bar_chart(
         rx.recharts.x_axis(type_="number", hide=True, allow_decimals=False),
         rx.recharts.y_axis(
             data_key=key,
@@ -170,13 +173,18 @@ def _category_axes(key: str, *, width: int) -> tuple[rx.Component, rx.Component]
             axis_line=False,
             tick={"fontSize": 12},
         ),
+        rx.recharts.tooltip(**_TOOLTIP),
+        *bars,
+        data=data,
+        layout="vertical",
+        margin={"top": 0, "right": right, "left": 0, "bottom": 0},
+        height=height,
     )
 
 
 def _funnel_chart() -> rx.Component:
-    return rx.recharts.bar_chart(
-        *_category_axes("label", width=130),
-        rx.recharts.tooltip(**_TOOLTIP),
+    return _horizontal_bars(
+        "label",
         rx.recharts.bar(
             rx.foreach(DashboardState.funnel, lambda step: rx.recharts.cell(fill=step["fill"])),
             rx.recharts.label_list(data_key="count", position="right", font_size=12),
@@ -186,9 +194,9 @@ def _funnel_chart() -> rx.Component:
             bar_size=20,
             is_animation_active=False,
         ),
+        width=130,
         data=DashboardState.funnel,
-        layout="vertical",
-        margin={"top": 0, "right": 36, "left": 0, "bottom": 0},
+        right=36,
         height=DashboardState.funnel_height,
     )
 
@@ -222,31 +230,26 @@ def _inside_label(key: str) -> rx.Component:
 
 
 def _managers_chart() -> rx.Component:
-    return rx.recharts.bar_chart(
-        *_category_axes("name", width=120),
-        rx.recharts.tooltip(**_TOOLTIP),
-        rx.recharts.bar(
-            _inside_label("in_work"),
-            data_key="in_work",
-            name="В работе",
+    def segment(key: str, name: str, fill: str, **props) -> rx.Component:
+        """One part of a manager's bar (in work, then processed), its count inside."""
+        return rx.recharts.bar(
+            _inside_label(key),
+            data_key=key,
+            name=name,
             stack_id="load",
-            fill="var(--amber-9)",
+            fill=fill,
             bar_size=18,
             is_animation_active=False,
-        ),
-        rx.recharts.bar(
-            _inside_label("processed"),
-            data_key="processed",
-            name="Обработано",
-            stack_id="load",
-            fill="var(--green-9)",
-            radius=[0, 6, 6, 0],
-            bar_size=18,
-            is_animation_active=False,
-        ),
+            **props,
+        )
+
+    return _horizontal_bars(
+        "name",
+        segment("in_work", "В работе", "var(--amber-9)"),
+        segment("processed", "Обработано", "var(--green-9)", radius=[0, 6, 6, 0]),
+        width=120,
         data=DashboardState.manager_bars,
-        layout="vertical",
-        margin={"top": 0, "right": 12, "left": 0, "bottom": 0},
+        right=12,
         height=DashboardState.managers_height,
     )
 
