@@ -19,6 +19,8 @@ from privet_manager_app.ui.state import run_domain
 
 UPLOAD_ID = "verify-pdf"
 MAX_PDF_BYTES = get_settings().MAX_VERIFY_PDF_BYTES
+# The answer's callout: (result, icon, colour).
+VERDICTS = (("valid", "badge_check", "green"), ("invalid", "circle_x", "red"))
 
 
 class VerifyState(rx.State):
@@ -77,6 +79,12 @@ class VerifyState(rx.State):
             self.error = error.message
 
 
+def _field(label: str, value, on_change, field_id: str, **props) -> rx.Component:
+    return forms.labelled(
+        label, forms.wide_input(value=value, on_change=on_change, id=field_id, **props)
+    )
+
+
 def page() -> rx.Component:
     state = VerifyState
     return rx.box(
@@ -107,23 +115,14 @@ def page() -> rx.Component:
                 cursor="pointer",
             ),
             rx.text("или", size="2", color=rx.color("gray", 10), align="center", width="100%"),
-            forms.labelled(
+            _field(
                 "Номер договора",
-                forms.wide_input(
-                    value=state.number,
-                    on_change=state.set_number,
-                    placeholder="ПМ-2026-000001",
-                    id="verify-number",
-                ),
+                state.number,
+                state.set_number,
+                "verify-number",
+                placeholder="ПМ-2026-000001",
             ),
-            forms.labelled(
-                "SHA-256 файла",
-                forms.wide_input(
-                    value=state.sha256,
-                    on_change=state.set_sha256,
-                    id="verify-sha256",
-                ),
-            ),
+            _field("SHA-256 файла", state.sha256, state.set_sha256, "verify-sha256"),
             forms.action_button(
                 "Проверить",
                 on_click=state.check_number,
@@ -131,19 +130,15 @@ def page() -> rx.Component:
                 id="verify-submit",
             ),
             forms.form_error(state.error),
-            forms.notice(
-                state.result == "valid",
-                state.result_text,
-                icon="badge_check",
-                color="green",
-                id="verify-result",
-            ),
-            forms.notice(
-                state.result == "invalid",
-                state.result_text,
-                icon="circle_x",
-                color="red",
-                id="verify-result",
+            *(
+                forms.notice(
+                    state.result == result,
+                    state.result_text,
+                    icon=icon,
+                    color=color,
+                    id="verify-result",
+                )
+                for result, icon, color in VERDICTS
             ),
             spacing="3",
             width="100%",
