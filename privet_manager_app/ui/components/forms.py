@@ -104,10 +104,15 @@ class FormMixin(rx.State, mixin=True):
             self.errors = {key: text for key, text in self.errors.items() if key != name}
 
 
+def muted(*children: Any, size: str = "1", shade: int = 10, **props: Any) -> rx.Component:
+    """Text quieter than the content: a hint, a date, an explanation (`shade` 11: darker)."""
+    return rx.text(*children, size=size, color=rx.color("gray", shade), **props)
+
+
 def labelled(label: str, control: rx.Component, error: Any = None, hint: str | None = None):
     parts = [rx.text(label, size="2", weight="medium", as_="label"), control]
     if hint:
-        parts.append(rx.text(hint, size="1", color=rx.color("gray", 10)))
+        parts.append(muted(hint))
     if error is not None:
         parts.append(rx.cond(error, rx.text(error, size="1", color=rx.color("red", 11))))
     return rx.vstack(*parts, spacing="1", width="100%")

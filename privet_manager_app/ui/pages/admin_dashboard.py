@@ -285,18 +285,14 @@ def _chain_card() -> rx.Component:
             word_break="break-all",
             id="chain-head-hash",
         ),
-        rx.text(
+        forms.muted(
             "Проверено: "
             + chain["checked"]
             + " · сверено голов из заверенных копий: "
             + chain["anchors"],
-            size="1",
-            color=rx.color("gray", 10),
         ),
-        rx.text(
+        forms.muted(
             "Полная проверка: python -m privet_manager_app verify-audit",
-            size="1",
-            color=rx.color("gray", 10),
         ),
     )
 
@@ -374,10 +370,8 @@ def _content() -> rx.Component:
         ),
         layout.section(  # a list, not a chart
             "Просмотры паспортов",
-            rx.text(
+            forms.muted(
                 "Полные паспорта за 24 ч: форма, ссылка на договор, «Показать»",
-                size="1",
-                color=rx.color("gray", 10),
             ),
             rx.cond(
                 state.passport_views.length() > 0,

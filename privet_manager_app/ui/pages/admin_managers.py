@@ -496,10 +496,9 @@ def page() -> rx.Component:
                 layout.spread(
                     rx.vstack(
                         rx.heading("Менеджеры", size="6"),
-                        rx.text(
+                        forms.muted(
                             "Учётные записи, роли и доступ",
                             size="2",
-                            color=rx.color("gray", 10),
                         ),
                         spacing="0",
                     ),

@@ -292,11 +292,9 @@ def _editor() -> rx.Component:
         rx.cond(state.editing_id, "Тариф", "Новый тариф"),
         rx.cond(
             state.editing_id,
-            rx.text(
+            forms.muted(
                 "Сохранение создаст новую версию. Уже рассчитанные доплаты и "
                 "договоры сохранят прежние цифры.",
-                size="1",
-                color=rx.color("gray", 10),
             ),
         ),
         forms.input_field(state, TariffInput, "name"),

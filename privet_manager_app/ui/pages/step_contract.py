@@ -288,10 +288,8 @@ def _tariff_card() -> rx.Component:
                                 rx.text(option["terms"], size="1", color=rx.color("gray", 11)),
                                 rx.cond(
                                     option["description"] != "",
-                                    rx.text(
+                                    forms.muted(
                                         option["description"],
-                                        size="1",
-                                        color=rx.color("gray", 10),
                                     ),
                                 ),
                                 spacing="1",
@@ -459,11 +457,11 @@ def _signing_card() -> rx.Component:
         state.contract_status == "otp_sent",
         layout.section(
             "Подписание",
-            rx.text(
+            forms.muted(
                 "Код отправлен в чат поддержки клиента в приложении «Привет Супер». "
                 "Попросите клиента назвать код.",
                 size="2",
-                color=rx.color("gray", 11),
+                shade=11,
             ),
             forms.notice(
                 state.signing_locked_until != "",

@@ -401,10 +401,8 @@ def _dialog() -> rx.Component:
                         rx.vstack(
                             rx.icon("camera", size=28, color=rx.color("accent", 10)),
                             rx.text("Снять или выбрать фото", size="2", weight="medium"),
-                            rx.text(
+                            forms.muted(
                                 "JPEG, PNG, WebP · до 20 МБ",
-                                size="1",
-                                color=rx.color("gray", 10),
                             ),
                             align="center",
                             spacing="1",

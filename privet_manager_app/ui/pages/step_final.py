@@ -125,19 +125,17 @@ def _invoice_card() -> rx.Component:
                 rx.text(state.invoice_text, size="2", id="invoice-text"),
                 rx.cond(
                     state.invoice_reminders > 0,
-                    rx.text(
+                    forms.muted(
                         "Напоминаний отправлено: ",
                         state.invoice_reminders,
-                        size="1",
-                        color=rx.color("gray", 10),
                     ),
                 ),
                 spacing="1",
             ),
-            rx.text(
+            forms.muted(
                 "Клиент получит счёт с суммой в чате поддержки и оплатит позже.",
                 size="2",
-                color=rx.color("gray", 11),
+                shade=11,
             ),
         ),
         forms.action_button(

@@ -296,11 +296,9 @@ def _scanner() -> rx.Component:
         ),
         rx.cond(
             ~busy & (state.scan_rows.length() == 0) & ~state.scan_filled,
-            rx.text(
+            forms.muted(
                 "Сфотографируйте разворот с фото целиком, вместе с двумя нижними строками "
                 "«PNRUS…»: поля заполнятся после вашей проверки",
-                size="1",
-                color=rx.color("gray", 10),
             ),
         ),
         rx.cond(
@@ -318,11 +316,9 @@ def _scanner() -> rx.Component:
                 rx.vstack(
                     rx.text("Прочитано с фото", weight="bold", size="3"),
                     rx.foreach(state.scan_rows, _scan_row),
-                    rx.text(
+                    forms.muted(
                         "Сверьте с паспортом. Место рождения и «кем выдан» в нижних строках "
                         "нет — их впишите сами.",
-                        size="1",
-                        color=rx.color("gray", 10),
                     ),
                     rx.hstack(
                         rx.button("Заново", variant="ghost", size="3", on_click=state.discard_scan),

@@ -91,11 +91,11 @@ def page() -> rx.Component:
         rx.vstack(
             layout.brand(),
             rx.heading("Проверка договора", size="5"),
-            rx.text(
+            forms.muted(
                 "Загрузите PDF договора или его заверенную копию, или введите номер и SHA-256: "
                 "проверим, что это подписанный оригинал или неизменённая заверенная копия.",
                 size="2",
-                color=rx.color("gray", 11),
+                shade=11,
             ),
             rx.upload(
                 rx.vstack(
