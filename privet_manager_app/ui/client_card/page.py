@@ -511,7 +511,7 @@ def _audit_tab() -> rx.Component:
             rx.text(row["action_label"], size="2", weight="medium"),
             rx.foreach(
                 row["changes"],
-                lambda change: rx.text(change, size="1", color=rx.color("gray", 11)),
+                lambda change: forms.muted(change, shade=11),
             ),
             rx.text(row["meta"], size="1", color=MUTED),
             rx.cond(row["origin"] != "", rx.text(row["origin"], size="1", color=MUTED)),

@@ -129,12 +129,12 @@ def _kpi(
         rx.vstack(
             rx.hstack(
                 rx.icon(icon, size=16, color=rx.color("accent", 10)),
-                rx.text(label, size="1", color=rx.color("gray", 11), weight="medium"),
+                forms.muted(label, shade=11, weight="medium"),
                 spacing="1",
                 align="center",
             ),
             rx.text(DashboardState.kpi[key], size=value_size, weight="bold", id=f"kpi-{key}"),
-            rx.text(hint, size="1", color=rx.color("gray", 10)),
+            forms.muted(hint),
             spacing="1",
         ),
         width="100%",
@@ -144,7 +144,7 @@ def _kpi(
 def _chart_card(title: str, subtitle: rx.Var | str, chart: rx.Component, card_id: str):
     return layout.section(
         title,
-        rx.text(subtitle, size="1", color=rx.color("gray", 10)),
+        forms.muted(subtitle),
         rx.box(chart, width="100%"),
         spacing="2",
         id=card_id,
@@ -257,7 +257,7 @@ def _managers_chart() -> rx.Component:
 def _legend_item(label: str, color: str) -> rx.Component:
     return rx.hstack(
         rx.box(width="10px", height="10px", border_radius="3px", background=color),
-        rx.text(label, size="1", color=rx.color("gray", 11)),
+        forms.muted(label, shade=11),
         spacing="1",
         align="center",
     )
@@ -304,7 +304,7 @@ def _content() -> rx.Component:
         layout.spread(
             rx.vstack(
                 rx.heading("Дашборд", size="6"),
-                rx.text("Обновлено " + state.generated, size="1", color=rx.color("gray", 10)),
+                forms.muted("Обновлено " + state.generated),
                 spacing="0",
             ),
             end=rx.icon_button(
@@ -380,7 +380,7 @@ def _content() -> rx.Component:
                     spacing="1",
                     width="100%",
                 ),
-                rx.text("Никто не смотрел", size="2", color=rx.color("gray", 10)),
+                forms.muted("Никто не смотрел", size="2"),
             ),
             spacing="2",
             id="passport-views",

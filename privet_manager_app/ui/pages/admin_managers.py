@@ -315,7 +315,7 @@ def _manager_card(row: ManagerRow) -> rx.Component:
                     align="center",
                     wrap="wrap",
                 ),
-                rx.text(row["email"], size="2", color=rx.color("gray", 11), class_name="email"),
+                forms.muted(row["email"], size="2", shade=11, class_name="email"),
                 rx.hstack(
                     rx.badge(
                         row["role_label"],

@@ -228,11 +228,11 @@ def _tariff_card(row: TariffRow) -> rx.Component:
                 ),
                 align="center",
             ),
-            rx.text(row["code"], size="1", color=rx.color("gray", 10), font_family="monospace"),
+            forms.muted(row["code"], font_family="monospace"),
             rx.text(row["terms"], size="2"),
             rx.cond(
                 row["fees"] != "",
-                rx.text("Категории: " + row["fees"], size="1", color=rx.color("gray", 11)),
+                forms.muted("Категории: " + row["fees"], shade=11),
             ),
             rx.hstack(
                 rx.button(
@@ -333,7 +333,7 @@ def _editor() -> rx.Component:
                 ),
                 rx.cond(
                     state.preview_error,
-                    rx.text(state.preview_error, size="1", color=rx.color("gray", 10)),
+                    forms.muted(state.preview_error),
                 ),
                 spacing="1",
                 width="100%",

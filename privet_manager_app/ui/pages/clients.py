@@ -185,7 +185,7 @@ def _card(row: CardRow) -> rx.Component:
                     rx.text(row["phone"], size="2"),
                     rx.cond(
                         row["email"] != "",
-                        rx.text("· " + row["email"], size="2", color=rx.color("gray", 11)),
+                        forms.muted("· " + row["email"], size="2", shade=11),
                     ),
                     spacing="1",
                     align="center",
@@ -193,7 +193,7 @@ def _card(row: CardRow) -> rx.Component:
                 ),
                 rx.hstack(
                     rx.icon("map_pin", size=14, color=rx.color("gray", 10), flex_shrink="0"),
-                    rx.text(row["address"], size="2", color=rx.color("gray", 11)),
+                    forms.muted(row["address"], size="2", shade=11),
                     spacing="1",
                     align="start",
                 ),
@@ -204,7 +204,7 @@ def _card(row: CardRow) -> rx.Component:
                             "Менеджер: " + row["manager"], size="1", color=rx.color("gray", 10)
                         ),
                     ),
-                    end=rx.text(row["updated"], size="1", color=rx.color("gray", 10)),
+                    end=forms.muted(row["updated"]),
                 ),
                 spacing="2",
                 width="100%",

@@ -264,8 +264,8 @@ def _breakdown(lines, total, fee, total_id: str) -> rx.Component:
             end=rx.text(total, weight="bold", id=total_id),
         ),
         layout.spread(
-            rx.text("Абонентская плата", size="2", color=rx.color("gray", 11)),
-            end=rx.text(fee + " / мес", size="2", color=rx.color("gray", 11)),
+            forms.muted("Абонентская плата", size="2", shade=11),
+            end=forms.muted(fee + " / мес", size="2", shade=11),
         ),
         spacing="2",
         width="100%",
@@ -285,7 +285,7 @@ def _tariff_card() -> rx.Component:
                             rx.radio_group.item(value=option["id"]),
                             rx.vstack(
                                 rx.text(option["name"], weight="bold", size="3"),
-                                rx.text(option["terms"], size="1", color=rx.color("gray", 11)),
+                                forms.muted(option["terms"], shade=11),
                                 rx.cond(
                                     option["description"] != "",
                                     forms.muted(

@@ -334,11 +334,11 @@ def _device_card(device: DeviceRow) -> rx.Component:
             ),
             rx.cond(
                 device["details"] != "",
-                rx.text(device["details"], size="2", color=rx.color("gray", 11)),
+                forms.muted(device["details"], size="2", shade=11),
             ),
             rx.cond(
                 device["notes"] != "",
-                rx.text(device["notes"], size="2", color=rx.color("gray", 10)),
+                forms.muted(device["notes"], size="2"),
             ),
             rx.cond(
                 device["photo_count"] == 0,

@@ -211,7 +211,7 @@ def _text(value) -> str:
 def _card() -> rx.Component:
     def row(label: str, key: str) -> rx.Component:
         return rx.hstack(
-            rx.text(label, size="2", color=rx.color("gray", 10), min_width="110px"),
+            forms.muted(label, size="2", min_width="110px"),
             rx.text(PassportState.card[key], size="2", weight="medium"),
             align="start",
             width="100%",
@@ -251,7 +251,7 @@ def _card() -> rx.Component:
 def _scan_row(row: dict) -> rx.Component:
     uncertain = row["uncertain"] != ""
     return rx.hstack(
-        rx.text(row["label"], size="2", color=rx.color("gray", 10), min_width="130px"),
+        forms.muted(row["label"], size="2", min_width="130px"),
         rx.vstack(
             rx.text(row["value"], size="2", weight="medium"),
             rx.cond(

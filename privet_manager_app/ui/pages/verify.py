@@ -114,7 +114,7 @@ def page() -> rx.Component:
                 width="100%",
                 cursor="pointer",
             ),
-            rx.text("или", size="2", color=rx.color("gray", 10), align="center", width="100%"),
+            forms.muted("или", size="2", align="center", width="100%"),
             _field(
                 "Номер договора",
                 state.number,
