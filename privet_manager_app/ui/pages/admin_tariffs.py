@@ -13,6 +13,7 @@ import reflex as rx
 from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.inputs import TariffInput, TariffPatch
+from privet_manager_app.domain.views import TariffView
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
@@ -42,17 +43,13 @@ class PreviewLine(TypedDict):
     amount: str
 
 
-def _row(view) -> TariffRow:
+def _row(view: TariffView) -> TariffRow:
     fees = ", ".join(
         f"{DEVICE_CATEGORIES.get(category, category)} {rubles(fee)}"
         for category, fee in view.category_fees.items()
     )
     return TariffRow(
-        id=view.id,
-        name=view.name,
-        code=view.code,
-        version=view.version,
-        is_active=view.is_active,
+        **view.model_dump(include={"id", "name", "code", "version", "is_active"}),
         terms=f"{rubles(view.base_monthly_fee)}/мес · включено {view.included_devices} · "
         f"сверх {rubles(view.extra_device_fee)} · скидка до {view.max_discount_pct}%",
         fees=fees,
