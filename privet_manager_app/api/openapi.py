@@ -71,6 +71,23 @@ def raises(**codes: str) -> dict[int | str, dict[str, Any]]:
     return {int(status.removeprefix("s")): {"description": text} for status, text in codes.items()}
 
 
+def file_upload_body(
+    file_description: str | None = None, *, also: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`openapi_extra=` of a route that reads its body itself: a required body, a
+    multipart/form-data form with one binary `file`, or what `also` names instead."""
+    file: dict[str, Any] = {"type": "string", "format": "binary"}
+    if file_description is not None:
+        file["description"] = file_description
+    form = {"type": "object", "properties": {"file": file}, "required": ["file"]}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": form}, **(also or {})},
+        }
+    }
+
+
 def _unreadable_body(operation: dict[str, Any]) -> int:
     # A JSON body that is not even text (invalid UTF-8) is refused before validation: 400.
     content = operation["requestBody"].get("content", {})

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from privet_manager_app.api.app import create_api
 from privet_manager_app.domain.admin import auth
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support import factories
+from tests.support.fuzz import in_process_examples
 
 # Logout and refresh revoke the token the rest of the examples use.
 _SKIPPED = ("/auth/logout", "/auth/refresh")
@@ -33,13 +34,7 @@ def admin_headers(admin):
 
 
 def _never_5xx(operation, app, headers):
-    @settings(
-        max_examples=6,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @in_process_examples(6)
     @given(data=st.data())
     def body_and_query(data):
         case = data.draw(operation.as_strategy())

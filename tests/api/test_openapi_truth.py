@@ -10,7 +10,7 @@ import contextlib
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
@@ -24,6 +24,7 @@ from privet_manager_app.api.app import create_api
 from privet_manager_app.domain.admin import auth
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support import factories
+from tests.support.fuzz import in_process_examples
 
 M = "/api/manager"
 CHECKS = [
@@ -76,13 +77,7 @@ def _examples(operation, app, headers, failures: collections.Counter) -> list[in
     """Hypothesis examples of one operation under the checks; returns the request count."""
     requests = [0]
 
-    @settings(
-        max_examples=5,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @in_process_examples(5)
     @given(data=st.data())
     def examples(data):
         case = data.draw(operation.as_strategy())

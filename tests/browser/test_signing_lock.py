@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from privet_manager_app.domain.common.errors import ValidationFailed
-from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import signing
 from tests.conftest import ARTIFACTS, ui_login
 from tests.support import factories
 
@@ -18,23 +15,10 @@ ADMIN = "admin@example.com"
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def _spend_the_budget(manager, client) -> None:
-    """Ten wrong codes over two contracts (five per code), as the budget counts them."""
-    for round_ in range(2):
-        code = factories.last_code(client.user_id)
-        for guess in range(5):
-            origin = manager.with_origin(f"10.3.{round_}.{guess}", "UA")
-            with pytest.raises(ValidationFailed):
-                signing.confirm_signature(origin, client.id, factories.wrong_code(code), True)
-        if round_ == 0:
-            factories.resend_interval_passed(client.id)
-            contracts.generate_contract(manager, client.id)
-
-
 def test_исчерпанный_лимит_кодов_виден_на_шаге_4_и_в_карточке_снимает_админ(live_db, phone):
     manager = factories.demo_manager()
     client, _ = factories.generated(manager)
-    _spend_the_budget(manager, client)
+    factories.spend_code_budget(manager, client, "10.3")
 
     ui_login(phone)
     phone.goto(f"/clients/{client.id}/step/4")

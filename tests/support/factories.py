@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
@@ -26,6 +27,7 @@ from privet_manager_app.domain.clients import claims, projection
 from privet_manager_app.domain.clients.sync import backfill_manager_clients
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.clock import utcnow
+from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import passport_vault, signing, tariff_apply
 from privet_manager_app.domain.wizard import payment as payments
@@ -406,6 +408,24 @@ def signed_client(manager, extra_fee: str = "1500.00") -> ClientRef:
 
 def wrong_code(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def five_wrong_codes(manager, client: ClientRef, network: str) -> None:
+    """Five wrong guesses at the client's current code, each from its own address in
+    `network` (no per-IP delay): what one code adds to the client's wrong-code budget."""
+    code = last_code(client.user_id)
+    for guess in range(5):
+        origin = manager.with_origin(f"{network}.{guess}", "UA")
+        with pytest.raises(ValidationFailed):
+            signing.confirm_signature(origin, client.id, wrong_code(code), True)
+
+
+def spend_code_budget(manager, client: ClientRef, network: str) -> None:
+    """Ten wrong codes over two contracts (five per code), as the client's budget counts them."""
+    five_wrong_codes(manager, client, f"{network}.0")
+    resend_interval_passed(client.id)
+    contracts.generate_contract(manager, client.id)
+    five_wrong_codes(manager, client, f"{network}.1")
 
 
 def sign_with_tariff(manager, client: ClientRef, tariff_id: int) -> ManagerContract:

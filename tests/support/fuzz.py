@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from hypothesis import HealthCheck, settings
 
 from tests.support.live_server import ROOT, LiveServer
 from tests.support.ports import free_port
@@ -46,6 +47,18 @@ CHECKS = (
 )
 SEED = 20261202
 MAX_EXAMPLES = 5  # per operation and phase: both roles' runs stay within ~5 min of CI
+
+
+def in_process_examples(max_examples: int) -> settings:
+    """Hypothesis settings for drawing an operation's cases in the test process (tests/api):
+    the same derandomized examples on every run, no deadline, no example database."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 @dataclasses.dataclass

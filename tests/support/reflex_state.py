@@ -45,3 +45,13 @@ def run_sync(state: Any, handler, *args) -> list[Any]:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, run_handler(state, handler, *args)).result()
+
+
+def assert_each_leads_to_login(handlers, prepare=None) -> None:
+    """Each (state class, handler) called on a fresh state with no session answers with the
+    login page; `prepare(state)` first sets what the page would hold (its client, version)."""
+    for state_class, handler in handlers:
+        state = make_state(state_class)
+        if prepare is not None:
+            prepare(state)
+        assert redirect_path(run_sync(state, handler)) == "/login", handler

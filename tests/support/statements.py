@@ -1,5 +1,5 @@
 """What the app sends to the database while a block runs: the SQL text, on which backend, and
-whether it was read through a server-side cursor."""
+whether it was read through a server-side cursor; how many transactions it began."""
 
 from __future__ import annotations
 
@@ -19,9 +19,20 @@ class Statement:
 
 
 @contextlib.contextmanager
-def captured_sql() -> Iterator[list[Statement]]:
+def listening(event: str, listener) -> Iterator[None]:
+    """`listener` on the app's engine for `event` while the block runs."""
     from privet_manager_app.infra.db import get_engine
 
+    engine = get_engine()
+    sa.event.listen(engine, event, listener)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, event, listener)
+
+
+@contextlib.contextmanager
+def captured_sql() -> Iterator[list[Statement]]:
     seen: list[Statement] = []
 
     def listener(connection, cursor, statement, parameters, context, executemany):
@@ -36,9 +47,17 @@ def captured_sql() -> Iterator[list[Statement]]:
             )
         )
 
-    engine = get_engine()
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with listening("before_cursor_execute", listener):
         yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+@contextlib.contextmanager
+def counted_transactions() -> Iterator[list[int]]:
+    """The transactions begun while the block runs, one item each."""
+    begun: list[int] = []
+
+    def on_begin(_connection):
+        begun.append(1)
+
+    with listening("begin", on_begin):
+        yield begun

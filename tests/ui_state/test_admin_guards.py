@@ -27,7 +27,7 @@ from privet_manager_app.ui.pages.admin_managers import ManagersState
 from privet_manager_app.ui.pages.clients import ClientsState
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support.factories import claimed_client, passport_model
-from tests.support.reflex_state import make_state, redirect_path
+from tests.support.reflex_state import assert_each_leads_to_login, make_state, redirect_path
 from tests.support.reflex_state import run_sync as _run
 
 
@@ -57,15 +57,15 @@ def card_params(monkeypatch):
 
 
 def test_без_сессии_админские_страницы_ведут_на_вход(db, admin):
-    for state_class, handler in (
-        (ManagersState, ManagersState.open_page),
-        (ManagersState, ManagersState.create),
-        (DashboardState, DashboardState.open_page),
-        (ClientCardState, ClientCardState.open_page),
-        (ClientsState, ClientsState.prepare_export),
-    ):
-        state = make_state(state_class)
-        assert redirect_path(_run(state, handler)) == "/login", handler
+    assert_each_leads_to_login(
+        (
+            (ManagersState, ManagersState.open_page),
+            (ManagersState, ManagersState.create),
+            (DashboardState, DashboardState.open_page),
+            (ClientCardState, ClientCardState.open_page),
+            (ClientsState, ClientsState.prepare_export),
+        )
+    )
     state = make_state(ManagersState)
     assert redirect_path(_run(state, ManagersState.make_manager, admin.id)) == "/login"
     assert _user(admin.id).role == "admin"

@@ -65,12 +65,18 @@ def test_шаг_1_набранное_поверх_чужой_правки_даё
         assert session.get(ClientUser, client.user_id).email == "tab@example.ru"
 
 
-def test_шаг_2_после_переподключения_поля_не_стираются(db, manager, monkeypatch):
+def _passport_typed(manager, monkeypatch):
+    """Step 2 of a client with a passport, the number retyped in the form: (client, state)."""
     client = client_in_work(manager)
     add_passport(client, number="123456")
     state = _page(PassportState, manager, client.id, monkeypatch)
     _run(state, PassportState.start_editing)
     _run(state, PassportState.set_field, "number", "654321")
+    return client, state
+
+
+def test_шаг_2_после_переподключения_поля_не_стираются(db, manager, monkeypatch):
+    client, state = _passport_typed(manager, monkeypatch)
     typed = dict(state.form)
     _run(state, PassportState.open_page)  # the reconnect
     assert state.form == typed
@@ -136,11 +142,7 @@ def test_черновик_другого_менеджера_или_клиент�
 
 
 def test_шаг_2_новый_токен_после_обрыва_поля_паспорта_возвращаются(db, manager, monkeypatch):
-    client = client_in_work(manager)
-    add_passport(client, number="123456")
-    state = _page(PassportState, manager, client.id, monkeypatch)
-    _run(state, PassportState.start_editing)
-    _run(state, PassportState.set_field, "number", "654321")
+    _client, state = _passport_typed(manager, monkeypatch)
     typed = dict(state.form)
     fresh = _fresh_state_with_the_tabs_draft(PassportState, state, manager)
     assert fresh.form == typed

@@ -6,7 +6,7 @@ from privet_manager_app.domain.admin import auth
 from privet_manager_app.ui.pages.clients import ClientsState
 from privet_manager_app.ui.state import SessionState
 from tests.conftest import DEFAULT_PASSWORD
-from tests.support.reflex_state import make_state, redirect_path
+from tests.support.reflex_state import assert_each_leads_to_login, make_state, redirect_path
 from tests.support.reflex_state import run_sync as _run
 
 
@@ -62,19 +62,23 @@ def test_шаги_мастера_без_сессии_ничего_не_меня�
 
     client = claimed_client(manager)
     before = version_of(client.id)
-    for state_class, handler in (
-        (ProfileState, ProfileState.save),
-        (PassportState, PassportState.save),
-        (DevicesState, DevicesState.save_device),
-        (ContractState, ContractState.generate),
-        (ContractState, ContractState.sign),
-        (FinalState, FinalState.confirm_payment),
-        (FinalState, FinalState.send_invoice),
-    ):
-        state = make_state(state_class)
+
+    def on_the_clients_step(state) -> None:
         state.cid = client.id
         state.version = before
-        assert redirect_path(_run(state, handler)) == "/login", handler
+
+    assert_each_leads_to_login(
+        (
+            (ProfileState, ProfileState.save),
+            (PassportState, PassportState.save),
+            (DevicesState, DevicesState.save_device),
+            (ContractState, ContractState.generate),
+            (ContractState, ContractState.sign),
+            (FinalState, FinalState.confirm_payment),
+            (FinalState, FinalState.send_invoice),
+        ),
+        prepare=on_the_clients_step,
+    )
     assert version_of(client.id) == before
 
 

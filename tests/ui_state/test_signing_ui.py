@@ -3,12 +3,7 @@ own recorded act; a spent wrong-code budget shows on the card, and only an admin
 
 from __future__ import annotations
 
-import pytest
-
 from privet_manager_app.domain.admin import auth
-from privet_manager_app.domain.common.errors import ValidationFailed
-from privet_manager_app.domain.wizard import contract as contracts
-from privet_manager_app.domain.wizard import signing
 from privet_manager_app.domain.wizard.otp_budget import UNLOCK_ADMIN_ONLY
 from privet_manager_app.ui.client_card.state import ClientCardState
 from privet_manager_app.ui.pages.step_contract import ContractState
@@ -17,9 +12,7 @@ from tests.support.factories import (
     audit_entries,
     contract_row,
     generated,
-    last_code,
-    resend_interval_passed,
-    wrong_code,
+    spend_code_budget,
 )
 from tests.support.reflex_state import make_state
 from tests.support.reflex_state import run_sync as _run
@@ -47,15 +40,7 @@ def test_галочка_согласия_записывается_сразу_с�
 
 def test_карточка_показывает_блокировку_и_снимает_её_только_админ(db, manager, admin, monkeypatch):
     client, _ = generated(manager)
-    for round_ in range(2):
-        code = last_code(client.user_id)
-        for guess in range(5):
-            origin = manager.with_origin(f"10.2.{round_}.{guess}", "UA")
-            with pytest.raises(ValidationFailed):
-                signing.confirm_signature(origin, client.id, wrong_code(code), True)
-        if round_ == 0:
-            resend_interval_passed(client.id)
-            contracts.generate_contract(manager, client.id)
+    spend_code_budget(manager, client, "10.2")
 
     monkeypatch.setattr(ClientCardState, "_route_client_id", lambda self: client.id)
     as_manager = make_state(ClientCardState, token=_token(manager))

@@ -4,18 +4,14 @@ read, claim, read again, the passport, the session)."""
 
 from __future__ import annotations
 
-import contextlib
-
-import sqlalchemy as sa
-
 from privet_manager_app.domain.admin import auth
-from privet_manager_app.infra.db import get_engine
 from privet_manager_app.ui.pages.step_passport import PassportState
 from privet_manager_app.ui.pages.wizard import WizardState
 from tests.conftest import DEFAULT_PASSWORD
 from tests.support.factories import claimed_client, new_client, version_of
 from tests.support.reflex_state import make_state
 from tests.support.reflex_state import run_sync as _run
+from tests.support.statements import counted_transactions
 
 PASSPORT = {
     "last_name": "Петров",
@@ -29,21 +25,6 @@ PASSPORT = {
     "issued_by": "ОВД Хамовники",
     "division_code": "770-001",
 }
-
-
-@contextlib.contextmanager
-def counted_transactions():
-    begun: list[int] = []
-
-    def on_begin(_connection):
-        begun.append(1)
-
-    engine = get_engine()
-    sa.event.listen(engine, "begin", on_begin)
-    try:
-        yield begun
-    finally:
-        sa.event.remove(engine, "begin", on_begin)
 
 
 def _step_2(manager, client_id, monkeypatch) -> PassportState:

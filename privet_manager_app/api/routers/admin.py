@@ -17,7 +17,7 @@ from privet_manager_app.domain.admin import dashboard, managers
 from privet_manager_app.domain.clients import reopen
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.inputs import Line, Text
-from privet_manager_app.domain.views import ClientCard, SigningLockView, View
+from privet_manager_app.domain.views import ClientCard, SigningLockView
 from privet_manager_app.domain.wizard import otp_budget
 
 router = APIRouter(prefix="/admin", tags=["Администрирование"])
@@ -62,24 +62,19 @@ class UnlockRequest(Strict):
     reason: str = Field(max_length=1000, description="почему подписание разблокировано")
 
 
-class _Error(View):
-    detail: str
-    code: str
-
-
 @router.post(
     "/clients/{client_id:int}/signing-unlock",
     response_model=SigningLockView,
     summary="Разблокировать подписание клиента после исчерпания лимита неверных кодов "
     "(причина обязательна, пишется в аудит)",
-    responses={
-        401: {"model": _Error, "description": "not_authenticated"},
-        403: {"model": _Error, "description": "admin_only"},
-        404: {"model": _Error, "description": "client_not_found"},
-        409: {"model": _Error, "description": "signing_not_locked"},
-        422: {"model": _Error, "description": "unlock_reason_required, validation_error"},
-        503: {"model": _Error, "description": "database_unavailable"},
-    },
+    responses=raises(
+        s401="not_authenticated",
+        s403="admin_only",
+        s404="client_not_found",
+        s409="signing_not_locked",
+        s422="unlock_reason_required, validation_error",
+        s503="database_unavailable",
+    ),
 )
 def unlock_signing(
     client_id: ClientId, body: UnlockRequest, actor: Actor = Depends(current_admin)

@@ -10,10 +10,11 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.openapi import raises
 from privet_manager_app.api.params import ClientId, Strict
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.inputs import Line
-from privet_manager_app.domain.views import ConsentView, ContractView, SignatureResult, View
+from privet_manager_app.domain.views import ConsentView, ContractView, SignatureResult
 from privet_manager_app.domain.wizard import certificate as certificates
 from privet_manager_app.domain.wizard import contract as contracts
 from privet_manager_app.domain.wizard import sealed_copy, signing
@@ -37,24 +38,16 @@ class ConsentRequest(Strict):
     )
 
 
-class _Error(View):
-    detail: str
-    code: str
-
-
 def _errors(**described: str) -> dict:
-    """The statuses a route answers besides 200, each with the shared error body."""
+    """The statuses a route answers besides 200: the ones every contract route shares, then
+    its own (api/openapi.py gives each the shared error body)."""
     common = {
-        401: "not_authenticated",
-        403: "not_assignee: клиента ведёт другой менеджер",
-        404: "client_not_found",
-        503: "storage_unavailable | database_unavailable (Retry-After)",
+        "s401": "not_authenticated",
+        "s403": "not_assignee: клиента ведёт другой менеджер",
+        "s404": "client_not_found",
+        "s503": "storage_unavailable | database_unavailable (Retry-After)",
     }
-    texts = {
-        **common,
-        **{int(status.removeprefix("s")): text for status, text in described.items()},
-    }
-    return {status: {"model": _Error, "description": text} for status, text in texts.items()}
+    return raises(**{**common, **described})
 
 
 class Readiness(BaseModel):
@@ -159,23 +152,16 @@ def consent(
     return signing.record_consent(actor, client_id, body.pep_agreed)
 
 
-class _Error(BaseModel):
-    detail: str
-    code: str
-
-
 _COPY_RESPONSES = {
     307: {"description": "на подписанную короткоживущую ссылку"},
     200: {"model": sealed_copy.SignedCopyView},
-    401: {"model": _Error, "description": "not_authenticated"},
-    403: {"model": _Error, "description": "documents_forbidden: клиента ведёт другой менеджер"},
-    404: {"model": _Error, "description": "client_not_found, signed_copy_not_found"},
-    409: {"model": _Error, "description": "original_mismatch: файл договора в хранилище изменён"},
-    503: {
-        "model": _Error,
-        "description": "signed_copy_pending (Retry-After), signed_copy_unavailable, "
-        "storage_unavailable",
-    },
+    **raises(
+        s401="not_authenticated",
+        s403="documents_forbidden: клиента ведёт другой менеджер",
+        s404="client_not_found, signed_copy_not_found",
+        s409="original_mismatch: файл договора в хранилище изменён",
+        s503="signed_copy_pending (Retry-After), signed_copy_unavailable, storage_unavailable",
+    ),
 }
 
 

@@ -169,13 +169,7 @@ def photo_upload_url(
     ticket = photos.photo_upload_ticket(
         actor, client_id, device_id, body.filename, body.content_type
     )
-    return UploadUrlResponse(
-        upload_url=ticket.upload_url,
-        method=ticket.method,
-        headers=ticket.headers,
-        file_key=ticket.file_key,
-        expires_at=ticket.expires_at,
-    )
+    return UploadUrlResponse.model_validate(ticket, from_attributes=True)
 
 
 @router.post(

@@ -13,14 +13,13 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import MultiPartParser
 
 from privet_manager_app.api.deps import current_actor
+from privet_manager_app.api.openapi import file_upload_body, raises
 from privet_manager_app.api.params import ClientId
+from privet_manager_app.api.uploads import UnsupportedMediaType, uploaded_file
 from privet_manager_app.domain.common.actors import Actor
-from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
-from privet_manager_app.domain.views import View
 from privet_manager_app.domain.wizard import passport_scan
 from privet_manager_app.domain.wizard.photos import PhotoTooLarge
 from privet_manager_app.settings import get_settings
@@ -35,48 +34,17 @@ class _InMemoryParser(MultiPartParser):
     spool_max_size = 1 << 40
 
 
-class UnsupportedMediaType(DomainError):
-    status = 415
-
-
-class _Error(View):
-    detail: str
-    code: str
-
-
-_RESPONSES = {
-    401: {"model": _Error, "description": "not_authenticated"},
-    403: {"model": _Error, "description": "not_assignee: клиента ведёт другой менеджер"},
-    404: {"model": _Error, "description": "client_not_found"},
-    409: {"model": _Error, "description": "not_claimed: клиент ещё не взят в работу"},
-    413: {"model": _Error, "description": "photo_too_large: больше MAX_PHOTO_BYTES (20 МБ)"},
-    415: {"model": _Error, "description": "unsupported_media_type: нужен multipart/form-data"},
-    422: {
-        "model": _Error,
-        "description": "mrz_not_found — нижние строки не прочитаны; photo_unsupported — не фото; "
-        "photo_empty, photo_too_many_pixels, file_required, invalid_form",
-    },
-}
-_OPENAPI_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "format": "binary",
-                            "description": "фото страницы паспорта: JPEG, PNG, WebP или HEIC",
-                        }
-                    },
-                    "required": ["file"],
-                }
-            }
-        },
-    }
-}
+_RESPONSES = raises(
+    s401="not_authenticated",
+    s403="not_assignee: клиента ведёт другой менеджер",
+    s404="client_not_found",
+    s409="not_claimed: клиент ещё не взят в работу",
+    s413="photo_too_large: больше MAX_PHOTO_BYTES (20 МБ)",
+    s415="unsupported_media_type: нужен multipart/form-data",
+    s422="mrz_not_found — нижние строки не прочитаны; photo_unsupported — не фото; "
+    "photo_empty, photo_too_many_pixels, file_required, invalid_form",
+)
+_OPENAPI_BODY = file_upload_body("фото страницы паспорта: JPEG, PNG, WebP или HEIC")
 
 
 def _too_large(limit: int) -> PhotoTooLarge:
@@ -115,14 +83,7 @@ async def scan_passport(
     parser = _InMemoryParser(
         request.headers, _capped(request.stream(), limit), max_files=1, max_fields=5
     )
-    try:
-        form = await parser.parse()
-    except MultiPartException:
-        raise ValidationFailed("invalid_form", "Не удалось прочитать форму с файлом") from None
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        message = "Приложите фото паспорта в поле file"
-        raise ValidationFailed("file_required", message, fields={"file": message})
+    upload = await uploaded_file(parser.parse(), "Приложите фото паспорта в поле file")
     data = await upload.read()
     await upload.close()
     if len(data) > limit:

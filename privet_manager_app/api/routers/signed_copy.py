@@ -5,16 +5,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
 
+from privet_manager_app.api.openapi import raises
 from privet_manager_app.domain.wizard import sealed_copy
 
 router = APIRouter(prefix="/api/signed-copy", tags=["Заверенная копия (ссылка клиента)"])
-
-
-class _Error(BaseModel):
-    detail: str
-    code: str
 
 
 @router.get(
@@ -23,9 +18,11 @@ class _Error(BaseModel):
     status_code=307,
     responses={
         307: {"description": "на подписанную короткоживущую ссылку"},
-        404: {"model": _Error, "description": "signed_copy_link_invalid, signed_copy_not_found"},
-        409: {"model": _Error, "description": "original_mismatch"},
-        503: {"model": _Error, "description": "signed_copy_pending (Retry-After), …"},
+        **raises(
+            s404="signed_copy_link_invalid, signed_copy_not_found",
+            s409="original_mismatch",
+            s503="signed_copy_pending (Retry-After), …",
+        ),
     },
 )
 def by_link(token: str = Path(max_length=1000)) -> RedirectResponse:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
 
+from privet_manager_app.api.openapi import file_upload_body
+from privet_manager_app.api.uploads import UnsupportedMediaType, uploaded_file
 from privet_manager_app.domain.common.errors import DomainError, ValidationFailed
 from privet_manager_app.domain.inputs import Line, type_errors
 from privet_manager_app.domain.views import VerificationResult
@@ -22,10 +22,6 @@ router = APIRouter(prefix="/api/verify", tags=["Проверка договор�
 
 class PayloadTooLarge(DomainError):
     status = 413
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
 
 
 class VerifyByNumber(BaseModel):
@@ -40,21 +36,9 @@ def _too_large() -> PayloadTooLarge:
     return PayloadTooLarge("payload_too_large", f"Файл больше {megabytes} МБ — это не наш договор")
 
 
-_OPENAPI_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                    "required": ["file"],
-                }
-            },
-            "application/json": {"schema": VerifyByNumber.model_json_schema()},
-        },
-    }
-}
+_OPENAPI_BODY = file_upload_body(
+    also={"application/json": {"schema": VerifyByNumber.model_json_schema()}}
+)
 
 
 @router.post(
@@ -69,14 +53,9 @@ async def verify(request: Request) -> VerificationResult:
     limit = get_settings().MAX_VERIFY_PDF_BYTES
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/form-data":
-        try:
-            form = await request.form(max_files=1, max_fields=5)
-        except MultiPartException:
-            raise ValidationFailed("invalid_form", "Не удалось прочитать форму с файлом") from None
-        upload = form.get("file")
-        if not isinstance(upload, UploadFile):
-            message = "Приложите PDF-файл договора в поле file"
-            raise ValidationFailed("file_required", message, fields={"file": message})
+        upload = await uploaded_file(
+            request.form(max_files=1, max_fields=5), "Приложите PDF-файл договора в поле file"
+        )
         data = await upload.read(limit + 1)
         if len(data) > limit:
             raise _too_large()

@@ -184,19 +184,25 @@ def _stale_snapshots(ring: KeyRing):
     )
 
 
+def _locked_batch(session: Session, table, stale, limit: int):
+    """Up to `limit` rows of `table` matching `stale`, oldest id first, locked for this
+    transaction; rows another runner holds are skipped, not waited for."""
+    return session.scalars(
+        sa.select(table)
+        .where(stale)
+        .order_by(table.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+
+
 def rotate_batch(session: Session, limit: int = ROTATION_BATCH) -> RotationCount:
     """Re-encrypt up to `limit` passports and `limit` contract snapshots still under an older
     key (or indexed under an older index key). Rows already current are never selected, so the
     command can stop at any batch and be run again; concurrent runners skip each other's rows."""
     ring = passport_keys()
     count = RotationCount()
-    rows = session.scalars(
-        sa.select(UserPassport)
-        .where(_stale_passports(ring))
-        .order_by(UserPassport.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    rows = _locked_batch(session, UserPassport, _stale_passports(ring), limit)
     for row in rows:
         secrets = open_row(row, ring)
         for name, value in sealed_columns(row.user_id, secrets.as_dict()).items():
@@ -206,13 +212,7 @@ def rotate_batch(session: Session, limit: int = ROTATION_BATCH) -> RotationCount
             setattr(row, name, value)
         session.add(row)
         count.passports += 1
-    contracts = session.scalars(
-        sa.select(ManagerContract)
-        .where(_stale_snapshots(ring))
-        .order_by(ManagerContract.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    contracts = _locked_batch(session, ManagerContract, _stale_snapshots(ring), limit)
     for contract in contracts:
         contract.data_snapshot = seal_snapshot(open_snapshot(contract.data_snapshot))
         session.add(contract)

@@ -92,26 +92,43 @@ def record_consent(actor: Actor, client_id: int, agreed: bool) -> ConsentView:
         client, contract = _contract_to_sign(session, actor, client_id)
         now = utcnow()
         if agreed and contract.pep_agreed_at is None:
-            _consent(session, actor, client, contract, now, "pep_consent_given")
+            _consent(session, actor, client, contract, now)
         elif not agreed and contract.pep_agreed_at is not None:
-            before = contract.pep_agreed_at
-            contract.pep_agreed_at = None
-            contract.updated_at = now
-            session.add(contract)
-            audit.record(
-                session,
-                actor,
-                "pep_consent_withdrawn",
-                "contract",
-                contract.id,
-                client_id=client.id,
-                changes={"pep_agreed_at": {"before": iso_utc(before), "after": None}},
-            )
+            _set_agreed_at(session, actor, client, contract, now, None)
         return ConsentView(
             contract_number=contract.number,
             pep_agreed=contract.pep_agreed_at is not None,
             pep_agreed_at=contract.pep_agreed_at,
         )
+
+
+def _set_agreed_at(
+    session: Session,
+    actor: Actor,
+    client: ManagerClient,
+    contract: ManagerContract,
+    now: dt.datetime,
+    agreed_at: dt.datetime | None,
+) -> None:
+    """The consent's time on the contract (None: withdrawn), audited as given or withdrawn."""
+    before = contract.pep_agreed_at
+    contract.pep_agreed_at = agreed_at
+    contract.updated_at = now
+    session.add(contract)
+    audit.record(
+        session,
+        actor,
+        "pep_consent_given" if agreed_at is not None else "pep_consent_withdrawn",
+        "contract",
+        contract.id,
+        client_id=client.id,
+        changes={
+            "pep_agreed_at": {
+                "before": None if before is None else iso_utc(before),
+                "after": None if agreed_at is None else iso_utc(agreed_at),
+            }
+        },
+    )
 
 
 def _consent(
@@ -120,20 +137,8 @@ def _consent(
     client: ManagerClient,
     contract: ManagerContract,
     now: dt.datetime,
-    action: str,
 ) -> None:
-    contract.pep_agreed_at = now
-    contract.updated_at = now
-    session.add(contract)
-    audit.record(
-        session,
-        actor,
-        action,
-        "contract",
-        contract.id,
-        client_id=client.id,
-        changes={"pep_agreed_at": {"before": None, "after": iso_utc(now)}},
-    )
+    _set_agreed_at(session, actor, client, contract, now, now)
     log_event(
         session,
         client.id,
@@ -173,7 +178,7 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
             )
         otp_budget.check_ip(session, actor.ip, now)
         if contract.pep_agreed_at is None:  # consent arrives with the code: recorded first
-            _consent(session, actor, client, contract, now, "pep_consent_given")
+            _consent(session, actor, client, contract, now)
         if otp.code_matches(code, contract.id, contract.otp_hash):
             otp_budget.count_guess(session, actor, client.id, contract.id, wrong=False, now=now)
             result = _sign(session, actor, client, contract, now)

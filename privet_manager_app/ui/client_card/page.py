@@ -61,12 +61,10 @@ def _title() -> rx.Component:
         ),
         rx.text("Ведёт: " + state.card["manager"], size="2", color=MUTED, id="card-manager"),
         rx.link(
-            rx.button(
+            forms.action_button(
                 rx.icon("square_pen", size=16),
                 "Открыть мастер оформления",
                 variant="soft",
-                size="3",
-                width="100%",
             ),
             href=state.wizard_href,
             width="100%",
@@ -250,23 +248,17 @@ def _contacts() -> rx.Component:
 
 def _passport() -> rx.Component:
     state = ClientCardState
+
+    def shown(number, weight: str) -> rx.Component:
+        return rx.text(
+            number, size="2", weight=weight, font_family="monospace", id="passport-number"
+        )
+
     number = rx.hstack(
         rx.cond(
             state.revealed_number != "",
-            rx.text(
-                state.revealed_number,
-                size="2",
-                weight="bold",
-                font_family="monospace",
-                id="passport-number",
-            ),
-            rx.text(
-                state.passport["number"],
-                size="2",
-                weight="medium",
-                font_family="monospace",
-                id="passport-number",
-            ),
+            shown(state.revealed_number, "bold"),
+            shown(state.passport["number"], "medium"),
         ),
         rx.cond(
             state.can_reveal,
@@ -519,7 +511,7 @@ def _audit_tab() -> rx.Component:
             rx.text(row["action_label"], size="2", weight="medium"),
             rx.foreach(
                 row["changes"],
-                lambda change: rx.text(change, size="1", color=rx.color("gray", 11)),
+                lambda change: forms.muted(change, shade=11),
             ),
             rx.text(row["meta"], size="1", color=MUTED),
             rx.cond(row["origin"] != "", rx.text(row["origin"], size="1", color=MUTED)),

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from privet_manager_app.ui.components import layout
 from privet_manager_app.ui.components.forms import form_error
 
 
@@ -32,11 +33,9 @@ def dialog_form(
     if error is not None:
         body.append(form_error(error))
     body.append(
-        rx.hstack(
+        layout.spread(
             rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
-            rx.spacer(),
-            rx.button(submit_label, on_click=on_submit, loading=loading, id=submit_id),
-            width="100%",
+            end=rx.button(submit_label, on_click=on_submit, loading=loading, id=submit_id),
         )
     )
     return rx.dialog.root(

@@ -104,13 +104,23 @@ class FormMixin(rx.State, mixin=True):
             self.errors = {key: text for key, text in self.errors.items() if key != name}
 
 
+def muted(*children: Any, size: str = "1", shade: int = 10, **props: Any) -> rx.Component:
+    """Text quieter than the content: a hint, a date, an explanation (`shade` 11: darker)."""
+    return rx.text(*children, size=size, color=rx.color("gray", shade), **props)
+
+
 def labelled(label: str, control: rx.Component, error: Any = None, hint: str | None = None):
     parts = [rx.text(label, size="2", weight="medium", as_="label"), control]
     if hint:
-        parts.append(rx.text(hint, size="1", color=rx.color("gray", 10)))
+        parts.append(muted(hint))
     if error is not None:
         parts.append(rx.cond(error, rx.text(error, size="1", color=rx.color("red", 11))))
     return rx.vstack(*parts, spacing="1", width="100%")
+
+
+def wide_input(*children: Any, **props: Any) -> rx.Component:
+    """A large text input across its column (the forms' fields, the search, the code)."""
+    return rx.input(*children, **{"size": "3", "width": "100%", **props})
 
 
 def text_field(
@@ -122,11 +132,9 @@ def text_field(
     disabled: Any = False,
     **props: Any,
 ) -> rx.Component:
-    control = rx.input(
+    control = wide_input(
         value=state.form[name],
         on_change=lambda value: state.set_field(name, value),
-        size="3",
-        width="100%",
         id=f"field-{name}",
         disabled=disabled,
         color_scheme=rx.cond(state.errors[name], "red", "gray"),
@@ -161,16 +169,45 @@ def select_field(
     return labelled(label, control, state.errors[name])
 
 
+def action_button(*children: Any, **props: Any) -> rx.Component:
+    """A page's or a card's main action: a large button across its width."""
+    return rx.button(*children, **{"size": "3", "width": "100%", **props})
+
+
+def stale_reload(state: Any, *before: rx.Component, **props: Any) -> rx.Component:
+    """While the client changed under the form (`state.stale`): reload its version, keep the
+    typing."""
+    return rx.cond(
+        state.stale,
+        rx.button(
+            *before,
+            "Обновить данные клиента (введённое останется)",
+            on_click=state.reload_version,
+            variant="soft",
+            color_scheme="amber",
+            width="100%",
+            **props,
+        ),
+    )
+
+
 def note(message: Any, color: str = "red", *, size: str = "1", **props: Any) -> rx.Component:
     """A one-line message under an action (its error in red, its result in green), when set."""
     return rx.cond(message, rx.text(message, size=size, color=rx.color(color, 11), **props))
 
 
+def notice(
+    condition: Any, message: Any, *, icon: str, color: str | None = None, **props: Any
+) -> rx.Component:
+    """A callout across the page while `condition` holds (no `color`: the accent colour)."""
+    if color is not None:
+        props["color_scheme"] = color
+    return rx.cond(condition, rx.callout(message, icon=icon, width="100%", **props))
+
+
 def banner(message: Any, *, icon: str, color: str, **props: Any) -> rx.Component:
     """A message across the page (an error, a result, who holds the client), when set."""
-    return rx.cond(
-        message, rx.callout(message, icon=icon, color_scheme=color, width="100%", **props)
-    )
+    return notice(message, message, icon=icon, color=color, **props)
 
 
 def form_error(message: Any) -> rx.Component:

@@ -16,6 +16,8 @@ TAB_ICONS = {
 }
 TAB_ITEMS = tuple((tab.value, TAB_LABELS[tab], TAB_ICONS[tab]) for tab in Tab)
 TAB_BAR_HEIGHT = "64px"
+# A page's outer box: the whole screen's height, the app's grey behind the content.
+SCREEN = {"min_height": "100dvh", "background": rx.color("gray", 2)}
 
 
 def brand() -> rx.Component:
@@ -178,7 +180,7 @@ def shell(
     parts = [header(**header_props), body]
     if active_tab is not None:
         parts.append(tab_bar(active_tab, tab_counts))
-    return rx.box(*parts, min_height="100dvh", background=rx.color("gray", 2))
+    return rx.box(*parts, **SCREEN)
 
 
 STATUS_COLORS = {
@@ -200,6 +202,11 @@ def status_badge(status: rx.Var[str], label: rx.Var[str]) -> rx.Component:
         variant="soft",
         size="1",
     )
+
+
+def spread(*start: rx.Component, end: rx.Component, **props) -> rx.Component:
+    """A row across the width: `start` on the left, `end` pushed to the right edge."""
+    return rx.hstack(*start, rx.spacer(), end, width="100%", **props)
 
 
 def section(

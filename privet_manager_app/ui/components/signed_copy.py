@@ -27,11 +27,10 @@ def button(on_click, *, busy, error, element_id: str) -> rx.Component:
             width="100%",
             id=element_id,
         ),
-        rx.text(
+        forms.muted(
             "Договор, лист подписания и сообщения клиенту под электронной печатью организации: "
             "проверяется в любом PDF-просмотрщике",
-            size="1",
-            color=rx.color("gray", 11),
+            shade=11,
         ),
         rx.cond(error != "", forms.form_error(error)),
         spacing="1",

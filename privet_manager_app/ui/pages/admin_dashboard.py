@@ -129,12 +129,12 @@ def _kpi(
         rx.vstack(
             rx.hstack(
                 rx.icon(icon, size=16, color=rx.color("accent", 10)),
-                rx.text(label, size="1", color=rx.color("gray", 11), weight="medium"),
+                forms.muted(label, shade=11, weight="medium"),
                 spacing="1",
                 align="center",
             ),
             rx.text(DashboardState.kpi[key], size=value_size, weight="bold", id=f"kpi-{key}"),
-            rx.text(hint, size="1", color=rx.color("gray", 10)),
+            forms.muted(hint),
             spacing="1",
         ),
         width="100%",
@@ -144,7 +144,7 @@ def _kpi(
 def _chart_card(title: str, subtitle: rx.Var | str, chart: rx.Component, card_id: str):
     return layout.section(
         title,
-        rx.text(subtitle, size="1", color=rx.color("gray", 10)),
+        forms.muted(subtitle),
         rx.box(chart, width="100%"),
         spacing="2",
         id=card_id,
@@ -158,9 +158,12 @@ _TOOLTIP = {
 }
 
 
-def _category_axes(key: str, *, width: int) -> tuple[rx.Component, rx.Component]:
-    """A horizontal bar chart's axes: the counts hidden, one row per `key`."""
-    return (
+def _horizontal_bars(
+    key: str, *bars: rx.Component, width: int, data, right: int, height
+) -> rx.Component:
+    """A horizontal bar chart: one row per `key` (its labels `width` px wide), the counts
+    axis hidden, `right` px kept free for the labels past the bars' ends."""
+    return rx.recharts.bar_chart(
         rx.recharts.x_axis(type_="number", hide=True, allow_decimals=False),
         rx.recharts.y_axis(
             data_key=key,
@@ -170,13 +173,18 @@ def _category_axes(key: str, *, width: int) -> tuple[rx.Component, rx.Component]
             axis_line=False,
             tick={"fontSize": 12},
         ),
+        rx.recharts.tooltip(**_TOOLTIP),
+        *bars,
+        data=data,
+        layout="vertical",
+        margin={"top": 0, "right": right, "left": 0, "bottom": 0},
+        height=height,
     )
 
 
 def _funnel_chart() -> rx.Component:
-    return rx.recharts.bar_chart(
-        *_category_axes("label", width=130),
-        rx.recharts.tooltip(**_TOOLTIP),
+    return _horizontal_bars(
+        "label",
         rx.recharts.bar(
             rx.foreach(DashboardState.funnel, lambda step: rx.recharts.cell(fill=step["fill"])),
             rx.recharts.label_list(data_key="count", position="right", font_size=12),
@@ -186,9 +194,9 @@ def _funnel_chart() -> rx.Component:
             bar_size=20,
             is_animation_active=False,
         ),
+        width=130,
         data=DashboardState.funnel,
-        layout="vertical",
-        margin={"top": 0, "right": 36, "left": 0, "bottom": 0},
+        right=36,
         height=DashboardState.funnel_height,
     )
 
@@ -222,31 +230,26 @@ def _inside_label(key: str) -> rx.Component:
 
 
 def _managers_chart() -> rx.Component:
-    return rx.recharts.bar_chart(
-        *_category_axes("name", width=120),
-        rx.recharts.tooltip(**_TOOLTIP),
-        rx.recharts.bar(
-            _inside_label("in_work"),
-            data_key="in_work",
-            name="В работе",
+    def segment(key: str, name: str, fill: str, **props) -> rx.Component:
+        """One part of a manager's bar (in work, then processed), its count inside."""
+        return rx.recharts.bar(
+            _inside_label(key),
+            data_key=key,
+            name=name,
             stack_id="load",
-            fill="var(--amber-9)",
+            fill=fill,
             bar_size=18,
             is_animation_active=False,
-        ),
-        rx.recharts.bar(
-            _inside_label("processed"),
-            data_key="processed",
-            name="Обработано",
-            stack_id="load",
-            fill="var(--green-9)",
-            radius=[0, 6, 6, 0],
-            bar_size=18,
-            is_animation_active=False,
-        ),
+            **props,
+        )
+
+    return _horizontal_bars(
+        "name",
+        segment("in_work", "В работе", "var(--amber-9)"),
+        segment("processed", "Обработано", "var(--green-9)", radius=[0, 6, 6, 0]),
+        width=120,
         data=DashboardState.manager_bars,
-        layout="vertical",
-        margin={"top": 0, "right": 12, "left": 0, "bottom": 0},
+        right=12,
         height=DashboardState.managers_height,
     )
 
@@ -254,7 +257,7 @@ def _managers_chart() -> rx.Component:
 def _legend_item(label: str, color: str) -> rx.Component:
     return rx.hstack(
         rx.box(width="10px", height="10px", border_radius="3px", background=color),
-        rx.text(label, size="1", color=rx.color("gray", 11)),
+        forms.muted(label, shade=11),
         spacing="1",
         align="center",
     )
@@ -282,18 +285,14 @@ def _chain_card() -> rx.Component:
             word_break="break-all",
             id="chain-head-hash",
         ),
-        rx.text(
+        forms.muted(
             "Проверено: "
             + chain["checked"]
             + " · сверено голов из заверенных копий: "
             + chain["anchors"],
-            size="1",
-            color=rx.color("gray", 10),
         ),
-        rx.text(
+        forms.muted(
             "Полная проверка: python -m privet_manager_app verify-audit",
-            size="1",
-            color=rx.color("gray", 10),
         ),
     )
 
@@ -302,14 +301,13 @@ def _content() -> rx.Component:
     state = DashboardState
     days = state.kpi["days"]
     return rx.vstack(
-        rx.hstack(
+        layout.spread(
             rx.vstack(
                 rx.heading("Дашборд", size="6"),
-                rx.text("Обновлено " + state.generated, size="1", color=rx.color("gray", 10)),
+                forms.muted("Обновлено " + state.generated),
                 spacing="0",
             ),
-            rx.spacer(),
-            rx.icon_button(
+            end=rx.icon_button(
                 rx.icon("refresh_cw", size=16),
                 variant="soft",
                 size="3",
@@ -319,7 +317,6 @@ def _content() -> rx.Component:
                 id="dashboard-refresh",
             ),
             align="center",
-            width="100%",
         ),
         forms.banner(state.error, icon="triangle_alert", color="red"),
         rx.grid(
@@ -373,10 +370,8 @@ def _content() -> rx.Component:
         ),
         layout.section(  # a list, not a chart
             "Просмотры паспортов",
-            rx.text(
+            forms.muted(
                 "Полные паспорта за 24 ч: форма, ссылка на договор, «Показать»",
-                size="1",
-                color=rx.color("gray", 10),
             ),
             rx.cond(
                 state.passport_views.length() > 0,
@@ -385,7 +380,7 @@ def _content() -> rx.Component:
                     spacing="1",
                     width="100%",
                 ),
-                rx.text("Никто не смотрел", size="2", color=rx.color("gray", 10)),
+                forms.muted("Никто не смотрел", size="2"),
             ),
             spacing="2",
             id="passport-views",

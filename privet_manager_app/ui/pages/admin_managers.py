@@ -315,7 +315,7 @@ def _manager_card(row: ManagerRow) -> rx.Component:
                     align="center",
                     wrap="wrap",
                 ),
-                rx.text(row["email"], size="2", color=rx.color("gray", 11), class_name="email"),
+                forms.muted(row["email"], size="2", shade=11, class_name="email"),
                 rx.hstack(
                     rx.badge(
                         row["role_label"],
@@ -493,18 +493,16 @@ def page() -> rx.Component:
                 "обратитесь к нему.",
             ),
             rx.vstack(
-                rx.hstack(
+                layout.spread(
                     rx.vstack(
                         rx.heading("Менеджеры", size="6"),
-                        rx.text(
+                        forms.muted(
                             "Учётные записи, роли и доступ",
                             size="2",
-                            color=rx.color("gray", 10),
                         ),
                         spacing="0",
                     ),
-                    rx.spacer(),
-                    rx.button(
+                    end=rx.button(
                         rx.icon("user_plus", size=16),
                         "Добавить",
                         on_click=state.open_create,
@@ -512,7 +510,6 @@ def page() -> rx.Component:
                         id="add-manager",
                     ),
                     align="center",
-                    width="100%",
                 ),
                 forms.banner(
                     state.message, icon="circle_check", color="green", id="managers-message"

@@ -13,6 +13,7 @@ import reflex as rx
 from privet_manager_app.domain.admin import tariffs
 from privet_manager_app.domain.common.errors import ValidationFailed
 from privet_manager_app.domain.inputs import TariffInput, TariffPatch
+from privet_manager_app.domain.views import TariffView
 from privet_manager_app.domain.wizard.device_categories import DEVICE_CATEGORIES
 from privet_manager_app.ui import routes
 from privet_manager_app.ui.components import forms, layout
@@ -42,17 +43,13 @@ class PreviewLine(TypedDict):
     amount: str
 
 
-def _row(view) -> TariffRow:
+def _row(view: TariffView) -> TariffRow:
     fees = ", ".join(
         f"{DEVICE_CATEGORIES.get(category, category)} {rubles(fee)}"
         for category, fee in view.category_fees.items()
     )
     return TariffRow(
-        id=view.id,
-        name=view.name,
-        code=view.code,
-        version=view.version,
-        is_active=view.is_active,
+        **view.model_dump(include={"id", "name", "code", "version", "is_active"}),
         terms=f"{rubles(view.base_monthly_fee)}/мес · включено {view.included_devices} · "
         f"сверх {rubles(view.extra_device_fee)} · скидка до {view.max_discount_pct}%",
         fees=fees,
@@ -218,23 +215,21 @@ def _tariff_card(row: TariffRow) -> rx.Component:
     state = TariffsAdminState
     return rx.card(
         rx.vstack(
-            rx.hstack(
+            layout.spread(
                 rx.text(row["name"], weight="bold", size="3"),
                 rx.badge("v" + row["version"].to_string(), variant="outline"),
-                rx.spacer(),
-                rx.cond(
+                end=rx.cond(
                     row["is_active"],
                     rx.badge("Активен", color_scheme="green"),
                     rx.badge("Отключён", color_scheme="gray"),
                 ),
-                width="100%",
                 align="center",
             ),
-            rx.text(row["code"], size="1", color=rx.color("gray", 10), font_family="monospace"),
+            forms.muted(row["code"], font_family="monospace"),
             rx.text(row["terms"], size="2"),
             rx.cond(
                 row["fees"] != "",
-                rx.text("Категории: " + row["fees"], size="1", color=rx.color("gray", 11)),
+                forms.muted("Категории: " + row["fees"], shade=11),
             ),
             rx.hstack(
                 rx.button(
@@ -294,11 +289,9 @@ def _editor() -> rx.Component:
         rx.cond(state.editing_id, "Тариф", "Новый тариф"),
         rx.cond(
             state.editing_id,
-            rx.text(
+            forms.muted(
                 "Сохранение создаст новую версию. Уже рассчитанные доплаты и "
                 "договоры сохранят прежние цифры.",
-                size="1",
-                color=rx.color("gray", 10),
             ),
         ),
         forms.input_field(state, TariffInput, "name"),
@@ -326,22 +319,18 @@ def _editor() -> rx.Component:
             rx.vstack(
                 rx.foreach(
                     state.preview_lines,
-                    lambda line: rx.hstack(
+                    lambda line: layout.spread(
                         rx.text(line["label"], size="1"),
-                        rx.spacer(),
-                        rx.text(line["amount"], size="1"),
-                        width="100%",
+                        end=rx.text(line["amount"], size="1"),
                     ),
                 ),
-                rx.hstack(
+                layout.spread(
                     rx.text("Доплата", weight="bold"),
-                    rx.spacer(),
-                    rx.text(state.preview_total, weight="bold", id="tariff-preview-total"),
-                    width="100%",
+                    end=rx.text(state.preview_total, weight="bold", id="tariff-preview-total"),
                 ),
                 rx.cond(
                     state.preview_error,
-                    rx.text(state.preview_error, size="1", color=rx.color("gray", 10)),
+                    forms.muted(state.preview_error),
                 ),
                 spacing="1",
                 width="100%",
@@ -369,12 +358,10 @@ def page() -> rx.Component:
                 state.denied,
                 layout.admin_refusal(state.denied),
                 rx.vstack(
-                    rx.button(
+                    forms.action_button(
                         rx.icon("plus", size=16),
                         "Новый тариф",
                         on_click=state.open_new,
-                        size="3",
-                        width="100%",
                         id="new-tariff",
                     ),
                     forms.form_error(state.error),

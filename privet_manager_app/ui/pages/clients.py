@@ -12,7 +12,7 @@ from privet_manager_app.domain.clients.listing import TAB_LABELS
 from privet_manager_app.domain.common.money import plural
 from privet_manager_app.domain.views import ClientCard
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import layout
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.format import moscow_datetime
 from privet_manager_app.ui.live_list import LiveListMixin
 from privet_manager_app.ui.state import SessionState, guard, run_domain
@@ -153,17 +153,15 @@ def _export_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Экспорт CSV"),
             rx.dialog.description(ClientsState.export_summary, size="2", id="export-summary"),
-            rx.hstack(
+            layout.spread(
                 rx.dialog.close(rx.button("Отмена", variant="soft", color_scheme="gray")),
-                rx.spacer(),
-                rx.button(
+                end=rx.button(
                     rx.icon("file_down", size=16),
                     "Скачать",
                     size="2",
                     id="export-download",
                     on_click=ClientsState.download_export,
                 ),
-                width="100%",
                 margin_top="16px",
             ),
             max_width="420px",
@@ -177,11 +175,9 @@ def _card(row: CardRow) -> rx.Component:
     return rx.link(
         rx.card(
             rx.vstack(
-                rx.hstack(
+                layout.spread(
                     rx.text(row["name"], weight="bold", size="3", trim="both"),
-                    rx.spacer(),
-                    layout.status_badge(row["status"], row["status_label"]),
-                    width="100%",
+                    end=layout.status_badge(row["status"], row["status_label"]),
                     align="center",
                 ),
                 rx.hstack(
@@ -189,7 +185,7 @@ def _card(row: CardRow) -> rx.Component:
                     rx.text(row["phone"], size="2"),
                     rx.cond(
                         row["email"] != "",
-                        rx.text("· " + row["email"], size="2", color=rx.color("gray", 11)),
+                        forms.muted("· " + row["email"], size="2", shade=11),
                     ),
                     spacing="1",
                     align="center",
@@ -197,20 +193,18 @@ def _card(row: CardRow) -> rx.Component:
                 ),
                 rx.hstack(
                     rx.icon("map_pin", size=14, color=rx.color("gray", 10), flex_shrink="0"),
-                    rx.text(row["address"], size="2", color=rx.color("gray", 11)),
+                    forms.muted(row["address"], size="2", shade=11),
                     spacing="1",
                     align="start",
                 ),
-                rx.hstack(
+                layout.spread(
                     rx.cond(
                         row["manager"] != "",
                         rx.text(
                             "Менеджер: " + row["manager"], size="1", color=rx.color("gray", 10)
                         ),
                     ),
-                    rx.spacer(),
-                    rx.text(row["updated"], size="1", color=rx.color("gray", 10)),
-                    width="100%",
+                    end=forms.muted(row["updated"]),
                 ),
                 spacing="2",
                 width="100%",
@@ -230,14 +224,12 @@ def page() -> rx.Component:
     return layout.shell(
         rx.vstack(
             rx.hstack(
-                rx.input(
+                forms.wide_input(
                     rx.input.slot(rx.icon("search", size=16)),
                     placeholder="Имя, телефон, email или адрес",
                     value=ClientsState.query,
                     on_change=ClientsState.search,
                     debounce_timeout=350,
-                    size="3",
-                    width="100%",
                     type="search",
                     id="client-search",
                 ),
@@ -277,12 +269,10 @@ def page() -> rx.Component:
             ),
             rx.cond(
                 ClientsState.next_cursor != "",
-                rx.button(
+                forms.action_button(
                     "Ещё",
                     on_click=ClientsState.load_more,
                     variant="soft",
-                    size="3",
-                    width="100%",
                     loading=ClientsState.loading,
                     id="load-more",
                 ),

@@ -53,7 +53,7 @@ class LoginState(SessionState):
 def _credential(label: str, name: str, **props) -> rx.Component:
     # Uncontrolled: a value pushed from the server while the manager types (state hydrating
     # after a reconnect) must never mix into the text.
-    control = rx.input(name=name, type=name, size="3", width="100%", id=f"login-{name}", **props)
+    control = forms.wide_input(name=name, type=name, id=f"login-{name}", **props)
     return forms.labelled(label, control)
 
 
@@ -74,11 +74,9 @@ def page() -> rx.Component:
                     forms.banner(
                         LoginState.error, icon="triangle_alert", color="red", id="login-error"
                     ),
-                    rx.button(
+                    forms.action_button(
                         rx.cond(LoginState.submitting, rx.spinner(size="2"), "Войти"),
                         type="submit",
-                        size="3",
-                        width="100%",
                         disabled=LoginState.submitting,
                         id="login-submit",
                     ),
@@ -92,7 +90,6 @@ def page() -> rx.Component:
             max_width="400px",
             size="3",
         ),
-        min_height="100dvh",
         padding="16px",
-        background=rx.color("gray", 2),
+        **layout.SCREEN,
     )

@@ -94,7 +94,7 @@ class ContractState(WizardState):
         resend_at = contract.otp_resend_available_at
         self.resend_in = max(0, int((resend_at - utcnow()).total_seconds())) if resend_at else 0
 
-    def _show(self, view: StepView) -> None:
+    def _show_step(self, view: StepView) -> None:
         self.tariff_options = [
             TariffOption(
                 id=str(option.id),
@@ -119,11 +119,6 @@ class ContractState(WizardState):
         self._show_contract(view.contract)
         self.missing = view.missing
 
-    async def _reload(self, actor) -> None:
-        view = await self._open_step(actor)
-        if view is not None:
-            self._show(view)
-
     @rx.event
     @guard(error="page_error")
     async def open_page(self, actor):
@@ -132,10 +127,8 @@ class ContractState(WizardState):
         self.code = ""
         self.preview_lines = []
         self.preview_total = ""
-        view = await self._open_step(actor)
-        if view is None:
+        if await self._reload(actor) is None:
             return
-        self._show(view)
         if self.selected_tariff:
             yield ContractState.preview
         if self.resend_in > 0:
@@ -260,25 +253,19 @@ def _breakdown(lines, total, fee, total_id: str) -> rx.Component:
     return rx.vstack(
         rx.foreach(
             lines,
-            lambda line: rx.hstack(
+            lambda line: layout.spread(
                 rx.text(line["label"], size="2"),
-                rx.spacer(),
-                rx.text(line["amount"], size="2", white_space="nowrap"),
-                width="100%",
+                end=rx.text(line["amount"], size="2", white_space="nowrap"),
             ),
         ),
         rx.divider(),
-        rx.hstack(
+        layout.spread(
             rx.text("Доплата", weight="bold"),
-            rx.spacer(),
-            rx.text(total, weight="bold", id=total_id),
-            width="100%",
+            end=rx.text(total, weight="bold", id=total_id),
         ),
-        rx.hstack(
-            rx.text("Абонентская плата", size="2", color=rx.color("gray", 11)),
-            rx.spacer(),
-            rx.text(fee + " / мес", size="2", color=rx.color("gray", 11)),
-            width="100%",
+        layout.spread(
+            forms.muted("Абонентская плата", size="2", shade=11),
+            end=forms.muted(fee + " / мес", size="2", shade=11),
         ),
         spacing="2",
         width="100%",
@@ -298,13 +285,11 @@ def _tariff_card() -> rx.Component:
                             rx.radio_group.item(value=option["id"]),
                             rx.vstack(
                                 rx.text(option["name"], weight="bold", size="3"),
-                                rx.text(option["terms"], size="1", color=rx.color("gray", 11)),
+                                forms.muted(option["terms"], shade=11),
                                 rx.cond(
                                     option["description"] != "",
-                                    rx.text(
+                                    forms.muted(
                                         option["description"],
-                                        size="1",
-                                        color=rx.color("gray", 10),
                                     ),
                                 ),
                                 spacing="1",
@@ -367,13 +352,11 @@ def _tariff_card() -> rx.Component:
             ),
         ),
         forms.form_error(state.tariff_error),
-        rx.button(
+        forms.action_button(
             "Применить тариф",
             on_click=state.apply,
             loading=state.busy == "apply",
             disabled=~state.can_edit,
-            width="100%",
-            size="3",
             variant=rx.cond(state.applied_tariff != "", "soft", "solid"),
             id="apply-tariff",
         ),
@@ -393,14 +376,11 @@ def _applied_card() -> rx.Component:
                 _breakdown(
                     state.applied_lines, state.applied_total, state.applied_fee, "applied-total"
                 ),
-                rx.cond(
+                forms.notice(
                     state.needs_recalculation,
-                    rx.callout(
-                        "Устройства изменились — примените тариф заново",
-                        icon="info",
-                        color_scheme="amber",
-                        width="100%",
-                    ),
+                    "Устройства изменились — примените тариф заново",
+                    icon="info",
+                    color="amber",
                 ),
                 spacing="2",
                 width="100%",
@@ -415,29 +395,24 @@ def _contract_card() -> rx.Component:
     state = ContractState
     return layout.section(
         "Договор",
-        rx.cond(
+        forms.notice(
             state.missing.length() > 0,
-            rx.callout(
-                rx.vstack(
-                    rx.text("Чтобы сформировать договор, не хватает:", weight="medium"),
-                    rx.foreach(state.missing, lambda item: rx.text("• " + item, size="2")),
-                    spacing="1",
-                ),
-                icon="list_checks",
-                color_scheme="amber",
-                width="100%",
-                id="missing-list",
+            rx.vstack(
+                rx.text("Чтобы сформировать договор, не хватает:", weight="medium"),
+                rx.foreach(state.missing, lambda item: rx.text("• " + item, size="2")),
+                spacing="1",
             ),
+            icon="list_checks",
+            color="amber",
+            id="missing-list",
         ),
         rx.cond(
             state.contract_number != "",
             rx.vstack(
-                rx.hstack(
+                layout.spread(
                     rx.icon("file_text", size=18),
                     rx.text("№ " + state.contract_number, weight="bold", id="contract-number"),
-                    rx.spacer(),
-                    rx.text(state.contract_amount, weight="bold"),
-                    width="100%",
+                    end=rx.text(state.contract_amount, weight="bold"),
                 ),
                 rx.cond(
                     state.pdf_url != "",
@@ -460,7 +435,7 @@ def _contract_card() -> rx.Component:
         ),
         rx.cond(
             state.contract_status != "signed",
-            rx.button(
+            forms.action_button(
                 rx.cond(
                     state.contract_number != "",
                     "Сформировать заново и отправить новый код",
@@ -471,8 +446,6 @@ def _contract_card() -> rx.Component:
                 disabled=~state.can_edit
                 | (state.missing.length() > 0)
                 | (state.signing_locked_until != ""),
-                width="100%",
-                size="3",
                 variant=rx.cond(state.contract_number != "", "soft", "solid"),
                 id="generate-contract",
             ),
@@ -486,23 +459,20 @@ def _signing_card() -> rx.Component:
         state.contract_status == "otp_sent",
         layout.section(
             "Подписание",
-            rx.text(
+            forms.muted(
                 "Код отправлен в чат поддержки клиента в приложении «Привет Супер». "
                 "Попросите клиента назвать код.",
                 size="2",
-                color=rx.color("gray", 11),
+                shade=11,
             ),
-            rx.cond(
+            forms.notice(
                 state.signing_locked_until != "",
-                rx.callout(
-                    "Подписание заблокировано: исчерпан лимит неверных кодов клиента. "
-                    "Разблокируется " + state.signing_locked_until + " (МСК) или раньше — "
-                    "администратором в карточке клиента",
-                    icon="lock",
-                    color_scheme="red",
-                    width="100%",
-                    id="signing-locked",
-                ),
+                "Подписание заблокировано: исчерпан лимит неверных кодов клиента. "
+                "Разблокируется " + state.signing_locked_until + " (МСК) или раньше — "
+                "администратором в карточке клиента",
+                icon="lock",
+                color="red",
+                id="signing-locked",
             ),
             rx.checkbox(
                 PEP_CONSENT,
@@ -511,36 +481,30 @@ def _signing_card() -> rx.Component:
                 id="pep-consent",
                 size="3",
             ),
-            rx.input(
+            forms.wide_input(
                 value=state.code,
                 on_change=state.set_code,
                 placeholder="Код из 6 цифр",
                 input_mode="numeric",
                 auto_complete="one-time-code",
                 max_length=6,
-                size="3",
-                width="100%",
                 text_align="center",
                 letter_spacing="0.3em",
                 id="otp-code",
             ),
-            rx.hstack(
+            layout.spread(
                 rx.text("Осталось попыток: ", state.attempts_left, size="1", id="attempts-left"),
-                rx.spacer(),
-                rx.text("Код действует до ", state.code_expires, size="1"),
-                width="100%",
+                end=rx.text("Код действует до ", state.code_expires, size="1"),
                 color=rx.color("gray", 10),
             ),
             forms.form_error(state.sign_error),
-            rx.button(
+            forms.action_button(
                 "Подписать договор",
                 on_click=state.sign,
                 loading=state.busy == "sign",
                 disabled=(state.code.length() != 6)
                 | ~state.can_edit
                 | (state.signing_locked_until != ""),
-                width="100%",
-                size="3",
                 id="sign-contract",
             ),
             rx.button(

@@ -18,7 +18,7 @@ from privet_manager_app.domain.views import DeviceView
 from privet_manager_app.domain.wizard import devices, photos
 from privet_manager_app.edge.uploads import upload_rule
 from privet_manager_app.ui import routes
-from privet_manager_app.ui.components import forms
+from privet_manager_app.ui.components import forms, layout
 from privet_manager_app.ui.components.dialogs import dialog_form
 from privet_manager_app.ui.pages.wizard import WizardState, wizard_page
 from privet_manager_app.ui.state import guard, run_domain
@@ -87,7 +87,7 @@ class DevicesState(forms.FormMixin, WizardState):
                 return device["photos"]
         return []
 
-    def _show(self, view: StepView) -> None:
+    def _show_step(self, view: StepView) -> None:
         self.devices = [_device_row(device) for device in view.devices]
         self.legacy = [
             LegacyRow(
@@ -99,12 +99,6 @@ class DevicesState(forms.FormMixin, WizardState):
             for item in view.legacy_devices
         ]
         self.next_blocked = view.next_blocked or ""
-
-    async def _reload(self, actor) -> StepView | None:
-        view = await self._open_step(actor)
-        if view is not None:
-            self._show(view)
-        return view
 
     @rx.event
     @guard(error="page_error")
@@ -324,10 +318,9 @@ def _photo_strip(items, deletable: bool) -> rx.Component:
 def _device_card(device: DeviceRow) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(
+            layout.spread(
                 rx.text(device["title"], weight="bold", size="3"),
-                rx.spacer(),
-                rx.cond(
+                end=rx.cond(
                     DevicesState.can_edit,
                     rx.button(
                         rx.icon("pencil", size=14),
@@ -337,16 +330,15 @@ def _device_card(device: DeviceRow) -> rx.Component:
                         on_click=DevicesState.open_edit(device["id"]),
                     ),
                 ),
-                width="100%",
                 align="center",
             ),
             rx.cond(
                 device["details"] != "",
-                rx.text(device["details"], size="2", color=rx.color("gray", 11)),
+                forms.muted(device["details"], size="2", shade=11),
             ),
             rx.cond(
                 device["notes"] != "",
-                rx.text(device["notes"], size="2", color=rx.color("gray", 10)),
+                forms.muted(device["notes"], size="2"),
             ),
             rx.cond(
                 device["photo_count"] == 0,
@@ -409,10 +401,8 @@ def _dialog() -> rx.Component:
                         rx.vstack(
                             rx.icon("camera", size=28, color=rx.color("accent", 10)),
                             rx.text("Снять или выбрать фото", size="2", weight="medium"),
-                            rx.text(
+                            forms.muted(
                                 "JPEG, PNG, WebP · до 20 МБ",
-                                size="1",
-                                color=rx.color("gray", 10),
                             ),
                             align="center",
                             spacing="1",
@@ -453,7 +443,7 @@ def _dialog() -> rx.Component:
                         ),
                     ),
                     forms.warnings_list(state.upload_errors),
-                    rx.hstack(
+                    layout.spread(
                         rx.button(
                             rx.icon("trash_2", size=14),
                             "Удалить устройство",
@@ -461,14 +451,12 @@ def _dialog() -> rx.Component:
                             variant="ghost",
                             on_click=state.delete_device(state.editing_id),
                         ),
-                        rx.spacer(),
-                        rx.button(
+                        end=rx.button(
                             "Готово",
                             on_click=state.close_dialog,
                             variant="soft",
                             id="close-device",
                         ),
-                        width="100%",
                     ),
                     spacing="2",
                     width="100%",
@@ -484,19 +472,14 @@ def page() -> rx.Component:
     return wizard_page(
         "3",
         rx.foreach(state.devices, _device_card),
-        rx.cond(
-            state.devices.length() == 0,
-            rx.callout("Устройств пока нет", icon="info", width="100%"),
-        ),
+        forms.notice(state.devices.length() == 0, "Устройств пока нет", icon="info"),
         rx.cond(
             state.can_edit,
-            rx.button(
+            forms.action_button(
                 rx.icon("plus", size=16),
                 "Добавить устройство",
                 on_click=state.open_new,
-                size="3",
                 variant="soft",
-                width="100%",
                 id="add-device",
             ),
         ),
@@ -507,17 +490,15 @@ def page() -> rx.Component:
                     rx.text("Из приложения «Привет Супер»", weight="bold", size="2"),
                     rx.foreach(
                         state.legacy,
-                        lambda item: rx.hstack(
+                        lambda item: layout.spread(
                             rx.text(item["title"], size="2"),
-                            rx.spacer(),
-                            rx.button(
+                            end=rx.button(
                                 "Добавить",
                                 size="1",
                                 variant="outline",
                                 on_click=state.import_legacy(item["id"]),
                                 class_name="import-legacy",
                             ),
-                            width="100%",
                             align="center",
                         ),
                     ),

@@ -35,7 +35,7 @@ class FinalState(forms.FormMixin, WizardState):
     copy_error: str = ""
     copy_busy: bool = False
 
-    def _show(self, view: StepView) -> None:
+    def _show_step(self, view: StepView) -> None:
         contract = view.contract
         self.signed = contract is not None and contract.signed_at is not None
         self.contract_number = contract.number if contract else ""
@@ -60,11 +60,6 @@ class FinalState(forms.FormMixin, WizardState):
         else:
             self.invoice_text = ""
         self.form = {"amount": self.surcharge_raw, "method": "card", "reference": ""}
-
-    async def _reload(self, actor) -> None:
-        view = await self._open_step(actor)
-        if view is not None:
-            self._show(view)
 
     @rx.event
     @guard(error="page_error")
@@ -110,13 +105,11 @@ def _payment_form() -> rx.Component:
         forms.input_field(state, PaymentInput, "amount", input_mode="decimal"),
         forms.select_field(state, "method", PaymentInput.label("method"), METHOD_OPTIONS),
         forms.input_field(state, PaymentInput, "reference", hint="Необязательно"),
-        rx.button(
+        forms.action_button(
             "Подтвердить оплату",
             on_click=state.confirm_payment,
             loading=state.busy == "pay",
             disabled=~state.can_take_payment,
-            width="100%",
-            size="3",
             id="confirm-payment",
         ),
     )
@@ -132,29 +125,25 @@ def _invoice_card() -> rx.Component:
                 rx.text(state.invoice_text, size="2", id="invoice-text"),
                 rx.cond(
                     state.invoice_reminders > 0,
-                    rx.text(
+                    forms.muted(
                         "Напоминаний отправлено: ",
                         state.invoice_reminders,
-                        size="1",
-                        color=rx.color("gray", 10),
                     ),
                 ),
                 spacing="1",
             ),
-            rx.text(
+            forms.muted(
                 "Клиент получит счёт с суммой в чате поддержки и оплатит позже.",
                 size="2",
-                color=rx.color("gray", 11),
+                shade=11,
             ),
         ),
-        rx.button(
+        forms.action_button(
             rx.cond(state.invoice_text != "", "Напомнить об оплате", "Выставить счёт"),
             on_click=state.send_invoice,
             loading=state.busy == "invoice",
             disabled=~state.can_take_payment,
             variant="soft",
-            width="100%",
-            size="3",
             id="send-invoice",
         ),
     )
@@ -165,10 +154,7 @@ def page() -> rx.Component:
     done = state.is_processed
     return wizard_page(
         "success",
-        rx.cond(
-            ~state.signed,
-            rx.callout("Договор ещё не подписан", icon="info", width="100%"),
-        ),
+        forms.notice(~state.signed, "Договор ещё не подписан", icon="info"),
         rx.cond(
             state.signed,
             rx.card(
@@ -210,15 +196,12 @@ def page() -> rx.Component:
                 width="100%",
             ),
         ),
-        rx.cond(
+        forms.notice(
             state.message != "",
-            rx.callout(
-                state.message,
-                icon="circle_check",
-                color_scheme="green",
-                width="100%",
-                id="final-message",
-            ),
+            state.message,
+            icon="circle_check",
+            color="green",
+            id="final-message",
         ),
         forms.form_error(state.error),
         rx.cond(

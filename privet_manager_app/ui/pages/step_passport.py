@@ -211,7 +211,7 @@ def _text(value) -> str:
 def _card() -> rx.Component:
     def row(label: str, key: str) -> rx.Component:
         return rx.hstack(
-            rx.text(label, size="2", color=rx.color("gray", 10), min_width="110px"),
+            forms.muted(label, size="2", min_width="110px"),
             rx.text(PassportState.card[key], size="2", weight="medium"),
             align="start",
             width="100%",
@@ -219,11 +219,10 @@ def _card() -> rx.Component:
 
     return rx.card(
         rx.vstack(
-            rx.hstack(
+            layout.spread(
                 rx.icon("id_card", size=20, color=rx.color("accent", 10)),
                 rx.heading("Паспорт РФ", size="3"),
-                rx.spacer(),
-                rx.cond(
+                end=rx.cond(
                     PassportState.can_edit,
                     rx.button(
                         rx.icon("pencil", size=14),
@@ -234,7 +233,6 @@ def _card() -> rx.Component:
                         id="edit-passport",
                     ),
                 ),
-                width="100%",
                 align="center",
             ),
             row("ФИО", "full_name"),
@@ -253,7 +251,7 @@ def _card() -> rx.Component:
 def _scan_row(row: dict) -> rx.Component:
     uncertain = row["uncertain"] != ""
     return rx.hstack(
-        rx.text(row["label"], size="2", color=rx.color("gray", 10), min_width="130px"),
+        forms.muted(row["label"], size="2", min_width="130px"),
         rx.vstack(
             rx.text(row["value"], size="2", weight="medium"),
             rx.cond(
@@ -278,12 +276,10 @@ def _scanner() -> rx.Component:
     busy = state.scan_reading | (state.scan_progress > 0)
     return rx.vstack(
         rx.upload.root(
-            rx.button(
+            forms.action_button(
                 rx.cond(busy, rx.spinner(size="2"), rx.icon("scan_line", size=18)),
                 rx.cond(state.scan_reading, "Читаем паспорт…", "Сканировать паспорт"),
                 variant="soft",
-                size="3",
-                width="100%",
                 disabled=busy,
                 type="button",
             ),
@@ -300,11 +296,9 @@ def _scanner() -> rx.Component:
         ),
         rx.cond(
             ~busy & (state.scan_rows.length() == 0) & ~state.scan_filled,
-            rx.text(
+            forms.muted(
                 "Сфотографируйте разворот с фото целиком, вместе с двумя нижними строками "
                 "«PNRUS…»: поля заполнятся после вашей проверки",
-                size="1",
-                color=rx.color("gray", 10),
             ),
         ),
         rx.cond(
@@ -315,27 +309,16 @@ def _scanner() -> rx.Component:
             state.scan_reading,
             rx.text("Фото загружено, распознаём…", size="2", id="scan-reading"),
         ),
-        rx.cond(
-            state.scan_error,
-            rx.callout(
-                state.scan_error,
-                icon="triangle_alert",
-                color_scheme="red",
-                width="100%",
-                id="scan-error",
-            ),
-        ),
+        forms.banner(state.scan_error, icon="triangle_alert", color="red", id="scan-error"),
         rx.cond(
             state.scan_rows.length() > 0,
             rx.card(
                 rx.vstack(
                     rx.text("Прочитано с фото", weight="bold", size="3"),
                     rx.foreach(state.scan_rows, _scan_row),
-                    rx.text(
+                    forms.muted(
                         "Сверьте с паспортом. Место рождения и «кем выдан» в нижних строках "
                         "нет — их впишите сами.",
-                        size="1",
-                        color=rx.color("gray", 10),
                     ),
                     rx.hstack(
                         rx.button("Заново", variant="ghost", size="3", on_click=state.discard_scan),
@@ -355,15 +338,12 @@ def _scanner() -> rx.Component:
                 id="scan-preview",
             ),
         ),
-        rx.cond(
+        forms.notice(
             state.scan_filled,
-            rx.callout(
-                "Поля заполнены по фото. Проверьте выделенные, впишите место рождения и «кем "
-                "выдан» и сохраните.",
-                icon="info",
-                width="100%",
-                id="scan-filled",
-            ),
+            "Поля заполнены по фото. Проверьте выделенные, впишите место рождения и «кем "
+            "выдан» и сохраните.",
+            icon="info",
+            id="scan-filled",
         ),
         spacing="2",
         width="100%",
@@ -423,21 +403,9 @@ def page() -> rx.Component:
             rx.fragment(_scanner(), _form()),
             rx.cond(state.has_passport, _card()),
         ),
-        rx.cond(
-            ~state.has_passport & ~state.editing,
-            rx.callout("Паспорт ещё не внесён", icon="info", width="100%"),
-        ),
+        forms.notice(~state.has_passport & ~state.editing, "Паспорт ещё не внесён", icon="info"),
         forms.form_error(state.form_error),
-        rx.cond(
-            state.stale,
-            rx.button(
-                "Обновить данные клиента (введённое останется)",
-                on_click=state.reload_version,
-                variant="soft",
-                color_scheme="amber",
-                width="100%",
-            ),
-        ),
+        forms.stale_reload(state),
         forms.warnings_list(state.warnings),
         rx.hstack(
             rx.link(rx.button("Назад", variant="soft", size="3"), href=state.step_hrefs["1"]),

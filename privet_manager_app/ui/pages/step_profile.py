@@ -90,18 +90,7 @@ class ProfileState(forms.FormMixin, WizardState):
 
 
 def _stale_banner() -> rx.Component:
-    return rx.cond(
-        ProfileState.stale,
-        rx.button(
-            rx.icon("refresh_cw", size=16),
-            "Обновить данные клиента (введённое останется)",
-            on_click=ProfileState.reload_version,
-            variant="soft",
-            color_scheme="amber",
-            width="100%",
-            id="reload-version",
-        ),
-    )
+    return forms.stale_reload(ProfileState, rx.icon("refresh_cw", size=16), id="reload-version")
 
 
 def page() -> rx.Component:
@@ -146,14 +135,11 @@ def page() -> rx.Component:
                 ProfileState.errors["registration_address"],
                 "После ввода строка разбирается на поля — поправьте, если нужно",
             ),
-            rx.cond(
+            forms.notice(
                 ProfileState.unrecognized,
-                rx.callout(
-                    "Не удалось разобрать: " + ProfileState.unrecognized,
-                    icon="info",
-                    color_scheme="amber",
-                    width="100%",
-                ),
+                "Не удалось разобрать: " + ProfileState.unrecognized,
+                icon="info",
+                color="amber",
             ),
             rx.grid(
                 *(

@@ -19,6 +19,8 @@ from privet_manager_app.ui.state import run_domain
 
 UPLOAD_ID = "verify-pdf"
 MAX_PDF_BYTES = get_settings().MAX_VERIFY_PDF_BYTES
+# The answer's callout: (result, icon, colour).
+VERDICTS = (("valid", "badge_check", "green"), ("invalid", "circle_x", "red"))
 
 
 class VerifyState(rx.State):
@@ -77,17 +79,23 @@ class VerifyState(rx.State):
             self.error = error.message
 
 
+def _field(label: str, value, on_change, field_id: str, **props) -> rx.Component:
+    return forms.labelled(
+        label, forms.wide_input(value=value, on_change=on_change, id=field_id, **props)
+    )
+
+
 def page() -> rx.Component:
     state = VerifyState
     return rx.box(
         rx.vstack(
             layout.brand(),
             rx.heading("Проверка договора", size="5"),
-            rx.text(
+            forms.muted(
                 "Загрузите PDF договора или его заверенную копию, или введите номер и SHA-256: "
                 "проверим, что это подписанный оригинал или неизменённая заверенная копия.",
                 size="2",
-                color=rx.color("gray", 11),
+                shade=11,
             ),
             rx.upload(
                 rx.vstack(
@@ -106,56 +114,31 @@ def page() -> rx.Component:
                 width="100%",
                 cursor="pointer",
             ),
-            rx.text("или", size="2", color=rx.color("gray", 10), align="center", width="100%"),
-            forms.labelled(
+            forms.muted("или", size="2", align="center", width="100%"),
+            _field(
                 "Номер договора",
-                rx.input(
-                    value=state.number,
-                    on_change=state.set_number,
-                    placeholder="ПМ-2026-000001",
-                    size="3",
-                    width="100%",
-                    id="verify-number",
-                ),
+                state.number,
+                state.set_number,
+                "verify-number",
+                placeholder="ПМ-2026-000001",
             ),
-            forms.labelled(
-                "SHA-256 файла",
-                rx.input(
-                    value=state.sha256,
-                    on_change=state.set_sha256,
-                    size="3",
-                    width="100%",
-                    id="verify-sha256",
-                ),
-            ),
-            rx.button(
+            _field("SHA-256 файла", state.sha256, state.set_sha256, "verify-sha256"),
+            forms.action_button(
                 "Проверить",
                 on_click=state.check_number,
                 loading=state.checking,
-                size="3",
-                width="100%",
                 id="verify-submit",
             ),
             forms.form_error(state.error),
-            rx.cond(
-                state.result == "valid",
-                rx.callout(
+            *(
+                forms.notice(
+                    state.result == result,
                     state.result_text,
-                    icon="badge_check",
-                    color_scheme="green",
-                    width="100%",
+                    icon=icon,
+                    color=color,
                     id="verify-result",
-                ),
-            ),
-            rx.cond(
-                state.result == "invalid",
-                rx.callout(
-                    state.result_text,
-                    icon="circle_x",
-                    color_scheme="red",
-                    width="100%",
-                    id="verify-result",
-                ),
+                )
+                for result, icon, color in VERDICTS
             ),
             spacing="3",
             width="100%",
@@ -164,6 +147,5 @@ def page() -> rx.Component:
             padding="16px",
             padding_top="calc(env(safe-area-inset-top) + 16px)",
         ),
-        min_height="100dvh",
-        background=rx.color("gray", 2),
+        **layout.SCREEN,
     )

@@ -61,6 +61,17 @@ class WizardState(SessionState):
         self._apply_step(view)
         return view
 
+    async def _reload(self, actor: Actor) -> StepView | None:
+        """Open the step again and show what it holds (the steps that reload: `_show_step`)."""
+        view = await self._open_step(actor)
+        if view is not None:
+            self._show_step(view)
+        return view
+
+    def _show_step(self, view: StepView) -> None:
+        """What the page shows of its step below the header (devices, tariff, contract…)."""
+        raise NotImplementedError(f"{type(self).__name__} shows no step view of its own")
+
     def _apply_step(self, view: StepView) -> None:
         card = view.card
         self.client_name = card.name or "Без имени"
@@ -114,15 +125,7 @@ def notices() -> rx.Component:
         forms.banner(
             WizardState.holder_message, icon="user_round", color="amber", id="holder-message"
         ),
-        rx.cond(
-            WizardState.is_frozen,
-            rx.callout(
-                FROZEN_MESSAGE + ".",
-                icon="lock",
-                color_scheme="gray",
-                width="100%",
-            ),
-        ),
+        forms.notice(WizardState.is_frozen, FROZEN_MESSAGE + ".", icon="lock", color="gray"),
         width="100%",
         spacing="2",
     )
