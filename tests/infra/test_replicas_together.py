@@ -101,13 +101,11 @@ def cluster(postgres, s3_endpoint, tmp_path_factory):
             postgres.drop_database(name)
 
 
-def _replica_rows() -> list[tuple[str, bool]]:
+def _rows(sql: str) -> list:
     from privet_manager_app.infra.db import get_engine
 
     with get_engine().connect() as connection:
-        return connection.execute(
-            sa.text("SELECT instance, has_redis FROM manager_replicas ORDER BY instance")
-        ).all()
+        return connection.execute(sa.text(sql)).all()
 
 
 def _s3_keys(env: dict[str, str], prefix: str = "") -> list[str]:
@@ -277,8 +275,10 @@ def _rest_flow(rest: Alternating, serial: int) -> None:
 
 def test_две_реплики_поднялись_вместе_и_rest_ходит_по_ним_по_очереди(cluster):
     started = time.monotonic()
-    # Both alive, both with Redis, on one database seeded once.
-    assert [has_redis for _, has_redis in _replica_rows()] == [True, True]
+    # Both alive, both with Redis, on one database migrated and seeded once.
+    replicas = _rows("SELECT instance, has_redis FROM manager_replicas ORDER BY instance")
+    assert [has_redis for _, has_redis in replicas] == [True, True]
+    assert len(_rows("SELECT version_num FROM alembic_version")) == 1
     logs = [server.log_path.read_text() for server in cluster.servers]
     assert sum("Демо-данные" in log for log in logs) == 1, "демо засеяно один раз"
 
