@@ -49,8 +49,10 @@ test: setup-dev lint
 	$(PY) -m privet_manager_app build-frontend --port $(TEST_UI_PORT)
 	# Two workers for the database/domain/API tests; the browser tests then run alone, so the
 	# live server and Chromium never compete with them for the two CI cores.
-	$(PY) -m pytest -m "not browser" -n 2 --dist loadgroup
+	$(PY) -m pytest -m "not browser and not replicas" -n 2 --dist loadgroup
 	TEST_UI_PORT=$(TEST_UI_PORT) $(PY) -m pytest -m browser
+	# Two replicas + Redis behind a round-robin proxy on TEST_UI_PORT (held by -m browser's server).
+	TEST_UI_PORT=$(TEST_UI_PORT) $(PY) -m pytest -m replicas
 
 bench: setup-dev
 	for script in bench/*.py; do $(PY) $$script || exit 1; done

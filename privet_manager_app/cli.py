@@ -153,7 +153,9 @@ def serve(port: int, *, build: bool = True, seed_demo: bool = False, workers: in
         )
     seed_demo = seed_demo or settings.SEED_DEMO_DATA
     prepare_database(seed_demo=seed_demo)
-    from privet_manager_app.infra import replicas
+    from privet_manager_app.infra import cpu_pool, replicas
+
+    cpu_pool.shutdown()  # the demo seed's pool processes; each web worker starts its own
 
     instance = f"{socket.gethostname()}:{port}"
     try:

@@ -2,7 +2,8 @@
 # System packages the test suite needs (idempotent): Chromium for browser tests, poppler-utils
 # to look at PDFs, zbar to read the contract's QR code, PostgreSQL binaries for the throwaway
 # cluster, Tesseract with its English data and the Russian Hunspell dictionary (the passport
-# scan) and the OCR-B font (the synthetic passport photos of its tests and benchmark).
+# scan), the OCR-B font (the synthetic passport photos of its tests and benchmark) and Redis
+# (two replicas sharing their UI state in the replicas test).
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
@@ -13,6 +14,7 @@ command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
 ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing+=(tesseract-ocr-eng)
 [ -f /usr/share/fonts/opentype/ocr-b/OCRB.otf ] || missing+=(fonts-ocr-b)
 [ -f /usr/share/hunspell/ru_RU.dic ] || missing+=(hunspell-ru)  # spelling model of zone names
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)  # the replicas test
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -82,6 +83,19 @@ def run(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return value
     kind, code, message, fields, extra = value
     raise kind(code, message, fields=fields, extra=extra)
+
+
+def _forget_in_child() -> None:
+    """A forked child inherits the parent's pool object but neither its manager thread nor its
+    processes: a call submitted there waits forever. `serve` seeds the demo (bcrypt, in the
+    pool) before granian forks its web workers, so every login of the worker hung. The child
+    starts a pool of its own when it first needs one."""
+    global _lock, _pool, _slots, _size
+    _lock = threading.Lock()
+    _pool, _slots, _size = None, None, 0
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def shutdown() -> None:
