@@ -56,6 +56,7 @@ from bench.support.common import (  # noqa: E402
     write_json,
 )
 from tests.support.ports import free_port  # noqa: E402
+from tests.support.samples import PASSPORT_REQUEST  # noqa: E402
 
 # ---- Adapter: the only place that knows where the app's modules live -----------------------
 # (with bench/support/common.py's AppSchema: after a move only these blocks change)
@@ -87,17 +88,7 @@ class App(AppSchema):
 
 API = "/api/manager"
 PASSWORD = "Load-Bench-Pass-1"
-PASSPORT = {
-    "last_name": "Петров",
-    "first_name": "Иван",
-    "middle_name": "Сергеевич",
-    "birth_date": "1990-03-15",
-    "birth_place": "гор. Москва",
-    "series": "4512",
-    "issue_date": "2010-03-20",
-    "issued_by": "ОВД района Хамовники г. Москвы",
-    "division_code": "772-001",
-}
+PASSPORT = PASSPORT_REQUEST
 STEPS = (
     "login",
     "claim",

@@ -303,6 +303,21 @@ def ui_login(page, email: str = "manager@example.com", password: str = "ChangeMe
     page.wait_for_url("**/clients**")
 
 
+def add_tv_with_photo(page, photo) -> None:
+    """Step 3: «Добавить устройство» → an LG TV, saved, then one photo into its dialog, shown
+    (the dialog stays open: the caller looks at it or closes it)."""
+    page.click("#add-device")
+    page.wait_for_selector("#field-brand")
+    for name, value in {"brand": "LG", "model": "OLED55C3", "purchase_year": "2022"}.items():
+        page.fill(f"#field-{name}", value)
+    page.click("#field-category")
+    page.get_by_role("option", name="Телевизор").click()
+    page.click("#save-device")
+    page.wait_for_selector("input[type=file]", state="attached")
+    page.set_input_files("input[type=file]", str(photo))
+    page.wait_for_selector(".device-photo", timeout=30_000)
+
+
 # ---- S3 storage: moto's S3 over real HTTP on 127.0.0.1 (presigned URLs as browsers use them) --
 
 

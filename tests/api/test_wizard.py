@@ -19,21 +19,11 @@ from privet_manager_app.schema.tables import (
 )
 from tests.support import images
 from tests.support.factories import count, files_under, new_client
+from tests.support.samples import PASSPORT_REQUEST
 
 pytestmark = pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 M = "/api/manager"
-PASSPORT = {
-    "last_name": "Петров",
-    "first_name": "Иван",
-    "middle_name": "Сергеевич",
-    "birth_date": "1990-03-15",
-    "birth_place": "гор. Москва",
-    "series": "4512",
-    "number": "123456",
-    "issue_date": "2010-03-20",
-    "issued_by": "ОВД района Хамовники г. Москвы",
-    "division_code": "772001",
-}
+PASSPORT = {**PASSPORT_REQUEST, "number": "123456", "division_code": "772001"}
 
 
 @pytest.fixture

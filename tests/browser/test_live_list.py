@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 
 import pytest
-import sqlalchemy as sa
 
 from tests.conftest import ARTIFACTS, phone_context, ui_login
+from tests.support.samples import register_in_client_app
 
 pytestmark = pytest.mark.browser
 
@@ -32,20 +32,6 @@ def _count(page, tab: str) -> int:
 
 def _card_top(page, href: str) -> float:
     return page.eval_on_selector(f"a[href='{href}']", "el => el.getBoundingClientRect().top")
-
-
-def _register_in_client_app(live_server, name: str, phone: str) -> None:
-    """As the client app does it: a row in its own `users` table, nothing of ours."""
-    engine = sa.create_engine(live_server.env["DATABASE_URL"])
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO users (name, phone, is_active, created_at, updated_at) "
-                "VALUES (:name, :phone, true, now(), now())"
-            ),
-            {"name": name, "phone": phone},
-        )
-    engine.dispose()
 
 
 def test_клиент_взятый_коллегой_уходит_из_новых_а_новый_появляется_сам(
@@ -82,7 +68,7 @@ def test_клиент_взятый_коллегой_уходит_из_новых
     # The manager searches; a client who registers in the app meanwhile and matches shows up.
     phone.fill("#client-search", "Живая")
     phone.wait_for_selector("#clients-empty")
-    _register_in_client_app(live_server, "Живая Проверка", "+7 916 700-70-70")
+    register_in_client_app(live_server.env["DATABASE_URL"], "Живая Проверка", "+7 916 700-70-70")
     registered_at = time.monotonic()
     phone.wait_for_selector(".client-card:has-text('Живая Проверка')", timeout=12_000)
     appeared_after = time.monotonic() - registered_at

@@ -14,7 +14,7 @@ from sqlmodel import select
 from privet_manager_app.infra.db import transaction
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.tables import ManagerClient, ManagerDevicePhoto
-from tests.conftest import ARTIFACTS, ui_login
+from tests.conftest import ARTIFACTS, add_tv_with_photo, ui_login
 from tests.support import factories
 from tests.support.images import jpeg_bytes
 
@@ -100,15 +100,7 @@ def test_менеджер_берёт_клиента_и_проходит_шаги
     phone.click("#devices-next")
     phone.wait_for_selector("#form-error")
     assert "хотя бы одно устройство" in phone.inner_text("#form-error")
-    phone.click("#add-device")
-    phone.wait_for_selector("#field-brand")
-    _fill(phone, {"brand": "LG", "model": "OLED55C3", "purchase_year": "2022"})
-    phone.click("#field-category")
-    phone.get_by_role("option", name="Телевизор").click()
-    phone.click("#save-device")
-    phone.wait_for_selector("input[type=file]", state="attached")
-    phone.set_input_files("input[type=file]", str(photo))
-    phone.wait_for_selector(".device-photo", timeout=30_000)
+    add_tv_with_photo(phone, photo)
     _shot(phone, "wizard-03-device-dialog")
     phone.click("#close-device")
     phone.wait_for_selector(".device-card")

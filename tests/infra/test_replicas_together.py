@@ -30,6 +30,7 @@ from privet_manager_app.dev.demo import DEMO_PASSWORD
 from tests.conftest import (
     ARTIFACTS,
     UI_PORT,
+    add_tv_with_photo,
     collect_csp_violations,
     phone_context,
     ui_login,
@@ -41,21 +42,12 @@ from tests.support.ports import free_port
 from tests.support.redis_server import ThrowawayRedis
 from tests.support.round_robin_proxy import RoundRobinProxy
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, s3_settings
+from tests.support.samples import PASSPORT_REQUEST, register_in_client_app
 
 pytestmark = [pytest.mark.replicas, pytest.mark.slow]
 
 M = "/api/manager"
-PASSPORT = {
-    "last_name": "Петров",
-    "first_name": "Иван",
-    "middle_name": "Сергеевич",
-    "birth_date": "1990-03-15",
-    "birth_place": "гор. Москва",
-    "series": "4512",
-    "issue_date": "2010-03-20",
-    "issued_by": "ОВД района Хамовники г. Москвы",
-    "division_code": "772-001",
-}
+PASSPORT = PASSPORT_REQUEST
 
 
 @pytest.fixture(scope="module")
@@ -372,17 +364,7 @@ def test_интерфейс_через_прокси_ходит_по_двум_р�
         # Step 3: a device and its photo. The upload goes to the replica that does NOT hold
         # this tab's socket (the proxy sees to it): the tab's state must come from Redis.
         page.wait_for_selector("#add-device")
-        page.click("#add-device")
-        page.wait_for_selector("#field-brand")
-        page.fill("#field-brand", "LG")
-        page.fill("#field-model", "OLED55C3")
-        page.fill("#field-purchase_year", "2022")
-        page.click("#field-category")
-        page.get_by_role("option", name="Телевизор").click()
-        page.click("#save-device")
-        page.wait_for_selector("input[type=file]", state="attached")
-        page.set_input_files("input[type=file]", str(photo))
-        page.wait_for_selector(".device-photo", timeout=30_000)
+        add_tv_with_photo(page, photo)
         page.click("#close-device")
         # Closed when the server's answer (dialog_open and the dropped draft) has arrived: a
         # reload before it would bring the dialog back from the tab's draft.
@@ -423,7 +405,7 @@ def test_интерфейс_через_прокси_ходит_по_двум_р�
         page.wait_for_selector(".client-card")
         page.fill("#client-search", "Репликова")
         page.wait_for_selector("#clients-empty")
-        _register_in_client_app(cluster.url, "Репликова Вера", "+7 916 700-71-71")
+        register_in_client_app(cluster.url, "Репликова Вера", "+7 916 700-71-71")
         page.wait_for_selector(".client-card:has-text('Репликова Вера')", timeout=15_000)
         page.screenshot(path=str(ARTIFACTS / "replicas-live-list.png"))
     except Exception:
@@ -468,17 +450,3 @@ def test_интерфейс_через_прокси_ходит_по_двум_р�
 
 def _tab_token(page) -> str:
     return page.evaluate("() => window.sessionStorage.getItem('token')")
-
-
-def _register_in_client_app(url: str, name: str, phone: str) -> None:
-    """As the client app does it: a row in its own `users` table, nothing of ours."""
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO users (name, phone, is_active, created_at, updated_at) "
-                "VALUES (:name, :phone, true, now(), now())"
-            ),
-            {"name": name, "phone": phone},
-        )
-    engine.dispose()
