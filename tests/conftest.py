@@ -305,9 +305,21 @@ def ui_login(page, email: str = "manager@example.com", password: str = "ChangeMe
 
 def add_tv_with_photo(page, photo) -> None:
     """Step 3: «Добавить устройство» → an LG TV, saved, then one photo into its dialog, shown
-    (the dialog stays open: the caller looks at it or closes it)."""
-    page.click("#add-device")
-    page.wait_for_selector("#field-brand")
+    (the dialog stays open: the caller looks at it or closes it).
+
+    A click made while the page's socket is still (re)connecting — right after a navigation,
+    or on another replica — can be lost, as a person's tap would be: clicked again, at most
+    three times, until the dialog is there."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        page.click("#add-device")
+        try:
+            page.wait_for_selector("#field-brand", timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     for name, value in {"brand": "LG", "model": "OLED55C3", "purchase_year": "2022"}.items():
         page.fill(f"#field-{name}", value)
     page.click("#field-category")

@@ -35,7 +35,8 @@ def plans(db):
                 return
             plan = json.loads(message.split("plan:", 1)[1])
             text = plan["Query Text"]
-            if text.lstrip().upper().startswith("SELECT") and "manager_client_search" in text:
+            reads = text.lstrip().upper().startswith(("SELECT", "WITH"))
+            if reads and "manager_client_search" in text:
                 seen.append((driver.info.backend_pid, plan))
 
         with driver.cursor() as cursor:

@@ -1,5 +1,6 @@
-"""Search pages: a term first looked for among the tab's newest rows, then in the whole tab —
-and the pages are exactly the ones one query over the whole tab gives, page after page."""
+"""Search pages: a term looked for among the tab's newest rows, among all its matches when they
+are few, then among more of the newest rows — and the pages are exactly the ones one query over
+the whole tab gives, page after page."""
 
 from __future__ import annotations
 
@@ -29,11 +30,16 @@ def _expected(manager, tab: str, query: str) -> list[int]:
         return [row.client_id for row in session.execute(clients.view_rows(condition)).all()]
 
 
-@pytest.mark.parametrize("window", [7, 40, 3000])
+@pytest.mark.parametrize(
+    ("first", "rare", "window"),
+    [(2, 3, 7), (5, 3, 40), (2, 30, 7), (800, 2000, 10_000), (3, 3, 3000), (40, 3, 5)],
+)
 def test_страницы_поиска_те_же_что_у_одного_запроса_по_всей_вкладке(
-    manager, add_users, monkeypatch, window
+    manager, add_users, monkeypatch, first, rare, window
 ):
     add_users(240, seed=7)
+    monkeypatch.setattr(clients, "FIRST_WINDOW", first)
+    monkeypatch.setattr(clients, "RARE_MATCHES", rare)
     monkeypatch.setattr(clients, "SEARCH_WINDOW", window)
     with transaction() as session:
         names = session.execute(sa.select(ManagerClientSearch.name)).scalars().all()
@@ -48,17 +54,22 @@ def test_страницы_поиска_те_же_что_у_одного_запр
 
 
 def test_частый_термин_читает_только_новейшие_строки_вкладки(manager, add_users, monkeypatch):
-    """A term on every row: one statement, over the tab's newest rows, no second query."""
+    """A term on every row: more matches than a rare term has, so the page comes from the
+    tab's newest rows, and the whole tab is not asked."""
     add_users(60, seed=3)
     with transaction() as session:
         session.execute(sa.update(ManagerClientSearch).values(search_text="петров " + "x"))
+    monkeypatch.setattr(clients, "FIRST_WINDOW", 5)
+    monkeypatch.setattr(clients, "RARE_MATCHES", 30)
     monkeypatch.setattr(clients, "SEARCH_WINDOW", 25)
     with captured_sql() as statements:
         page = clients.list_clients(manager, "new", "петров", limit=20)
     assert len(page.items) == 20
     searches = [s.sql for s in statements if "search_text LIKE" in s.sql]
-    assert len(searches) == 1, searches
-    window, outer = searches[0].split("FROM (", 1)[1].split(") AS anon_1")
+    # 5 newest rows: not a page; the rare-term try: capped; 25 newest rows: the page.
+    assert len(searches) == 3, searches
+    assert "MATERIALIZED" in searches[1]
+    window, outer = searches[2].split("FROM (", 1)[1].split(") AS anon_1")
     assert "ORDER BY manager_client_search.updated_at DESC" in window
     assert "LIMIT" in window
     assert "search_text LIKE" in outer
@@ -66,18 +77,32 @@ def test_частый_термин_читает_только_новейшие_с
     assert "row_number() OVER" in window
 
 
-def test_вкладка_меньше_окна_ищется_одним_запросом(manager, add_users, monkeypatch):
-    """The newest rows are the whole tab: what they hold is the answer, even less than a page."""
+def test_термин_без_совпадений_ищется_одним_запросом(manager, add_users, monkeypatch):
+    """No match in a tab shorter than the first window: reading it says so; nothing else."""
     add_users(30, seed=5)
-    monkeypatch.setattr(clients, "SEARCH_WINDOW", 50)
     with captured_sql() as statements:
         page = clients.list_clients(manager, "new", "нет-такого", limit=20)
     assert page.items == []
     assert len([s for s in statements if "search_text LIKE" in s.sql]) == 1
 
 
+def test_мои_меньше_окна_ищутся_одним_запросом(manager, add_users, monkeypatch):
+    """«Мои» starts from the newest rows: they are all of the manager's clients, so what they
+    hold is the answer, even less than a page."""
+    from tests.support.factories import claimed_client
+
+    for number in range(4):
+        claimed_client(manager, name=f"Мой Клиент {number}")
+    monkeypatch.setattr(clients, "SEARCH_WINDOW", 50)
+    with captured_sql() as statements:
+        page = clients.list_clients(manager, "mine", "нет-такого", limit=20)
+    assert page.items == []
+    assert len([s for s in statements if "search_text LIKE" in s.sql]) == 1
+
+
 def test_редкий_термин_ищется_по_всей_вкладке(manager, add_users, monkeypatch):
     users = add_users(60, seed=3)
+    monkeypatch.setattr(clients, "FIRST_WINDOW", 10)
     monkeypatch.setattr(clients, "SEARCH_WINDOW", 10)
     oldest = min(users, key=lambda user: user.id)  # far beyond the newest ten
     with transaction() as session:
@@ -86,6 +111,10 @@ def test_редкий_термин_ищется_по_всей_вкладке(man
             .where(ManagerClientSearch.user_id == oldest.id)
             .values(search_text="единственный-в-своём-роде")
         )
-    found = clients.list_clients(manager, "new", "единственный").items
+    with captured_sql() as statements:
+        found = clients.list_clients(manager, "new", "единственный").items
+    searches = [s.sql for s in statements if "search_text LIKE" in s.sql]
+    assert len(searches) == 2  # the newest ten, then every match from the tab's index
+    assert "MATERIALIZED" in searches[1]
     assert [card.user_id for card in found] == [oldest.id]
     assert projection.search_terms("единственный") == ["единственный"]

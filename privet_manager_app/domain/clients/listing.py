@@ -174,60 +174,90 @@ def view_rows(condition, rows=_Search) -> sa.Select:
     )
 
 
-# A search first reads this many of the tab's newest rows (after the cursor) in the list's own
-# order and filters them; only when they hold less than a page does it ask the whole tab. At a
-# million clients: 5–10 ms to read them (a heap page each); a term they miss is on < 0.7 % of
-# the tab, whose trigram index then fetches a few thousand rows at most.
-SEARCH_WINDOW = 3000
+# How a search page is found (`_page_rows`): FIRST_WINDOW of the tab's newest rows (after the
+# cursor), read in list order, hold the page of a very common term; a stored tab's trigram
+# index is asked for at most RARE_MATCHES matches — fewer means they are all, sorted in full;
+# past that the term is common, and SEARCH_WINDOW newest rows hold its page. At a million
+# clients each step is a few ms (bench/list_at_scale.py); a heap page per row read.
+FIRST_WINDOW = 800
+RARE_MATCHES = 2000
+SEARCH_WINDOW = 10_000
+
+
+def _rare_term_page(session: Session, tab_only, query: str, limit: int) -> list | None:
+    """All of the tab's matches, if there are fewer than RARE_MATCHES (materialized first, so
+    they come from the tab's own trigram index, migration 0008, whatever the planner guesses
+    of the term's frequency over all tabs), sorted, the page taken; None when there are more."""
+    matches = (
+        sa.select(_Search)
+        .where(tab_only, projection.search_condition(query))
+        .limit(RARE_MATCHES)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    found = aliased(_Search, matches)
+    total = sa.func.count().over().label("total")
+    rows = session.execute(view_rows(sa.true(), found).add_columns(total).limit(limit)).all()
+    if rows and rows[0].total >= RARE_MATCHES:
+        return None
+    return rows
+
+
+def _newest_rows_page(
+    session: Session, tab_only, query: str, limit: int, window_rows: int
+) -> list | None:
+    """The page out of the tab's `window_rows` newest rows, if they hold it (or are the whole
+    rest of the tab); None otherwise. A subquery with its own LIMIT, which PostgreSQL cannot
+    fold into the outer query: always the same walk of the tab's (updated_at, client_id)
+    index. Its last row comes back too, matching or not, to tell a full window from the end
+    of the tab."""
+    position = sa.func.row_number().over(order_by=VIEW_ORDER).label("position")
+    window = (
+        sa.select(_Search, position)
+        .where(tab_only)
+        .order_by(*VIEW_ORDER)
+        .limit(window_rows)
+        .subquery()
+    )
+    newest = aliased(_Search, window)
+    hit = projection.search_condition(query, newest)
+    last = window.c.position == window_rows
+    rows = session.execute(
+        view_rows(sa.or_(hit, last), newest)
+        .add_columns(hit.label("hit"), last.label("last"))
+        .limit(limit + 1)
+    ).all()
+    hits = [row for row in rows if row.hit][:limit]
+    if len(hits) == limit or not any(row.last for row in rows):
+        return hits
+    return None
 
 
 def _page_rows(session: Session, tab: Tab, tab_only, query: str, limit: int) -> list:
-    """A common term (a surname, a street) matches often: its page is among the newest rows,
-    and reading them in order beats the trigram index, which would fetch and sort every match
-    — thousands at a million clients, whenever the planner's guess of the term's frequency
-    sends it there. A rare term's page is not among them: the whole tab is asked, and the
-    trigram index finds its few matches fast. The newest rows answer when they hold a whole
-    page, or when they are the whole rest of the tab (fewer than SEARCH_WINDOW: «Мои», a small
-    tab) — so either way the page is exactly the one the full condition gives. Asking the
-    whole tab, a stored tab's matches are collected first from its own trigram index
-    (migration 0008), then sorted: the planner, guessing the term's frequency over all tabs,
-    would otherwise walk the tab in order looking for a street no new client has yet. «Мои»
-    keeps its own plan: the manager's partial index holds few rows.
+    """A search page, exactly the one the full condition gives, by the cheapest way that is
+    sure to find it:
 
-    The newest rows are a subquery with its own LIMIT, which PostgreSQL cannot fold into the
-    outer query: always the same walk of the tab's (updated_at, client_id) index. Its last row
-    comes back too, matching or not, to tell a full window from the end of the tab."""
+    1. a very common term (a frequent surname): the tab's newest FIRST_WINDOW rows hold it;
+    2. a rare term (a stored tab): all its matches from the tab's own trigram index, sorted —
+       whatever the planner would guess of the term's frequency over all tabs (a street on
+       14,000 processed clients and on no new one);
+    3. a common term (a surname, a street): the tab's newest SEARCH_WINDOW rows hold it — the
+       trigram index would fetch and sort every match, tens of thousands at a million;
+    4. otherwise: the whole tab, as the planner sees fit.
+    «Мои» skips 2: the manager's partial index holds few rows. Every step answers only when
+    it is sure (a whole page, or the whole rest of the tab, or every match): the tests compare
+    page after page with one query over the whole tab (tests/domain/test_list_search.py).
+    """
     if not query:
         return session.execute(view_rows(tab_only).limit(limit)).all()
     if session.get_bind().dialect.name == "postgresql":
-        position = sa.func.row_number().over(order_by=VIEW_ORDER).label("position")
-        window = (
-            sa.select(_Search, position)
-            .where(tab_only)
-            .order_by(*VIEW_ORDER)
-            .limit(SEARCH_WINDOW)
-            .subquery()
-        )
-        newest = aliased(_Search, window)
-        hit = projection.search_condition(query, newest)
-        last = window.c.position == SEARCH_WINDOW
-        rows = session.execute(
-            view_rows(sa.or_(hit, last), newest)
-            .add_columns(hit.label("hit"), last.label("last"))
-            .limit(limit + 1)
-        ).all()
-        hits = [row for row in rows if row.hit][:limit]
-        if len(hits) == limit or not any(row.last for row in rows):
-            return hits
+        steps = [lambda: _newest_rows_page(session, tab_only, query, limit, FIRST_WINDOW)]
         if tab is not Tab.MINE:
-            matches = (
-                sa.select(_Search)
-                .where(tab_only, projection.search_condition(query))
-                .cte("matches")
-                .prefix_with("MATERIALIZED")
-            )
-            found = aliased(_Search, matches)
-            return session.execute(view_rows(sa.true(), found).limit(limit)).all()
+            steps.append(lambda: _rare_term_page(session, tab_only, query, limit))
+        steps.append(lambda: _newest_rows_page(session, tab_only, query, limit, SEARCH_WINDOW))
+        for step in steps:
+            if (rows := step()) is not None:
+                return rows
     search = projection.search_condition(query)
     return session.execute(view_rows(sa.and_(tab_only, search)).limit(limit)).all()
 
