@@ -31,14 +31,22 @@ def _expected(manager, tab: str, query: str) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("first", "rare", "window"),
-    [(2, 3, 7), (5, 3, 40), (2, 30, 7), (800, 2000, 10_000), (3, 3, 3000), (40, 3, 5)],
+    ("first", "common", "rare", "window"),
+    [
+        (2, 3, 3, 7),
+        (5, 1, 3, 40),
+        (2, 3, 30, 7),
+        (800, 3, 2000, 10_000),
+        (3, 1, 3, 3000),
+        (40, 2, 3, 5),
+    ],
 )
 def test_страницы_поиска_те_же_что_у_одного_запроса_по_всей_вкладке(
-    manager, add_users, monkeypatch, first, rare, window
+    manager, add_users, monkeypatch, first, common, rare, window
 ):
     add_users(240, seed=7)
     monkeypatch.setattr(clients, "FIRST_WINDOW", first)
+    monkeypatch.setattr(clients, "COMMON_SEEN", common)
     monkeypatch.setattr(clients, "RARE_MATCHES", rare)
     monkeypatch.setattr(clients, "SEARCH_WINDOW", window)
     with transaction() as session:
@@ -60,6 +68,7 @@ def test_частый_термин_читает_только_новейшие_с
     with transaction() as session:
         session.execute(sa.update(ManagerClientSearch).values(search_text="петров " + "x"))
     monkeypatch.setattr(clients, "FIRST_WINDOW", 5)
+    monkeypatch.setattr(clients, "COMMON_SEEN", 6)  # 5 seen: not yet «common»
     monkeypatch.setattr(clients, "RARE_MATCHES", 30)
     monkeypatch.setattr(clients, "SEARCH_WINDOW", 25)
     with captured_sql() as statements:
@@ -118,3 +127,23 @@ def test_редкий_термин_ищется_по_всей_вкладке(man
     assert "MATERIALIZED" in searches[1]
     assert [card.user_id for card in found] == [oldest.id]
     assert projection.search_terms("единственный") == ["единственный"]
+
+
+def test_частый_по_первым_строкам_термин_идёт_к_окну_мимо_индекса(manager, add_users, monkeypatch):
+    """The first window already held COMMON_SEEN matches: the wider window goes first, the
+    trigram try is not made; the pages stay those of one query over the whole tab."""
+    add_users(60, seed=3)
+    with transaction() as session:
+        session.execute(sa.update(ManagerClientSearch).values(search_text="петров x"))
+    monkeypatch.setattr(clients, "FIRST_WINDOW", 5)
+    monkeypatch.setattr(clients, "COMMON_SEEN", 5)
+    monkeypatch.setattr(clients, "RARE_MATCHES", 30)
+    monkeypatch.setattr(clients, "SEARCH_WINDOW", 25)
+    with captured_sql() as statements:
+        page = clients.list_clients(manager, "new", "петров", limit=20)
+    searches = [s.sql for s in statements if "search_text LIKE" in s.sql]
+    assert len(searches) == 2, searches
+    assert not any("MATERIALIZED" in sql for sql in searches)
+    assert [card.id for card in page.items] == _expected(manager, "new", "петров")[:20]
+    flat = [client_id for p in _all_pages(manager, "new", "петров", 7) for client_id in p]
+    assert flat == _expected(manager, "new", "петров")

@@ -180,6 +180,7 @@ def view_rows(condition, rows=_Search) -> sa.Select:
 # past that the term is common, and SEARCH_WINDOW newest rows hold its page. At a million
 # clients each step is a few ms (bench/list_at_scale.py); a heap page per row read.
 FIRST_WINDOW = 800
+COMMON_SEEN = 3
 RARE_MATCHES = 2000
 SEARCH_WINDOW = 10_000
 
@@ -205,12 +206,12 @@ def _rare_term_page(session: Session, tab_only, query: str, limit: int) -> list 
 
 def _newest_rows_page(
     session: Session, tab_only, query: str, limit: int, window_rows: int
-) -> list | None:
-    """The page out of the tab's `window_rows` newest rows, if they hold it (or are the whole
-    rest of the tab); None otherwise. A subquery with its own LIMIT, which PostgreSQL cannot
-    fold into the outer query: always the same walk of the tab's (updated_at, client_id)
-    index. Its last row comes back too, matching or not, to tell a full window from the end
-    of the tab."""
+) -> tuple[list | None, int]:
+    """(The page out of the tab's `window_rows` newest rows if they hold it, or are the whole
+    rest of the tab — None otherwise; how many of them matched). A subquery with its own
+    LIMIT, which PostgreSQL cannot fold into the outer query: always the same walk of the
+    tab's (updated_at, client_id) index. Its last row comes back too, matching or not, to
+    tell a full window from the end of the tab."""
     position = sa.func.row_number().over(order_by=VIEW_ORDER).label("position")
     window = (
         sa.select(_Search, position)
@@ -229,8 +230,8 @@ def _newest_rows_page(
     ).all()
     hits = [row for row in rows if row.hit][:limit]
     if len(hits) == limit or not any(row.last for row in rows):
-        return hits
-    return None
+        return hits, len(hits)
+    return None, len(hits)
 
 
 def _page_rows(session: Session, tab: Tab, tab_only, query: str, limit: int) -> list:
@@ -244,17 +245,23 @@ def _page_rows(session: Session, tab: Tab, tab_only, query: str, limit: int) -> 
     3. a common term (a surname, a street): the tab's newest SEARCH_WINDOW rows hold it — the
        trigram index would fetch and sort every match, tens of thousands at a million;
     4. otherwise: the whole tab, as the planner sees fit.
-    «Мои» skips 2: the manager's partial index holds few rows. Every step answers only when
-    it is sure (a whole page, or the whole rest of the tab, or every match): the tests compare
-    page after page with one query over the whole tab (tests/domain/test_list_search.py).
+    When the first window already held COMMON_SEEN matches (a term on ≥ 0.4 % of the newest
+    rows, thousands of matches in a big tab), 3 goes before 2. «Мои» skips 2: the manager's
+    partial index holds few rows. Every step answers only when it is sure (a whole page, the
+    whole rest of the tab, or every match): the tests compare page after page with one query
+    over the whole tab (tests/domain/test_list_search.py).
     """
     if not query:
         return session.execute(view_rows(tab_only).limit(limit)).all()
     if session.get_bind().dialect.name == "postgresql":
-        steps = [lambda: _newest_rows_page(session, tab_only, query, limit, FIRST_WINDOW)]
+        rows, seen = _newest_rows_page(session, tab_only, query, limit, FIRST_WINDOW)
+        if rows is not None:
+            return rows
+        steps = [lambda: _newest_rows_page(session, tab_only, query, limit, SEARCH_WINDOW)[0]]
         if tab is not Tab.MINE:
-            steps.append(lambda: _rare_term_page(session, tab_only, query, limit))
-        steps.append(lambda: _newest_rows_page(session, tab_only, query, limit, SEARCH_WINDOW))
+            rare = lambda: _rare_term_page(session, tab_only, query, limit)  # noqa: E731
+            # Seen often in the first window: too common for «every match», straight on.
+            steps.insert(1 if seen >= COMMON_SEEN else 0, rare)
         for step in steps:
             if (rows := step()) is not None:
                 return rows
