@@ -41,7 +41,7 @@ from tests.support.live_server import LiveServer
 from tests.support.ports import free_port
 from tests.support.redis_server import ThrowawayRedis
 from tests.support.round_robin_proxy import RoundRobinProxy
-from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, s3_settings
+from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, list_keys, s3_settings
 from tests.support.samples import PASSPORT_REQUEST, register_in_client_app
 
 pytestmark = [pytest.mark.replicas, pytest.mark.slow]
@@ -108,8 +108,7 @@ def _s3_keys(env: dict[str, str], prefix: str = "") -> list[str]:
         aws_secret_access_key=SECRET_KEY,
         region_name=REGION,
     )
-    listed = client.list_objects_v2(Bucket=env["S3_BUCKET"], Prefix=prefix)
-    return [item["Key"] for item in listed.get("Contents", []) if item["Size"] > 0]
+    return list_keys(SimpleNamespace(client=client, bucket=env["S3_BUCKET"]), prefix)
 
 
 # ---- REST, request by request on alternating replicas --------------------------------------

@@ -138,12 +138,10 @@ def _tab_condition(actor: Actor, tab: Tab) -> sa.ColumnElement:
 
 def view_condition(actor: Actor, tab: str, query: str) -> sa.ColumnElement:
     """Which clients a tab + search shows (the list, its export and its count alike)."""
-    tab_only, query = _view_parts(actor, tab, query)
-    return sa.and_(tab_only, projection.search_condition(query)) if query else tab_only
-
-
-def _view_parts(actor: Actor, tab: str, query: str) -> tuple[sa.ColumnElement, str]:
-    return _tab_condition(actor, parse_tab(tab)), parse_query(query)
+    tab = parse_tab(tab)
+    query = parse_query(query)
+    condition = _tab_condition(actor, tab)
+    return sa.and_(condition, projection.search_condition(query)) if query else condition
 
 
 # Newest first; the projection's (tab, updated_at, client_id) index read backwards.
@@ -257,11 +255,19 @@ def _page_rows(session: Session, tab: Tab, tab_only, query: str, limit: int) -> 
         rows, seen = _newest_rows_page(session, tab_only, query, limit, FIRST_WINDOW)
         if rows is not None:
             return rows
-        steps = [lambda: _newest_rows_page(session, tab_only, query, limit, SEARCH_WINDOW)[0]]
-        if tab is not Tab.MINE:
-            rare = lambda: _rare_term_page(session, tab_only, query, limit)  # noqa: E731
-            # Seen often in the first window: too common for «every match», straight on.
-            steps.insert(1 if seen >= COMMON_SEEN else 0, rare)
+
+        def wide():
+            return _newest_rows_page(session, tab_only, query, limit, SEARCH_WINDOW)[0]
+
+        def rare():
+            return _rare_term_page(session, tab_only, query, limit)
+
+        if tab is Tab.MINE:
+            steps = (wide,)
+        elif seen >= COMMON_SEEN:  # seen often already: too common for «every match»
+            steps = (wide, rare)
+        else:
+            steps = (rare, wide)
         for step in steps:
             if (rows := step()) is not None:
                 return rows
@@ -277,7 +283,7 @@ def list_clients(
     limit: int = DEFAULT_PAGE,
 ) -> ClientPage:
     tab = parse_tab(tab)
-    tab_only, query = _view_parts(actor, tab, query)
+    tab_only, query = _tab_condition(actor, tab), parse_query(query)
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed("invalid_limit", f"limit должен быть от 1 до {MAX_PAGE}")
     if cursor:
