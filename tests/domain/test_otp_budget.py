@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -170,6 +171,46 @@ def test_один_адрес_не_перебирает_коды_по_разны�
     assert signing.confirm_signature(
         manager.with_origin(SHOP, "UA"), second.id, last_code(second.user_id), True
     )
+
+
+def test_верный_код_не_ждёт_чужих_попыток_с_того_же_адреса(db, manager):
+    """Managers of one office share an address. A right code adds nothing the address's
+    throttle counts, so it does not queue behind another guess from that address still in
+    flight (its lock held here); a wrong code does, until that guess is counted."""
+    office = manager.with_origin(OFFICE, "UA")
+    signer, _ = generated(manager)
+    guesser, _ = generated(manager)
+    outcomes: dict[str, object] = {}
+
+    def attempt(name, client, code):
+        try:
+            outcomes[name] = signing.confirm_signature(office, client.id, code, True)
+        except Exception as error:  # the outcome under test
+            outcomes[name] = error
+
+    right = threading.Thread(
+        target=attempt, args=("right", signer, last_code(signer.user_id)), daemon=True
+    )
+    wrong = threading.Thread(
+        target=attempt,
+        args=("wrong", guesser, wrong_code(last_code(guesser.user_id))),
+        daemon=True,
+    )
+    with transaction() as other:
+        otp_budget.lock_ip(other, OFFICE)  # another guess from the office, not yet counted
+        right.start()
+        wrong.start()
+        right.join(timeout=30)
+        signed_meanwhile = not right.is_alive()
+        wrong.join(timeout=1)
+        wrong_waited = wrong.is_alive()
+    right.join(timeout=30)
+    wrong.join(timeout=30)
+    assert signed_meanwhile, "the right code waited for the address's lock"
+    assert not isinstance(outcomes["right"], Exception), outcomes["right"]
+    assert wrong_waited, "the wrong code was counted without the address's lock"
+    assert isinstance(outcomes["wrong"], ValidationFailed)
+    assert outcomes["wrong"].code == "otp_invalid"
 
 
 def test_согласие_клиента_записывается_своим_действием_до_кода(db, manager):

@@ -30,10 +30,17 @@ from privet_manager_app.schema.tables import (
     ManagerClient,
     ManagerContract,
     ManagerInvoice,
+    ManagerOtpGuess,
 )
 from privet_manager_app.settings import get_settings, reset_settings_cache
 from tests.conftest import DEFAULT_PASSWORD, prepare_schema, use_database
-from tests.support.factories import chat_messages, last_code, make_tariff, ready_client
+from tests.support.factories import (
+    chat_messages,
+    last_code,
+    make_tariff,
+    ready_client,
+    wrong_code,
+)
 
 PARALLEL = 12
 TWO_DEVICES = (("smartphone", "Apple", "iPhone 13"), ("tablet", "Apple", "iPad Air"))
@@ -75,17 +82,22 @@ def master() -> Actor:
 
 def _race(count: int, call, *args) -> list[object]:
     """`count` threads released at once, each calling `call(*args)` → results or errors."""
-    barrier = threading.Barrier(count)
-    outcomes: list[object] = [None] * count
+    return _race_calls([lambda: call(*args)] * count)
+
+
+def _race_calls(calls: list) -> list[object]:
+    """One thread per call, all released at once → each call's result or error."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
 
     def run(index: int) -> None:
         barrier.wait()
         try:
-            outcomes[index] = call(*args)
+            outcomes[index] = calls[index]()
         except Exception as error:  # the outcome under test
             outcomes[index] = error
 
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -199,6 +211,40 @@ def test_одновременные_неверные_коды_засчитыва
     refusal = _race(1, signing.confirm_signature, master, client.id, right, True)[0]
     assert isinstance(refusal, DomainError)
     assert refusal.code == "otp_exhausted"
+
+
+def test_одновременные_коды_с_одного_адреса_по_разным_клиентам_считаются_ровно_до_предела(
+    database, master
+):
+    """An office behind one address: wrong codes for seven clients and right ones for three,
+    all at once. The address's free wrong codes are counted exactly — none slips past the
+    throttle between its check and its count — and each right code signs or is throttled,
+    never both, never a signature nobody was told of."""
+    office = master.with_origin("10.9.9.9", "Mozilla/5.0 (office)")
+    free = get_settings().OTP_IP_FREE_WRONG
+    wrong_ones = [_contract_sent(master)[0] for _ in range(free + 2)]
+    right_ones = [_contract_sent(master) for _ in range(3)]
+
+    def guess(client, code):
+        return lambda: signing.confirm_signature(office, client.id, code, True)
+
+    calls = [guess(client, wrong_code(last_code(client.user_id))) for client in wrong_ones]
+    calls += [guess(client, last_code(client.user_id)) for client, _ in right_ones]
+    outcomes = _race_calls(calls)
+    told_wrong = _summary(outcomes[: len(wrong_ones)])
+    told_right = _summary(outcomes[len(wrong_ones) :])
+    with transaction() as session:
+        counted = session.exec(
+            select(sa.func.count(ManagerOtpGuess.id)).where(
+                ManagerOtpGuess.ip == "10.9.9.9", ManagerOtpGuess.wrong.is_(True)
+            )
+        ).one()
+    signatures = sum(_audit_count("contract_signed", view.contract_id) for _, view in right_ones)
+    print(f"{database}: wrong told {told_wrong}, right told {told_right}, {counted} counted")
+    assert told_wrong == {"otp_invalid": free, "otp_ip_throttled": 2}
+    assert counted == free
+    assert set(told_right) <= {"ok", "otp_ip_throttled"}
+    assert signatures == told_right["ok"]
 
 
 def _issue_directly(contract_id: int, number: str, *, cancel_current: bool = False) -> None:

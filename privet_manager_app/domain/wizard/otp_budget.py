@@ -13,10 +13,13 @@ they outlive a code, a regenerated contract, a resend and a restart.
   per window: one address cannot spray codes across many clients. The delay binds only that
   IP — a guess from anywhere else is judged by the client's budget alone.
 
-A guess is counted in the transaction that compares it, under two locks taken in one order (the
-client's, then the IP's — PostgreSQL advisory locks; SQLite runs one writer at a time anyway):
-parallel guesses are counted as many as they are, none slips past a limit between its check and
-its count. A guess refused by a limit is not compared and not counted.
+A guess is counted in the transaction that compares it, under the client's lock (a PostgreSQL
+advisory lock; SQLite runs one writer at a time anyway) and, for a wrong one, the IP's — taken
+after the client's, one order everywhere: parallel guesses are counted as many as they are, none
+slips past a limit between its check and its count. A right guess adds nothing the IP's
+throttle counts, so it is judged on what is committed and does not queue behind the address's
+other guesses until they commit (a whole office signs from one address). A guess refused by a
+limit is refused whether it was right or not, and not counted.
 """
 
 from __future__ import annotations
@@ -137,13 +140,18 @@ def check_client(session: Session, client_id: int, now: dt.datetime) -> SigningL
 # ---- One IP -----------------------------------------------------------------------------------
 
 
-def check_ip(session: Session, ip: str | None, now: dt.datetime) -> None:
+def lock_ip(session: Session, ip: str | None) -> None:
+    """The IP's guesses are ours until commit (taken after the client's)."""
+    _advisory_lock(session, f"otp-ip:{ip or ''}")
+
+
+def check_ip(session: Session, ip: str | None, now: dt.datetime, *, wrong: bool) -> None:
     """Refuse a guess from an IP that guessed wrong too often (429 `otp_ip_throttled`, with
-    `retry_after_seconds`). Takes the IP's lock until the guess is counted."""
+    `retry_after_seconds`). A wrong guess takes the IP's lock until it is counted."""
     settings = get_settings()
-    key = ip or ""
-    _advisory_lock(session, f"otp-ip:{key}")
-    from_ip = ManagerOtpGuess.ip == key
+    if wrong:
+        lock_ip(session, ip)
+    from_ip = ManagerOtpGuess.ip == (ip or "")
     day = _wrong_times(
         session,
         from_ip,

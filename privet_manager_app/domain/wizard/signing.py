@@ -6,7 +6,8 @@ out (`confirm_signature` — `signed_at`). A REST confirm that arrives with `pep
 no consent recorded before records the consent at its receipt, before the code is compared.
 
 Every compared code goes to the guess ledger (otp_budget.py): the client's wrong-code budget and
-the per-IP throttle are checked before the comparison, in the same transaction that counts it.
+the per-IP throttle are checked before the outcome is used, in the same transaction that counts
+it.
 The certificate is made after the signing commits (certificate.py), never inside it.
 
 The trace itself (canonical JSON, HMAC) is `signature.py`.
@@ -176,10 +177,11 @@ def confirm_signature(actor: Actor, client_id: int, code: str, pep_agreed: bool)
                 "Срок действия кода истёк. Отправьте клиенту новый код",
                 extra={"attempts_left": 0},
             )
-        otp_budget.check_ip(session, actor.ip, now)
+        right = otp.code_matches(code, contract.id, contract.otp_hash)
+        otp_budget.check_ip(session, actor.ip, now, wrong=not right)  # refused either way
         if contract.pep_agreed_at is None:  # consent arrives with the code: recorded first
             _consent(session, actor, client, contract, now)
-        if otp.code_matches(code, contract.id, contract.otp_hash):
+        if right:
             otp_budget.count_guess(session, actor, client.id, contract.id, wrong=False, now=now)
             result = _sign(session, actor, client, contract, now)
         else:
