@@ -127,11 +127,13 @@ def descendants(pid: int) -> list[int]:
     while queue:
         current = queue.pop()
         found.append(current)
-        try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            children = []
-        queue.extend(int(child) for child in children)
+        # Every thread's children: a process pool started from a request thread is listed
+        # under that thread, not under the process's main one.
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                queue.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                continue
     return found
 
 
