@@ -78,18 +78,37 @@ SEARCH_TRIGRAM_INDEXES = {
 }
 
 
+# The list's order indexes with what a search compares included (migration 0009): name →
+# (key columns, the rows it holds).
+LIST_ORDER_INDEXES = {
+    "ix_manager_client_search_tab_cover": ("tab, updated_at, client_id", None),
+    "ix_manager_client_search_mine_cover": (
+        "assigned_manager_id, updated_at, client_id",
+        "tab <> 'processed'",
+    ),
+}
+
+
 def create_search_indexes() -> list[str]:
-    """The trigram indexes, once pg_trgm may be installed (a database that refused it during
-    the migration): built CONCURRENTLY, the list keeps working meanwhile. Returns their
-    names."""
+    """The list's indexes before a migration builds them under a lock (a big database), and the
+    trigram ones once pg_trgm may be installed (a database that refused it during the
+    migration): built CONCURRENTLY, the list keeps working meanwhile. Returns their names."""
     import sqlalchemy as sa
 
     from privet_manager_app.infra.db import get_engine
 
     engine = get_engine()
     if engine.dialect.name != "postgresql":
-        raise SystemExit("Индексы поиска pg_trgm нужны только на PostgreSQL")
+        raise SystemExit("Индексы поиска нужны только на PostgreSQL")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for name, (keys, rows) in LIST_ORDER_INDEXES.items():
+            connection.execute(
+                sa.text(
+                    f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON manager_client_search "
+                    f"({keys}) INCLUDE (search_text, phone_digits)"
+                    + (f" WHERE {rows}" if rows else "")
+                )
+            )
         connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         for name, (column, rows) in SEARCH_TRIGRAM_INDEXES.items():
             connection.execute(
@@ -98,7 +117,7 @@ def create_search_indexes() -> list[str]:
                     f"USING gin ({column} gin_trgm_ops)" + (f" WHERE {rows}" if rows else "")
                 )
             )
-    return list(SEARCH_TRIGRAM_INDEXES)
+    return [*LIST_ORDER_INDEXES, *SEARCH_TRIGRAM_INDEXES]
 
 
 def _frontend_fingerprint(port: int) -> str:
@@ -278,7 +297,9 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--password-stdin", action="store_true", help="прочитать пароль из stdin")
 
     commands.add_parser("backfill-clients", help="manager_clients для всех users (идемпотентно)")
-    commands.add_parser("search-indexes", help="индексы pg_trgm для поиска")
+    commands.add_parser(
+        "search-indexes", help="индексы поиска (списка и pg_trgm), CONCURRENTLY — без блокировки"
+    )
     seed = commands.add_parser("seed-demo", help="добавить N демо-клиентов и демо-менеджеров")
     seed.add_argument("count", type=int, nargs="?", default=None)
 

@@ -130,21 +130,28 @@ def test_backfill_clients_делает_массовую_вставку_клие�
 
 
 def test_индексы_поиска_добавляются_командой_если_миграция_не_смогла(db, manager, capsys):
+    """What a big database builds before migrating (or one that refused pg_trgm after)."""
     with transaction() as session:
-        for name in cli.SEARCH_TRIGRAM_INDEXES:
+        for name in [*cli.SEARCH_TRIGRAM_INDEXES, *cli.LIST_ORDER_INDEXES]:
             session.execute(sa.text(f"DROP INDEX {name}"))
     cli.main(["search-indexes"])
     assert "ix_manager_client_search_new_text_trgm" in capsys.readouterr().out
     with transaction() as session:
-        found = set(
+        found = dict(
             session.execute(
                 sa.text(
-                    "SELECT indexname FROM pg_indexes WHERE tablename = 'manager_client_search'"
+                    "SELECT indexname, indexdef FROM pg_indexes "
+                    "WHERE tablename = 'manager_client_search'"
                 )
-            ).scalars()
+            ).all()
         )
-    assert set(cli.SEARCH_TRIGRAM_INDEXES) <= found
+    assert set(cli.SEARCH_TRIGRAM_INDEXES) <= set(found)
     assert "ix_manager_client_search_text_trgm" not in found  # one per tab since 0008
+    for name in cli.LIST_ORDER_INDEXES:  # the order with what a search compares (0009)
+        assert "INCLUDE (search_text, phone_digits)" in found[name]
+    assert not {"ix_manager_client_search_tab_order", "ix_manager_client_search_mine_order"} & set(
+        found
+    )
 
 
 def test_сверка_не_блокирует_строки_поиска_которые_не_изменились(manager, add_users):

@@ -4,6 +4,8 @@ the whole tab gives, page after page."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -78,11 +80,16 @@ def test_частый_термин_читает_только_новейшие_с
     # 5 newest rows: not a page; the rare-term try: capped; 25 newest rows: the page.
     assert len(searches) == 3, searches
     assert "MATERIALIZED" in searches[1]
-    window, outer = searches[2].split("FROM (", 1)[1].split(") AS anon_1")
+    before, inside = searches[2].split("JOIN (", 1)
+    window, after = inside.split(") AS anon_1", 1)
+    outer = before + after
     assert "ORDER BY manager_client_search.updated_at DESC" in window
     assert "LIMIT" in window
-    assert "search_text LIKE" in outer
-    assert "search_text LIKE" not in window
+    # The window compares in the index it walks (0009); the outer query reads the table for
+    # the rows it shows.
+    assert "search_text LIKE" in window
+    assert "search_text LIKE" not in outer
+    assert "anon_1.hit" in outer
     assert "row_number() OVER" in window
 
 
@@ -147,3 +154,55 @@ def test_частый_по_первым_строкам_термин_идёт_к_
     assert [card.id for card in page.items] == _expected(manager, "new", "петров")[:20]
     flat = [client_id for p in _all_pages(manager, "new", "петров", 7) for client_id in p]
     assert flat == _expected(manager, "new", "петров")
+
+
+def test_окно_после_первого_размером_по_частоте_термина(manager, add_users, monkeypatch):
+    """A term on every third of the newest rows: the next window is as many rows as should
+    hold the page twice over at that rate — not the widest one — and the pages stay those of
+    one query over the whole tab."""
+    add_users(240, seed=11)
+    with transaction() as session:
+        session.execute(
+            sa.update(ManagerClientSearch).values(
+                search_text=sa.case((ManagerClientSearch.client_id % 3 == 0, "петров"), else_="x")
+            )
+        )
+    monkeypatch.setattr(clients, "FIRST_WINDOW", 30)
+    monkeypatch.setattr(clients, "SEARCH_WINDOW", 1000)
+    with captured_sql() as statements:
+        page = clients.list_clients(manager, "new", "петров", limit=20)
+    searches = [s for s in statements if "search_text LIKE" in s.sql]
+    assert len(searches) == 2, [s.sql for s in searches]
+    # 10 seen in 30 rows; 21 wanted (a page and one more) twice over: 126 rows.
+    assert clients._sized_window(10, 21) == 126
+    assert 126 in searches[1].parameters.values()
+    assert [card.id for card in page.items] == _expected(manager, "new", "петров")[:20]
+    for limit in (3, 20, 50):
+        flat = [client_id for p in _all_pages(manager, "new", "петров", limit) for client_id in p]
+        assert flat == _expected(manager, "new", "петров")
+
+
+def test_общие_запросы_страниц_под_потоками_дают_каждому_свою_страницу(manager, add_users):
+    """The page statements are built once per shape and shared by every request: threads
+    searching at once, with different terms, tabs and cursors, each get the page they would
+    get alone."""
+    add_users(120, seed=13)
+    with transaction() as session:
+        names = session.execute(sa.select(ManagerClientSearch.name)).scalars().all()
+    terms = [*sorted({word for name in names for word in name.split()})[:12], "9", "нет-такого"]
+    calls = [(tab, term, limit) for tab in ("new", "mine") for term in terms for limit in (3, 7)]
+    alone = {call: _all_pages(manager, *call) for call in calls}
+    together: dict = {}
+    barrier = threading.Barrier(8)
+
+    def run(share):
+        barrier.wait()
+        for call in share:
+            together[call] = _all_pages(manager, *call)
+
+    threads = [threading.Thread(target=run, args=(calls[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert together == alone

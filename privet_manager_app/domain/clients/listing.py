@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
 
 import sqlalchemy as sa
@@ -18,7 +19,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from privet_manager_app.domain.clients import projection
-from privet_manager_app.domain.clients.projection import MAX_QUERY_LENGTH, STORED_TABS, Tab, tab_of
+from privet_manager_app.domain.clients.projection import (
+    MAX_QUERY_LENGTH,
+    STORED_TABS,
+    Tab,
+    bound,
+    tab_of,
+)
 from privet_manager_app.domain.common.actors import Actor
 from privet_manager_app.domain.common.errors import NotFound, ValidationFailed
 from privet_manager_app.domain.common.rows import CLIENT_NOT_FOUND
@@ -129,11 +136,12 @@ def parse_query(query: str | None) -> str:
     return query
 
 
+def _scope_values(actor: Actor, tab: Tab) -> dict:
+    return {"manager_id": actor.id} if tab is Tab.MINE else {"tab": tab.value}
+
+
 def _tab_condition(actor: Actor, tab: Tab) -> sa.ColumnElement:
-    if tab is Tab.MINE:
-        # The partial index of «Мои» carries exactly this condition.
-        return sa.and_(_Search.assigned_manager_id == actor.id, _Search.tab != Tab.PROCESSED.value)
-    return _Search.tab == tab.value
+    return _scope_condition(tab is Tab.MINE, False, _scope_values(actor, tab))
 
 
 def view_condition(actor: Actor, tab: str, query: str) -> sa.ColumnElement:
@@ -173,58 +181,120 @@ def view_rows(condition, rows=_Search) -> sa.Select:
 
 
 # How a search page is found (`_page_rows`): FIRST_WINDOW of the tab's newest rows (after the
-# cursor), read in list order, hold the page of a very common term; a stored tab's trigram
-# index is asked for at most RARE_MATCHES matches — fewer means they are all, sorted in full;
-# past that the term is common, and SEARCH_WINDOW newest rows hold its page. At a million
-# clients each step is a few ms (bench/list_at_scale.py); a heap page per row read.
+# cursor), read in list order, hold the page of a very common term; a term they showed
+# COMMON_SEEN times or more is looked for next in as many newest rows as should hold its page
+# twice over, at that rate; a stored tab's trigram index is asked for at most RARE_MATCHES
+# matches — fewer means they are all, sorted in full; past that the term is common, and
+# SEARCH_WINDOW newest rows hold its page. At a million clients each step is a few ms
+# (bench/list_at_scale.py); a window is read from the index alone (migration 0009).
 FIRST_WINDOW = 800
 COMMON_SEEN = 3
 RARE_MATCHES = 2000
 SEARCH_WINDOW = 10_000
 
 
-def _rare_term_page(session: Session, tab_only, query: str, limit: int) -> list | None:
-    """All of the tab's matches, if there are fewer than RARE_MATCHES (materialized first, so
-    they come from the tab's own trigram index, migration 0008, whatever the planner guesses
-    of the term's frequency over all tabs), sorted, the page taken; None when there are more."""
+def _sized_window(seen: int, limit: int) -> int:
+    """Newest rows that should hold `limit` matches twice over, at the rate the first window
+    showed (`seen` in FIRST_WINDOW), within (FIRST_WINDOW, SEARCH_WINDOW]."""
+    wanted = -(-2 * limit * FIRST_WINDOW // seen)
+    return min(SEARCH_WINDOW, max(2 * FIRST_WINDOW, wanted))
+
+
+# ---- The page's statements: built once per shape, run with the values ---------------------
+#
+# A search page takes up to four statements, each assembled from a dozen SQLAlchemy constructs
+# — a few ms of Python per call, as much as the database spends at a million clients. Each is
+# built once per shape (the scope: «Мои» or a tab, after a cursor or not; the search: how many
+# phone fragments each term has) with bound parameters, and run with this call's values.
+
+_INT = sa.Integer()
+
+
+def _scope_condition(mine: bool, after: bool, values: dict | None = None) -> sa.ColumnElement:
+    """The rows of the page's scope: parameters `manager_id` or `tab`, `after_at` + `after_id`
+    (from `values`, or given when the statement runs)."""
+    if mine:
+        # The partial index of «Мои» carries exactly this condition.
+        condition = sa.and_(
+            _Search.assigned_manager_id == bound("manager_id", values),
+            _Search.tab != Tab.PROCESSED.value,
+        )
+    else:
+        condition = _Search.tab == bound("tab", values)
+    if after:
+        cursor = sa.tuple_(
+            bound("after_at", values, _Search.updated_at.type),
+            bound("after_id", values, sa.BigInteger()),
+        )
+        condition = sa.and_(condition, sa.tuple_(_Search.updated_at, _Search.client_id) < cursor)
+    return condition
+
+
+@functools.lru_cache(maxsize=256)
+def _scan_page(mine: bool, after: bool, search: tuple[int, ...]) -> sa.Select:
+    """The page as one query over the whole scope (`limit`): a page without a search, SQLite,
+    and the last step of a search, as the planner sees fit."""
+    condition = sa.and_(_scope_condition(mine, after), projection.search_condition_of(search))
+    return view_rows(condition).limit(sa.bindparam("limit", type_=_INT))
+
+
+@functools.lru_cache(maxsize=256)
+def _rare_term_page(mine: bool, after: bool, search: tuple[int, ...]) -> sa.Select:
+    """All of the scope's matches, at most `rare_matches` (materialized first, so they come
+    from the tab's own trigram index, migration 0008, whatever the planner guesses of the
+    term's frequency over all tabs), sorted, the page (`limit`) taken, with their count."""
     matches = (
         sa.select(_Search)
-        .where(tab_only, projection.search_condition(query))
-        .limit(RARE_MATCHES)
+        .where(_scope_condition(mine, after), projection.search_condition_of(search))
+        .limit(sa.bindparam("rare_matches", type_=_INT))
         .cte("matches")
         .prefix_with("MATERIALIZED")
     )
     found = aliased(_Search, matches)
     total = sa.func.count().over().label("total")
-    rows = session.execute(view_rows(sa.true(), found).add_columns(total).limit(limit)).all()
-    if rows and rows[0].total >= RARE_MATCHES:
-        return None
-    return rows
+    return view_rows(sa.true(), found).add_columns(total).limit(sa.bindparam("limit", type_=_INT))
 
 
-def _newest_rows_page(
-    session: Session, tab_only, query: str, limit: int, window_rows: int
-) -> tuple[list | None, int]:
-    """(The page out of the tab's `window_rows` newest rows if they hold it, or are the whole
-    rest of the tab — None otherwise; how many of them matched). A subquery with its own
-    LIMIT, which PostgreSQL cannot fold into the outer query: always the same walk of the
-    tab's (updated_at, client_id) index. Its last row comes back too, matching or not, to
-    tell a full window from the end of the tab."""
+@functools.lru_cache(maxsize=256)
+def _newest_rows_page(mine: bool, after: bool, search: tuple[int, ...]) -> sa.Select:
+    """The matches among the scope's `window_rows` newest rows (at most `limit` + 1). A
+    subquery with its own LIMIT, which PostgreSQL cannot fold into the outer query: always the
+    same walk of the tab's (updated_at, client_id) index, and only of the index — it includes
+    what the search compares (migration 0009); the table is read for the rows shown. Its last
+    row comes back too, matching or not, to tell a full window from the end of the tab."""
+    window_rows = sa.bindparam("window_rows", type_=_INT)
     position = sa.func.row_number().over(order_by=VIEW_ORDER).label("position")
     window = (
-        sa.select(_Search, position)
-        .where(tab_only)
+        sa.select(_Search.client_id, projection.search_condition_of(search).label("hit"), position)
+        .where(_scope_condition(mine, after))
         .order_by(*VIEW_ORDER)
         .limit(window_rows)
         .subquery()
     )
-    newest = aliased(_Search, window)
-    hit = projection.search_condition(query, newest)
     last = window.c.position == window_rows
+    # At most limit + 1 of them, said before the join: the table is probed for those alone.
+    picked = (
+        sa.select(window.c.client_id, window.c.hit, last.label("last"))
+        .where(sa.or_(window.c.hit, last))
+        .order_by(window.c.position)
+        .limit(sa.bindparam("picked", type_=_INT))
+        .subquery()
+    )
+    return (
+        view_rows(sa.true())
+        .join(picked, picked.c.client_id == _Search.client_id)
+        .add_columns(picked.c.hit, picked.c.last)
+    )
+
+
+def _window_rows(
+    session: Session, shape, values: dict, window_rows: int
+) -> tuple[list | None, int]:
+    """(The page out of the scope's `window_rows` newest rows if they hold it, or are the whole
+    rest of the scope — None otherwise; how many of them matched)."""
+    limit = values["limit"]
     rows = session.execute(
-        view_rows(sa.or_(hit, last), newest)
-        .add_columns(hit.label("hit"), last.label("last"))
-        .limit(limit + 1)
+        _newest_rows_page(*shape), {**values, "window_rows": window_rows, "picked": limit + 1}
     ).all()
     hits = [row for row in rows if row.hit][:limit]
     if len(hits) == limit or not any(row.last for row in rows):
@@ -232,9 +302,26 @@ def _newest_rows_page(
     return None, len(hits)
 
 
-def _page_rows(session: Session, tab: Tab, tab_only, query: str, limit: int) -> list:
-    """A search page, exactly the one the full condition gives, by the cheapest way that is
-    sure to find it:
+def _rare_rows(session: Session, shape, values: dict) -> list | None:
+    """Every match of the scope, sorted, the page taken — None when there are RARE_MATCHES
+    or more."""
+    rows = session.execute(_rare_term_page(*shape), {**values, "rare_matches": RARE_MATCHES})
+    rows = rows.all()
+    if rows and rows[0].total >= RARE_MATCHES:
+        return None
+    return rows
+
+
+def _page_rows(
+    session: Session,
+    actor: Actor,
+    tab: Tab,
+    after: tuple[dt.datetime, int] | None,
+    query: str,
+    limit: int,
+) -> list:
+    """A page of the tab (after the cursor `after`), exactly the one the full condition gives,
+    by the cheapest way that is sure to find it. A search:
 
     1. a very common term (a frequent surname): the tab's newest FIRST_WINDOW rows hold it;
     2. a rare term (a stored tab): all its matches from the tab's own trigram index, sorted —
@@ -244,35 +331,42 @@ def _page_rows(session: Session, tab: Tab, tab_only, query: str, limit: int) -> 
        trigram index would fetch and sort every match, tens of thousands at a million;
     4. otherwise: the whole tab, as the planner sees fit.
     When the first window already held COMMON_SEEN matches (a term on ≥ 0.4 % of the newest
-    rows, thousands of matches in a big tab), 3 goes before 2. «Мои» skips 2: the manager's
-    partial index holds few rows. Every step answers only when it is sure (a whole page, the
-    whole rest of the tab, or every match): the tests compare page after page with one query
-    over the whole tab (tests/domain/test_list_search.py).
+    rows, thousands of matches in a big tab), a window sized by that rate goes first, then 3,
+    then 2. «Мои» skips 2: the manager's partial index holds few rows. Every step answers only
+    when it is sure (a whole page, the whole rest of the tab, or every match): the tests
+    compare page after page with one query over the whole tab
+    (tests/domain/test_list_search.py).
     """
-    if not query:
-        return session.execute(view_rows(tab_only).limit(limit)).all()
-    if session.get_bind().dialect.name == "postgresql":
-        rows, seen = _newest_rows_page(session, tab_only, query, limit, FIRST_WINDOW)
+    mine = tab is Tab.MINE
+    search, values = projection.search_values(query)
+    values.update(_scope_values(actor, tab), limit=limit)
+    if after:
+        values.update(after_at=after[0], after_id=after[1])
+    shape = (mine, after is not None, search)
+    if query and session.get_bind().dialect.name == "postgresql":
+        rows, seen = _window_rows(session, shape, values, FIRST_WINDOW)
         if rows is not None:
             return rows
 
-        def wide():
-            return _newest_rows_page(session, tab_only, query, limit, SEARCH_WINDOW)[0]
+        def window(rows: int):
+            return lambda: _window_rows(session, shape, values, rows)[0]
 
         def rare():
-            return _rare_term_page(session, tab_only, query, limit)
+            return _rare_rows(session, shape, values)
 
-        if tab is Tab.MINE:
+        wide = window(SEARCH_WINDOW)
+        if seen >= COMMON_SEEN:  # seen often already: too common for «every match»
+            sized = _sized_window(seen, limit)
+            steps = (window(sized),) if sized < SEARCH_WINDOW else ()
+            steps += (wide,) if mine else (wide, rare)
+        elif mine:
             steps = (wide,)
-        elif seen >= COMMON_SEEN:  # seen often already: too common for «every match»
-            steps = (wide, rare)
         else:
             steps = (rare, wide)
         for step in steps:
             if (rows := step()) is not None:
                 return rows
-    search = projection.search_condition(query)
-    return session.execute(view_rows(sa.and_(tab_only, search)).limit(limit)).all()
+    return session.execute(_scan_page(*shape), values).all()
 
 
 def list_clients(
@@ -282,17 +376,12 @@ def list_clients(
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE,
 ) -> ClientPage:
-    tab = parse_tab(tab)
-    tab_only, query = _tab_condition(actor, tab), parse_query(query)
+    tab, query = parse_tab(tab), parse_query(query)
     if not 1 <= limit <= MAX_PAGE:
         raise ValidationFailed("invalid_limit", f"limit должен быть от 1 до {MAX_PAGE}")
-    if cursor:
-        after = _decode_cursor(cursor)
-        tab_only = sa.and_(
-            tab_only, sa.tuple_(_Search.updated_at, _Search.client_id) < sa.tuple_(*after)
-        )
+    after = _decode_cursor(cursor) if cursor else None
     with transaction() as session:
-        rows = _page_rows(session, tab, tab_only, query, limit + 1)
+        rows = _page_rows(session, actor, tab, after, query, limit + 1)
     cards = [_row_card(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:

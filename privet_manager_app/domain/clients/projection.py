@@ -200,17 +200,49 @@ def phone_fragments(term: str) -> set[str]:
     return fragments
 
 
-def search_condition(query: str, rows=ManagerClientSearch) -> sa.ColumnElement:
+def search_values(query: str) -> tuple[tuple[int, ...], dict[str, str]]:
+    """(The search's shape — how many phone fragments each term has —, its values by the names
+    `search_condition_of` gives them.)"""
+    shape, values = [], {}
+    for index, term in enumerate(search_terms(query)):
+        values[f"term_{index}"] = _like_pattern(term.lower())
+        fragments = sorted(phone_fragments(term))
+        for number, fragment in enumerate(fragments):
+            values[f"term_{index}_digits_{number}"] = f"%{fragment}%"
+        shape.append(len(fragments))
+    return tuple(shape), values
+
+
+def bound(name: str, values: dict | None, type_=None) -> sa.BindParameter:
+    """A bound parameter: its value from `values`, or given when the statement runs (None)."""
+    if values is None:
+        return sa.bindparam(name, type_=type_)
+    return sa.bindparam(name, values[name], type_=type_)
+
+
+def search_condition_of(
+    shape: tuple[int, ...], rows=ManagerClientSearch, values: dict | None = None
+) -> sa.ColumnElement:
     """Every term matches the name, e-mail or address (any case), or the phone's digits (of
-    the projection, or of `rows`, a subquery of it)."""
+    the projection, or of `rows`, a subquery of it) — bound parameters named by
+    `search_values`: with `values`, or given when the statement runs, so that one statement
+    serves every search of its shape."""
     conditions = []
-    for term in search_terms(query):
-        alternatives = [rows.search_text.like(_like_pattern(term.lower()), escape="\\")]
+    for index, fragments in enumerate(shape):
+        term = f"term_{index}"
+        alternatives = [rows.search_text.like(bound(term, values), escape="\\")]
         alternatives += [
-            rows.phone_digits.like(f"%{fragment}%") for fragment in sorted(phone_fragments(term))
+            rows.phone_digits.like(bound(f"{term}_digits_{number}", values))
+            for number in range(fragments)
         ]
         conditions.append(sa.or_(*alternatives))
     return sa.and_(sa.true(), *conditions)
+
+
+def search_condition(query: str, rows=ManagerClientSearch) -> sa.ColumnElement:
+    """`search_condition_of` with this query's values."""
+    shape, values = search_values(query)
+    return search_condition_of(shape, rows, values)
 
 
 def other_clients_with_phone(session: Session, user_id: int, phone: str) -> int:
