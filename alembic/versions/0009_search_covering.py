@@ -11,21 +11,13 @@ INCLUDE: there the indexes are the plain ones under the new names.
 
 Building them at a million clients takes about a minute each, during which the projection takes
 no writes: on a big database create them first with `search-indexes` (CONCURRENTLY, no lock),
-then migrate — the migration skips indexes that exist and drops the old ones.
-
-Revision ID: 0009_search_covering
-Revises: 0008_search_per_tab
-Create Date: 2026-12-05
+then migrate — the migration skips indexes that exist and drops the old ones (2026-12-05).
 """
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009_search_covering"
-down_revision: str | Sequence[str] | None = "0008_search_per_tab"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0009_search_covering"
+down_revision = "0008_search_per_tab"
 
 TABLE = "manager_client_search"
 NOT_PROCESSED = "tab <> 'processed'"
