@@ -103,12 +103,13 @@ def test_термин_без_совпадений_ищется_одним_зап
 
 
 def test_мои_меньше_окна_ищутся_одним_запросом(manager, add_users, monkeypatch):
-    """«Мои» starts from the newest rows: they are all of the manager's clients, so what they
-    hold is the answer, even less than a page."""
+    """«Мои» starts from the widest window of newest rows, not the first one: they are all of
+    the manager's clients, so what they hold is the answer, even less than a page."""
     from tests.support.factories import claimed_client
 
     for number in range(4):
         claimed_client(manager, name=f"Мой Клиент {number}")
+    monkeypatch.setattr(clients, "FIRST_WINDOW", 2)
     monkeypatch.setattr(clients, "SEARCH_WINDOW", 50)
     with captured_sql() as statements:
         page = clients.list_clients(manager, "mine", "нет-такого", limit=20)

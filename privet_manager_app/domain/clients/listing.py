@@ -332,10 +332,10 @@ def _page_rows(
     4. otherwise: the whole tab, as the planner sees fit.
     When the first window already held COMMON_SEEN matches (a term on ≥ 0.4 % of the newest
     rows, thousands of matches in a big tab), a window sized by that rate goes first, then 3,
-    then 2. «Мои» skips 2: the manager's partial index holds few rows. Every step answers only
-    when it is sure (a whole page, the whole rest of the tab, or every match): the tests
-    compare page after page with one query over the whole tab
-    (tests/domain/test_list_search.py).
+    then 2. «Мои» starts with 3, then 4: the manager's partial index holds few rows (a few
+    thousand at a million clients). Every step answers only when it is sure (a whole page, the
+    whole rest of the tab, or every match): the tests compare page after page with one query
+    over the whole tab (tests/domain/test_list_search.py).
     """
     mine = tab is Tab.MINE
     search, values = projection.search_values(query)
@@ -344,29 +344,41 @@ def _page_rows(
         values.update(after_at=after[0], after_id=after[1])
     shape = (mine, after is not None, search)
     if query and session.get_bind().dialect.name == "postgresql":
+        rows = _search_steps(session, shape, values)
+        if rows is not None:
+            return rows
+    return session.execute(_scan_page(*shape), values).all()
+
+
+def _search_steps(session: Session, shape, values: dict) -> list | None:
+    """Steps 1–3 of `_page_rows`: the page, or None when none of them is sure of it."""
+
+    def window(rows: int):
+        return lambda: _window_rows(session, shape, values, rows)[0]
+
+    wide = window(SEARCH_WINDOW)
+    mine = shape[0]
+    if mine:
+        # The manager's own clients in work: a few thousand at most — one window holds them.
+        steps = (wide,)
+    else:
         rows, seen = _window_rows(session, shape, values, FIRST_WINDOW)
         if rows is not None:
             return rows
 
-        def window(rows: int):
-            return lambda: _window_rows(session, shape, values, rows)[0]
-
         def rare():
             return _rare_rows(session, shape, values)
 
-        wide = window(SEARCH_WINDOW)
         if seen >= COMMON_SEEN:  # seen often already: too common for «every match»
-            sized = _sized_window(seen, limit)
+            sized = _sized_window(seen, values["limit"])
             steps = (window(sized),) if sized < SEARCH_WINDOW else ()
-            steps += (wide,) if mine else (wide, rare)
-        elif mine:
-            steps = (wide,)
+            steps += (wide, rare)
         else:
             steps = (rare, wide)
-        for step in steps:
-            if (rows := step()) is not None:
-                return rows
-    return session.execute(_scan_page(*shape), values).all()
+    for step in steps:
+        if (rows := step()) is not None:
+            return rows
+    return None
 
 
 def list_clients(
