@@ -195,7 +195,7 @@ SEARCH_WINDOW = 10_000
 
 def _sized_window(seen: int, limit: int) -> int:
     """Newest rows that should hold `limit` matches twice over, at the rate the first window
-    showed (`seen` in FIRST_WINDOW), within (FIRST_WINDOW, SEARCH_WINDOW]."""
+    showed (`seen` in FIRST_WINDOW): at least twice the first window, at most SEARCH_WINDOW."""
     wanted = -(-2 * limit * FIRST_WINDOW // seen)
     return min(SEARCH_WINDOW, max(2 * FIRST_WINDOW, wanted))
 
