@@ -202,7 +202,7 @@ def _sized_window(seen: int, limit: int) -> int:
 
 # ---- The page's statements: built once per shape, run with the values ---------------------
 #
-# A search page takes up to four statements, each assembled from a dozen SQLAlchemy constructs
+# A search page takes up to five statements, each assembled from a dozen SQLAlchemy constructs
 # — a few ms of Python per call, as much as the database spends at a million clients. Each is
 # built once per shape (the scope: «Мои» or a tab, after a cursor or not; the search: how many
 # phone fragments each term has) with bound parameters, and run with this call's values.
@@ -257,7 +257,7 @@ def _rare_term_page(mine: bool, after: bool, search: tuple[int, ...]) -> sa.Sele
 
 @functools.lru_cache(maxsize=256)
 def _newest_rows_page(mine: bool, after: bool, search: tuple[int, ...]) -> sa.Select:
-    """The matches among the scope's `window_rows` newest rows (at most `limit` + 1). A
+    """The matches among the scope's `window_rows` newest rows (at most `picked`). A
     subquery with its own LIMIT, which PostgreSQL cannot fold into the outer query: always the
     same walk of the tab's (updated_at, client_id) index, and only of the index — it includes
     what the search compares (migration 0009); the table is read for the rows shown. Its last
@@ -272,7 +272,7 @@ def _newest_rows_page(mine: bool, after: bool, search: tuple[int, ...]) -> sa.Se
         .subquery()
     )
     last = window.c.position == window_rows
-    # At most limit + 1 of them, said before the join: the table is probed for those alone.
+    # At most `picked` of them, said before the join: the table is probed for those alone.
     picked = (
         sa.select(window.c.client_id, window.c.hit, last.label("last"))
         .where(sa.or_(window.c.hit, last))
@@ -305,8 +305,7 @@ def _window_rows(
 def _rare_rows(session: Session, shape, values: dict) -> list | None:
     """Every match of the scope, sorted, the page taken — None when there are RARE_MATCHES
     or more."""
-    rows = session.execute(_rare_term_page(*shape), {**values, "rare_matches": RARE_MATCHES})
-    rows = rows.all()
+    rows = session.execute(_rare_term_page(*shape), {**values, "rare_matches": RARE_MATCHES}).all()
     if rows and rows[0].total >= RARE_MATCHES:
         return None
     return rows
