@@ -4,7 +4,12 @@ app, so the bench may use it before its settings are read."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
+
+# An ISO 8601 time as JSON carries it: "2026-12-03T16:12:17.545128Z" holds "4512" by chance.
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
 
 # PUT …/passport without the number and the version (each caller has its own).
 PASSPORT_REQUEST = {
@@ -18,6 +23,12 @@ PASSPORT_REQUEST = {
     "issued_by": "ОВД района Хамовники г. Москвы",
     "division_code": "772-001",
 }
+
+
+def without_times(text: str) -> str:
+    """`text` with its timestamps cut out, so that a check for passport digits in it cannot
+    match the digits of a time (a 4-digit series turns up in one run of a few hundred)."""
+    return _ISO_TIME.sub("<time>", text)
 
 
 def register_in_client_app(database_url: str, name: str, phone: str) -> None:
