@@ -33,6 +33,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from io import BytesIO
 from pathlib import Path
@@ -49,6 +50,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.settings import KeyUsageConstraints
@@ -415,13 +417,54 @@ def seal_pdf(
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
         signer_key_usage=SEAL_KEY_USAGE,
     )
+    room = (seal.fingerprint, bool(tsa_url))
+    reserved = _CONTENTS_ROOM.get(room)
     try:
-        writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=True)
-        output = signers.sign_pdf(writer, metadata, signer=seal.signer, timestamper=timestamper)
+        try:
+            sealed = _sign(pdf_bytes, metadata, seal, timestamper, reserved)
+        except SigningError as error:
+            if reserved is None or "larger than expected" not in str(error):
+                raise
+            log.info("the seal outgrew its room of %d hex digits: estimated again", reserved)
+            reserved = None
+            sealed = _sign(pdf_bytes, metadata, seal, timestamper, None)
     except Exception as error:
         # pyHanko raises many types (PDF syntax, TSA transport, aiohttp); the caller needs one
         raise SealingError(f"печать не поставлена: {error}") from error
+    if reserved is None:
+        _CONTENTS_ROOM[room] = _contents_room(sealed)
+    return sealed
+
+
+# The room a seal's CMS gets in /Contents (hex digits), per seal certificate, with or without a
+# timestamp. pyHanko estimates it, when not given one, by building a whole dummy signature — a
+# third of a seal's CPU — and, with a TSA, by asking the TSA for a dummy token: a second TSA
+# request per copy. The first seal of a process measures it (pyHanko reserves half as much again
+# as the dummy takes); the next reuse it, and one that does not fit is made again with a fresh
+# estimate. A dict read and write are atomic: threads at worst estimate twice.
+_CONTENTS_ROOM: dict[tuple[str, bool], int] = {}
+_BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")
+
+
+def _sign(
+    pdf_bytes: bytes,
+    metadata: signers.PdfSignatureMetadata,
+    seal: Seal,
+    timestamper: HTTPTimeStamper | None,
+    reserved: int | None,
+) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(pdf_bytes), strict=True)
+    output = signers.sign_pdf(
+        writer, metadata, signer=seal.signer, timestamper=timestamper, bytes_reserved=reserved
+    )
     return output.getvalue()
+
+
+def _contents_room(sealed: bytes) -> int:
+    """The hex digits between the < and > of the newest signature's /Contents: the gap of its
+    /ByteRange [0 a b c] less the two brackets."""
+    _, first_end, second_start, _ = (int(n) for n in _BYTE_RANGE.findall(sealed)[-1])
+    return second_start - first_end - 2
 
 
 # ---- Checking a sealed copy -------------------------------------------------------------------

@@ -295,6 +295,36 @@ def test_печать_со_штампом_времени_b_t_проверяет�
     assert "Тестовая служба штампов времени" in result.timestamp_authority
 
 
+def test_печать_b_t_просит_у_службы_времени_один_штамп_а_не_два(
+    unsigned_copy, org_seal, tsa, monkeypatch
+):
+    """pyHanko sizes a signature by building a dummy one first, and for B-T asks the TSA for a
+    dummy token to do it: two requests per copy (a TSA may bill each). The room the first seal
+    took is reused by the next ones."""
+    monkeypatch.setattr(seal, "_CONTENTS_ROOM", {}, raising=False)  # as in a fresh process
+    start = tsa.requests
+    _seal_copy(unsigned_copy, org_seal, tsa_url=tsa.url)
+    first = tsa.requests - start
+    sealed = _seal_copy(unsigned_copy, org_seal, tsa_url=tsa.url)
+    assert (first, tsa.requests - start - first) == (2, 1)
+    result = seal.validate_sealed(
+        sealed, trusted=[org_seal.certificate], tsa_roots=[tsa.root_certificate]
+    )
+    assert result.valid, result
+    assert result.timestamp_trusted
+
+
+def test_печать_не_влезшая_в_запомненное_место_ставится_заново_с_новой_оценкой(
+    unsigned_copy, org_seal, monkeypatch
+):
+    room = (org_seal.fingerprint, False)
+    monkeypatch.setitem(seal._CONTENTS_ROOM, room, 1000)  # a CMS with a 3072-bit RSA: ~5,000
+    sealed = _seal_copy(unsigned_copy, org_seal)
+    assert check(sealed, org_seal).valid
+    start, end = contents_gap(sealed)
+    assert seal._CONTENTS_ROOM[room] == end - start - 2 > 1000
+
+
 def test_штамп_службы_времени_которой_мы_не_доверяем_не_подтверждает_время(
     unsigned_copy, org_seal, tsa
 ):
