@@ -24,7 +24,7 @@ def _mobile_national(stored: str) -> str | None:
     digits = _NON_DIGITS.sub("", text)
     if text.startswith("+"):
         national = digits[1:] if len(digits) == 11 and digits[0] == "7" else ""
-    elif len(digits) == 11 and digits[0] == "8":
+    elif len(digits) == 11 and digits[0] in "78":  # 8 916 …, and 7916… typed without the +
         national = digits[1:]
     elif len(digits) == 10:
         national = digits
