@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from privet_manager_app.domain.clients import export as exports
 from privet_manager_app.domain.clients import projection
 from privet_manager_app.domain.common.errors import ValidationFailed
-from privet_manager_app.infra.db import transaction
+from privet_manager_app.infra.db import get_engine, transaction
 from privet_manager_app.schema.client_app import ClientUser
 from privet_manager_app.schema.tables import ManagerClient
 from tests.support.factories import add_passport, claimed_client, new_client
@@ -79,6 +80,42 @@ def test_экспорт_одним_запросом_через_серверны�
     assert len(pieces) == 5  # 230 rows in pieces of 50
     _, *lines = _rows(pieces)
     assert len(lines) == 230  # no cut-off: the whole tab
+
+
+def _export_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "csv-export"]
+
+
+def test_брошенная_на_середине_выгрузка_отпускает_поток_и_соединение(
+    manager, add_users, monkeypatch
+):
+    """The rows are fetched by a reader thread one chunk ahead of the file: a download the
+    browser drops after the first piece ends that thread and its transaction too."""
+    add_users(230)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 50)
+    pool = get_engine().pool
+    before = pool.checkedout()
+    pieces = exports.export_clients_csv(manager, "new", "")
+    first = next(pieces)
+    assert first.startswith(exports.BOM.encode())
+    assert len(_export_threads()) == 1
+    pieces.close()  # what the server does when the client goes away
+    assert _export_threads() == []
+    assert pool.checkedout() == before
+
+
+def test_ошибка_базы_на_чтении_выгрузки_поднимается_у_того_кто_её_читает(
+    manager, add_users, monkeypatch
+):
+    add_users(3)
+
+    def failing(condition, in_sql):
+        return sa.select(sa.cast(sa.literal("не число"), sa.Integer))
+
+    monkeypatch.setattr(exports, "_export_rows", failing)
+    with pytest.raises(sa.exc.DataError):
+        list(exports.export_clients_csv(manager, "new", ""))
+    assert _export_threads() == []
 
 
 def test_экспорт_подбирает_новых_пользователей_один_раз(manager, add_users):
